@@ -1,0 +1,174 @@
+"""The `paperboy` command: thin verbs over the store, the parsers and the importer.
+
+Exit codes: 0 something new was stored; 1 nothing new; 2 usage or configuration error;
+4 one or more inputs could not be read or parsed; 5 the store could not be opened or written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from importlib import resources
+from pathlib import Path
+
+import click
+
+from server import __version__
+from server.bibtex import bibtex
+from server.config import ConfigError, load
+from server.ingest import import_paths
+from server.models import Paper
+from server.store import Store, StoreError
+
+EXIT_NEW, EXIT_NOTHING_NEW, EXIT_USAGE, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 4, 5
+
+
+class Context:
+    """What every verb needs: the effective configuration and a way to open the store."""
+
+    def __init__(self, data: str | None, config_file: str | None):
+        try:
+            self.config = load({"data": data}, Path(config_file) if config_file else None)
+        except ConfigError as exc:
+            fail(str(exc), EXIT_USAGE)
+
+    def store(self) -> Store:
+        """Open the store in the data directory, or exit with a clear message."""
+        try:
+            return Store(self.config.data_dir / "papers.sqlite3")
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORE)
+
+
+def fail(message: str, code: int) -> None:
+    """Print an error on stderr and exit with the given code."""
+    click.echo(f"paperboy: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", metavar="DIR", help="Data directory (default: data/, or PAPERBOY_DATA).")
+@click.option("--config", "config_file", metavar="FILE", help="Settings file (paperboy.toml).")
+@click.version_option(__version__, prog_name="paperboy")
+@click.pass_context
+def main(ctx: click.Context, data: str | None, config_file: str | None) -> None:
+    """Paperboy follows trending research papers, on your machine."""
+    ctx.obj = Context(data, config_file)
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and errors.")
+@click.pass_obj
+def import_cmd(obj: Context, paths: tuple[str, ...], quiet: bool) -> None:
+    """Import saved pages and dumps: files, directories and globs."""
+    with obj.store() as store:
+        try:
+            report = import_paths(store, paths, progress=not quiet)
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORE)
+    for line in report.failures:
+        click.echo(f"paperboy: error: {line}", err=True)
+    for line in report.skips if not quiet else []:
+        click.echo(line, err=True)
+    click.echo(report.summary())
+    if report.failures:
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_NEW if report.changed else EXIT_NOTHING_NEW)
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True, help="How many papers to list.")
+@click.pass_obj
+def papers(obj: Context, limit: int) -> None:
+    """List the newest papers in the store."""
+    with obj.store() as store:
+        for i, paper in enumerate(store.iter_papers(order="published")):
+            if i >= limit:
+                break
+            click.echo(f"{paper.id:<18} {paper.published or '':<10}  {paper.title}")
+
+
+@main.command()
+@click.argument("ref")
+@click.pass_obj
+def show(obj: Context, ref: str) -> None:
+    """Show one paper (by id or URL) and where it appeared."""
+    with obj.store() as store:
+        paper = store.get_paper(ref)
+        if paper is None:
+            fail(f"{ref}: no such paper in the store", EXIT_NOTHING_NEW)
+        click.echo(f"{paper.title}\n{', '.join(paper.authors)}\n")
+        for name in ("id", "version", "published", "updated", "categories", "doi", "code_url"):
+            value = getattr(paper, name)
+            if value:
+                click.echo(f"{name:>10}: {', '.join(value) if isinstance(value, list) else value}")
+        click.echo(f"\n{paper.abstract}\n")
+        for a in store.appearances(paper.id):
+            extras = [f"#{a.rank}" if a.rank else "", f"{a.upvotes} upvotes" if a.upvotes else ""]
+            where = f"{a.list} {a.category}".strip()
+            click.echo(f"  {a.date}  {where:<22} {' '.join(e for e in extras if e)}")
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "json", "bibtex"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Output file (default: stdout).")
+@click.pass_obj
+def export(obj: Context, fmt: str, out: str | None) -> None:
+    """Export every paper, with its appearances (JSON forms)."""
+    with obj.store() as store, click.open_file(out or "-", "w", encoding="utf-8") as fh:
+        if fmt == "bibtex":
+            fh.writelines(bibtex(paper) + "\n" for paper in store.iter_papers())
+            return
+        records = (_record(store, p) for p in store.iter_papers())
+        if fmt == "json":
+            json.dump(list(records), fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+        else:
+            fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+
+
+def _record(store: Store, paper: Paper) -> dict[str, object]:
+    appearances = [
+        {k: v for k, v in asdict(a).items() if k != "paper_id"} for a in store.appearances(paper.id)
+    ]
+    return {**asdict(paper), "appearances": appearances}
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the numbers as JSON.")
+@click.pass_obj
+def stats(obj: Context, as_json: bool) -> None:
+    """Counts of papers, appearances and raw pages, per list."""
+    with obj.store() as store:
+        numbers = store.stats()
+    if as_json:
+        click.echo(json.dumps(numbers, indent=1))
+        return
+    for key in ("papers", "appearances", "observations", "raw_pages", "aliases"):
+        click.echo(f"{key:>13}: {numbers[key]}")
+    for name, row in numbers["lists"].items():
+        click.echo(
+            f"{name:>13}: {row['n']} appearances on {row['days']} days, "
+            f"{row['first']} to {row['last']}"
+        )
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """The main job on the demo pages the package ships: import them and print stats."""
+    demo_dir = resources.files("server").joinpath("demo")
+    with ctx.obj.store() as store:
+        report = import_paths(store, [str(demo_dir)], progress=False)
+    click.echo(report.summary())
+    for line in report.failures:
+        click.echo(f"paperboy: error: {line}", err=True)
+    ctx.invoke(stats)

@@ -1,0 +1,95 @@
+"""The one table of settings: name, default and help; paperboy.toml and PAPERBOY_* override it."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name, default value and a line of help."""
+
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data", "data", "data directory: papers.sqlite3, index/, raw pages"),
+    Setting("site_dir", "_site", "where the static archive site is written"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class ConfigError(Exception):
+    """A configuration file or variable that cannot be used."""
+
+
+@dataclass
+class Config:
+    """Effective settings, and where each value came from."""
+
+    values: dict[str, object]
+    sources: dict[str, str]
+
+    def __getitem__(self, name: str) -> object:
+        return self.values[name]
+
+    @property
+    def data_dir(self) -> Path:
+        """The data directory as a Path."""
+        return Path(str(self.values["data"])).expanduser()
+
+
+def _coerce(setting: Setting, value: object, origin: str) -> object:
+    kind = type(setting.default)
+    if isinstance(value, kind) or setting.default is None:
+        return value
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: {setting.name} must be {kind.__name__}: {exc}") from None
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+
+
+def load(
+    overrides: dict[str, object] | None = None,
+    toml_path: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
+    """Defaults, then paperboy.toml, then PAPERBOY_* variables, then explicit overrides."""
+    env = os.environ if environ is None else environ
+    values = {s.name: s.default for s in SETTINGS}
+    sources = {s.name: "default" for s in SETTINGS}
+    path = toml_path or Path(env.get("PAPERBOY_CONFIG", "paperboy.toml"))
+    layers: list[tuple[str, dict[str, object]]] = []
+    if path.is_file():
+        layers.append((str(path), _read_toml(path)))
+    layers.append(
+        (
+            "environment",
+            {
+                s.name: env[f"PAPERBOY_{s.name.upper()}"]
+                for s in SETTINGS
+                if f"PAPERBOY_{s.name.upper()}" in env
+            },
+        )
+    )
+    layers.append(("command line", {k: v for k, v in (overrides or {}).items() if v is not None}))
+    for origin, layer in layers:
+        for name, value in layer.items():
+            if name not in _BY_NAME:
+                raise ConfigError(f"{origin}: unknown setting {name!r}")
+            values[name] = _coerce(_BY_NAME[name], value, origin)
+            sources[name] = origin
+    return Config(values, sources)

@@ -1,0 +1,90 @@
+"""The parsers, one module per page kind, and `detect`, which picks the parser for a page.
+
+Every parser module has KIND (a short name), DESCRIPTION (what pages it reads),
+`matches(text, url) -> bool` (a cheap sniff of the URL and content) and the pure
+`parse(text, url=None) -> Listing`. Parsers degrade: a broken item is skipped and
+reported in `Listing.problems`; a page they cannot read at all raises ParseError.
+"""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+
+from server.models import Listing
+from server.sources import (
+    arxiv_abs,
+    arxiv_atom,
+    arxiv_list,
+    arxiv_oai,
+    arxiv_rss,
+    arxiv_search,
+    hf_api,
+    hf_page,
+    meta_page,
+    text_listing,
+)
+from server.sources.common import ParseError
+
+__all__ = ["PARSERS", "ParseError", "decode", "detect", "parse", "unwrap"]
+
+# Order matters: the most specific sniffs first, plain text last.
+PARSERS: tuple[ModuleType, ...] = (
+    hf_api,
+    arxiv_oai,
+    arxiv_atom,
+    arxiv_rss,
+    hf_page,
+    arxiv_list,
+    arxiv_search,
+    arxiv_abs,
+    meta_page,
+    text_listing,
+)
+
+
+def decode(data: bytes) -> str:
+    """Page bytes as text; ParseError for empty or binary data."""
+    if not data.strip():
+        raise ParseError("the file is empty")
+    if b"\x00" in data[:8192]:
+        raise ParseError("the file is binary, not a page or a data dump")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def unwrap(text: str, url: str | None) -> tuple[str, str | None]:
+    """Unwrap a recorded HTTP response ({url, status_code, body}) into its body and URL."""
+    head = text.lstrip()[:400]
+    if not head.startswith("{") or '"body"' not in text or '"status_code"' not in text:
+        return text, url
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return text, url
+    if isinstance(record, dict) and isinstance(record.get("body"), str):
+        return record["body"], url or (
+            record.get("url") if isinstance(record.get("url"), str) else None
+        )
+    return text, url
+
+
+def detect(text: str, url: str | None = None) -> ModuleType:
+    """The parser module for this page; ParseError naming the supported kinds if none fits."""
+    if not text.strip():
+        raise ParseError("the page is empty")
+    for module in PARSERS:
+        if module.matches(text, url):
+            return module
+    kinds = "; ".join(f"{m.KIND} ({m.DESCRIPTION})" for m in PARSERS)
+    raise ParseError(f"not a page kind Paperboy knows. Supported kinds: {kinds}")
+
+
+def parse(text: str, url: str | None = None) -> Listing:
+    """Detect the page kind and parse it."""
+    text, url = unwrap(text, url)
+    return detect(text, url).parse(text, url)

@@ -1,0 +1,136 @@
+"""Helpers every parser shares: the parser error type, text cleaning, dates, soups."""
+
+from __future__ import annotations
+
+import html
+import re
+import warnings
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
+
+from server.models import Paper, Problem, canonical
+
+_SPACE = re.compile(r"\s+")
+_LABEL = re.compile(r"^\s*(title|abstract|authors?|comments?|subjects?|journal-ref)\s*:\s*", re.I)
+_MONTHS = {
+    m.lower(): i
+    for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)
+}
+
+
+class ParseError(Exception):
+    """A page that no parser can read, or that the site marked as an error."""
+
+
+def clean(text: object) -> str:
+    """Unwrap hard line breaks, collapse whitespace, decode entities; LaTeX is kept as written."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def strip_label(text: str) -> str:
+    """Drop a leading 'Title:' / 'Abstract:' / 'Authors:' style label."""
+    return _LABEL.sub("", text, count=1).strip()
+
+
+def clean_field(text: object) -> str:
+    """clean() then strip_label(): the form used for titles and abstracts."""
+    return strip_label(clean(text))
+
+
+def to_int(value: object) -> int | None:
+    """An int from an int or digit string, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _two_digit_year(y: int) -> int:
+    return y + (2000 if y < 90 else 1900)
+
+
+def _from_words(text: str) -> date | None:
+    """'Fri, 20 Jul 18', '17 Jun 2021', '2 December, 2025', 'December 2, 2025', 'Jan 2023'."""
+    words = re.findall(r"[A-Za-z]+|\d+", text)
+    day = month = year = None
+    for w in words:
+        if w[:3].lower() in _MONTHS and w.isalpha() and month is None:
+            month = _MONTHS[w[:3].lower()]
+        elif w.isdigit() and len(w) == 4 and year is None:
+            year = int(w)
+        elif w.isdigit() and len(w) <= 2 and day is None and (month is None or year is None):
+            day = int(w)
+        elif w.isdigit() and len(w) == 2 and year is None:
+            year = _two_digit_year(int(w))
+    if month is None or year is None:
+        return None
+    try:
+        return date(year, month, day or 1)
+    except ValueError:
+        return None
+
+
+def iso_date(text: object) -> str | None:
+    """Any date form the sites use, as YYYY-MM-DD; None when it holds no full date."""
+    s = clean(text)
+    if not s:
+        return None
+    m = re.match(r"(\d{4})[-/](\d{2})[-/](\d{2})", s)
+    if m:
+        try:
+            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        except ValueError:
+            return None
+    try:
+        return parsedate_to_datetime(s).date().isoformat()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        pass
+    found = _from_words(s)
+    return found.isoformat() if found else None
+
+
+def month_date(text: object) -> str | None:
+    """'January 2023' or '2301' as the first day of that month, YYYY-MM-01."""
+    s = clean(text)
+    m = re.fullmatch(r"(\d{2})(\d{2})", s)
+    if m and 1 <= int(m[2]) <= 12:
+        return date(_two_digit_year(int(m[1])), int(m[2]), 1).isoformat()
+    return iso_date(s) if re.search(r"[A-Za-z]{3}", s) else None
+
+
+def today() -> str:
+    """Today's date in ISO form (for callers that need a default, never for parsed fields)."""
+    return datetime.now().date().isoformat()
+
+
+def html_soup(text: str) -> BeautifulSoup:
+    """Parse HTML with lxml, quietly (page text that looks like a URL or XML is fine)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(text, "lxml")
+
+
+def xml_soup(text: str) -> BeautifulSoup:
+    """Parse XML (feeds, OAI-PMH) with lxml's XML parser."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(text, "lxml-xml")
+
+
+def arxiv_paper(raw_id: str, problems: list[Problem], item: str) -> Paper | None:
+    """A Paper for an arXiv id string, or None with a problem recorded when it is not one."""
+    ref = canonical(raw_id)
+    if ref is None:
+        problems.append(Problem(item, f"no arXiv id in {raw_id!r}" if raw_id else "no arXiv id"))
+        return None
+    return Paper(id=ref.id, version=ref.version)

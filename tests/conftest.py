@@ -1,0 +1,41 @@
+"""Shared fixtures: the saved corpus beside the project, and skips that become failures in CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+SEED = ROOT.parent / "shared" / "seed" / "hf-papers-page.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip when a tool or file is missing; under CI=true, fail instead (CI must prove all)."""
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The real saved pages in ../shared/corpus (skips where a fresh clone has none)."""
+    need(CORPUS.is_dir(), f"the saved corpus is absent at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def seed() -> Path:
+    """The text copy of a Hugging Face Papers page in ../shared/seed."""
+    need(SEED.is_file(), f"the seed page is absent at {SEED}")
+    return SEED
+
+
+def read_fixture(name: str) -> str:
+    """Text of one of our own hand-written pages under tests/fixtures."""
+    return (FIXTURES / name).read_text(encoding="utf-8")

@@ -1,0 +1,130 @@
+"""The store on a real SQLite file: round trips, idempotence, merging, and nothing lost."""
+
+import sqlite3
+
+import pytest
+
+from server.models import Appearance, Listing, Paper, title_id
+from server.store import SCHEMA_VERSION, Store, StoreError
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "papers.sqlite3") as s:
+        yield s
+
+
+def paper(pid="2408.90001", **kw):
+    base = dict(
+        title="Sparse Lattice Transformers",
+        abstract="We study lattices.",
+        authors=["Ada Moreau", "Kenji Ito"],
+        version=1,
+        published="2024-08-01",
+        categories=["cs.CL"],
+    )
+    return Paper(id=pid, **{**base, **kw})
+
+
+def listing(*papers, appearances=()):
+    return Listing(
+        kind="test", url="file:///demo", papers=list(papers), appearances=list(appearances)
+    )
+
+
+def day(pid="2408.90001", date="2024-08-02", **kw):
+    return Appearance(paper_id=pid, list="hf-daily", date=date, **{"rank": 1, "upvotes": 5, **kw})
+
+
+def test_round_trip_keeps_every_field(store):
+    original = paper(
+        doi="10.1/x",
+        comments="9 pages",
+        journal_ref="J",
+        code_url="https://c",
+        project_url="https://p",
+        updated="2024-08-03",
+    )
+    store.ingest(listing(original, appearances=[day()]))
+    assert store.get_paper("2408.90001") == original
+    assert store.get_paper("https://arxiv.org/abs/2408.90001v1") == original
+    assert store.appearances("2408.90001") == [day()]
+
+
+def test_same_listing_twice_changes_nothing(store):
+    first = store.ingest(listing(paper(), appearances=[day()]), raw=b"<html>page</html>")
+    assert (first.papers_new, first.appearances_new, first.observations_new) == (1, 1, 1)
+    assert first.raw_new
+    again = store.ingest(listing(paper(), appearances=[day()]), raw=b"<html>page</html>")
+    assert not again.changed and not again.raw_new
+    assert store.stats()["observations"] == 1 and store.stats()["raw_pages"] == 1
+
+
+def test_newer_page_updates_and_adds_an_observation(store):
+    store.ingest(listing(paper(), appearances=[day(upvotes=5)]))
+    result = store.ingest(
+        listing(paper(version=2, abstract="Revised."), appearances=[day(upvotes=42)])
+    )
+    assert result.papers_updated == 1 and result.observations_new == 1
+    stored = store.paper("2408.90001")
+    assert (stored.version, stored.abstract) == (2, "Revised.")
+    assert store.appearances("2408.90001")[0].upvotes == 42
+    assert [o["upvotes"] for o in store.observations("2408.90001")] == [5, 42]
+
+
+def test_empty_values_never_overwrite(store):
+    store.ingest(listing(paper()))
+    store.ingest(listing(Paper(id="2408.90001", title="", abstract="", authors=[], version=3)))
+    stored = store.paper("2408.90001")
+    assert stored.title == "Sparse Lattice Transformers"
+    assert stored.abstract == "We study lattices." and stored.authors == ["Ada Moreau", "Kenji Ito"]
+    assert stored.version == 3
+
+
+def test_fuller_author_list_wins_without_a_version(store):
+    store.ingest(listing(paper(version=None, authors=["Ada Moreau"])))
+    store.ingest(listing(paper(version=None, authors=["Ada Moreau", "Kenji Ito", "Priya Raman"])))
+    assert store.paper("2408.90001").authors == ["Ada Moreau", "Kenji Ito", "Priya Raman"]
+
+
+def test_title_only_paper_merges_when_its_arxiv_id_arrives(store):
+    tid = title_id("Sparse Lattice Transformers")
+    text_paper = Paper(id=tid, title="Sparse Lattice Transformers", abstract="From a text copy.")
+    store.ingest(listing(text_paper, appearances=[Appearance(tid, "text", "2024-08-02", rank=3)]))
+    store.ingest(listing(paper(abstract=""), appearances=[day()]))
+    assert store.count("papers") == 1
+    merged = store.paper(tid)
+    assert merged.id == "2408.90001" and merged.abstract == "From a text copy."
+    assert {a.list for a in store.appearances("2408.90001")} == {"text", "hf-daily"}
+    # and a later text copy of the same title lands on the arXiv record
+    store.ingest(listing(text_paper, appearances=[Appearance(tid, "text", "2024-08-05", rank=1)]))
+    assert store.count("papers") == 1 and len(store.appearances("2408.90001")) == 3
+
+
+def test_failed_ingest_changes_nothing(store):
+    store.ingest(listing(paper(), appearances=[day()]))
+    before = store.stats()
+    bad = listing(paper("2408.90002", title="Other"), appearances=[day()])
+    bad.papers.append(Paper(id="2408.90003", comments=object()))  # cannot be stored
+    with pytest.raises(StoreError, match="could not store"):
+        store.ingest(bad)
+    assert store.stats() == before and store.get_paper("2408.90002") is None
+
+
+def test_store_is_wal_with_a_schema_version(tmp_path):
+    path = tmp_path / "papers.sqlite3"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer Paperboy"):
+        Store(path)
+
+
+def test_unopenable_store_is_a_clear_error(tmp_path):
+    (tmp_path / "papers.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(tmp_path / "papers.sqlite3")
