@@ -135,8 +135,11 @@ def _bare_arxiv(text: str) -> Ref | None:
 
 
 def _from_url(text: str) -> Ref | None:
-    parts = urlsplit(text if "://" in text else "https://" + text)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text if "://" in text else "https://" + text)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: not a URL we know
+        return None
     path = unquote(parts.path)
     if host in _DOI_HOSTS:
         return canonical(path.lstrip("/"))

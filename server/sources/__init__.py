@@ -67,10 +67,19 @@ def unwrap(text: str, url: str | None) -> tuple[str, str | None]:
     except ValueError:
         return text, url
     if isinstance(record, dict) and isinstance(record.get("body"), str):
-        return record["body"], url or (
-            record.get("url") if isinstance(record.get("url"), str) else None
-        )
+        saved_url = record.get("url") if isinstance(record.get("url"), str) else None
+        return _repair_mojibake(record["body"]), url or saved_url
     return text, url
+
+
+def _repair_mojibake(text: str) -> str:
+    """Undo UTF-8 bytes that a recorder decoded as Latin-1 ('WÃ¼bben' -> 'Wübben')."""
+    if "\u00c3" not in text and "\u00c2" not in text:
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def detect(text: str, url: str | None = None) -> ModuleType:
