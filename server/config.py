@@ -20,6 +20,11 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("data", "data", "data directory: papers.sqlite3, index/, raw pages"),
     Setting("site_dir", "_site", "where the static archive site is written"),
+    Setting("host", "127.0.0.1", "address `paperboy serve` binds (loopback unless you allow more)"),
+    Setting("port", 8765, "port `paperboy serve` listens on"),
+    Setting("threads", 8, "worker threads of the API server"),
+    Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
+    Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -1,0 +1,108 @@
+"""The `paperboy` command, run as a user runs it: a real process on a real store."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server import sources
+
+DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
+EXE = shutil.which("paperboy", path=str(Path(sys.executable).parent)) or "paperboy"
+
+
+def run(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PAPERBOY_DATA": str(data)}
+    return subprocess.run(
+        [EXE, *args], capture_output=True, text=True, env=env, timeout=300, cwd=cwd
+    )
+
+
+def test_import_demo_then_again_is_nothing_new(tmp_path):
+    first = run(tmp_path / "data", "import", str(DEMO))
+    assert first.returncode == 0, first.stderr
+    assert "0 inputs failed" in first.stdout and "papers new" in first.stdout
+    stats = json.loads(run(tmp_path / "data", "stats", "--json").stdout)
+    assert stats["papers"] >= 8 and stats["lists"]["hf-daily"]["days"] == 2
+    again = run(tmp_path / "data", "import", str(DEMO))
+    assert again.returncode == 1
+    assert " 0 papers new, 0 updated, 0 appearances new, 0 observations new" in again.stdout
+    assert json.loads(run(tmp_path / "data", "stats", "--json").stdout) == stats
+
+
+def test_data_dir_is_user_only(tmp_path):
+    run(tmp_path / "data", "import", str(DEMO / "hf-api-2024-08-05.json"))
+    assert (tmp_path / "data").stat().st_mode & 0o077 == 0
+
+
+def bad_inputs(tmp: Path) -> dict[str, Path]:
+    page = (DEMO / "hf-daily-2024-08-02.html").read_bytes()
+    files = {
+        "empty": b"",
+        "binary": bytes(range(256)) * 4,
+        "truncated": page[: len(page) // 3],
+        "unknown": b"<html><body><h1>Recipes</h1><p>Garlic bread.</p></body></html>",
+        "wrong-shape": b'{"papers": "none", "count": 3}',
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = tmp / f"{name}.html"
+        paths[name].write_bytes(data)
+    unreadable = tmp / "unreadable.html"
+    unreadable.write_bytes(page)
+    unreadable.chmod(0)
+    paths["unreadable"] = unreadable
+    return paths
+
+
+def test_bad_inputs_get_one_line_errors_and_lose_nothing(tmp_path):
+    data = tmp_path / "data"
+    assert run(data, "import", str(DEMO)).returncode == 0
+    before = run(data, "export", "--format", "jsonl").stdout
+    inputs = bad_inputs(tmp_path)
+    result = run(data, "import", *map(str, inputs.values()), str(tmp_path / "missing.html"))
+    assert result.returncode == 4
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("paperboy: error:")]
+    for name in ("empty", "binary", "unknown", "wrong-shape", "missing"):
+        assert any(f"{name}.html:" in line for line in errors), (name, result.stderr)
+    if os.geteuid() != 0:  # root reads any file
+        assert any("unreadable.html: cannot read" in line for line in errors)
+    assert run(data, "export", "--format", "jsonl").stdout == before
+
+
+def test_show_papers_and_exports(tmp_path):
+    data = tmp_path / "data"
+    run(data, "import", str(DEMO))
+    shown = run(data, "show", "https://arxiv.org/abs/2408.90001v1")
+    assert shown.returncode == 0
+    assert "Sparse Lattice Transformers for Long-Context Reasoning" in shown.stdout
+    assert "hf-daily" in shown.stdout and "2024-08-02" in shown.stdout
+    assert "Sparse Lattice" in run(data, "papers", "--limit", "50").stdout
+    missing = run(data, "show", "2401.99999")
+    assert missing.returncode == 1 and "no such paper" in missing.stderr
+    lines = run(data, "export").stdout.splitlines()
+    record = next(json.loads(x) for x in lines if json.loads(x)["id"] == "2408.90001")
+    assert record["authors"] == ["Ada Moreau", "Kenji Ito", "Priya Raman"]
+    assert {a["list"] for a in record["appearances"]} >= {"hf-daily", "arxiv-new"}
+    out = tmp_path / "all.json"
+    run(data, "export", "--format", "json", "--out", str(out))
+    assert len(json.loads(out.read_text())) == len(lines)
+    bib = run(data, "export", "--format", "bibtex").stdout
+    assert "@misc{moreau2024sparse," in bib and "eprint = {2408.90001}" in bib
+
+
+@pytest.mark.parametrize("args", [["import"], ["nope"], ["export", "--format", "xml"]])
+def test_usage_errors_exit_2(tmp_path, args):
+    result = run(tmp_path / "data", *args)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_demo_is_the_main_job(tmp_path):
+    result = run(tmp_path / "data", "demo")
+    assert result.returncode == 0, result.stderr
+    assert "papers:" in result.stdout and "0 inputs failed" in result.stdout
