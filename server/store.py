@@ -6,7 +6,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -37,6 +37,8 @@ class IngestResult:
     appearances_new: int = 0
     observations_new: int = 0
     raw_new: bool = False
+    changed_ids: set[str] = field(default_factory=set)  # papers whose record or lists changed
+    removed_ids: set[str] = field(default_factory=set)  # ids folded into another paper
 
     @property
     def changed(self) -> bool:
@@ -111,12 +113,7 @@ class Store(StoreReads):
             self.db.execute("BEGIN IMMEDIATE")
             if raw is not None:
                 result.raw_new = self._save_raw(raw, listing.url, listing.kind, stamp)
-            ids = {p.id: self._save_paper(p, stamp, result) for p in listing.papers}
-            for appearance in listing.appearances:
-                paper_id = ids.get(appearance.paper_id) or self.resolve(appearance.paper_id)
-                if paper_id and appearance.date:
-                    appearance.paper_id = paper_id
-                    self._save_appearance(appearance, stamp, result)
+            self._save_listing(listing, stamp, result)
             self.db.execute("COMMIT")
         except BaseException as exc:
             if self.db.in_transaction:
@@ -127,6 +124,18 @@ class Store(StoreReads):
                 ) from None
             raise
         return result
+
+    def _save_listing(self, listing: Listing, stamp: str, result: IngestResult) -> None:
+        ids = {p.id: self._save_paper(p, stamp, result) for p in listing.papers}
+        for appearance in listing.appearances:
+            paper_id = ids.get(appearance.paper_id) or self.resolve(appearance.paper_id)
+            if paper_id and appearance.date:
+                self._save_appearance(replace(appearance, paper_id=paper_id), stamp, result)
+        # the search index re-reads papers changed since its last sync, lists included
+        self.db.executemany(
+            "UPDATE papers SET changed_at = ? WHERE id = ?",
+            [(stamp, pid) for pid in result.changed_ids],
+        )
 
     def _save_raw(self, raw: bytes, url: str | None, kind: str, stamp: str) -> bool:
         digest = hashlib.sha256(raw).hexdigest()
@@ -139,11 +148,12 @@ class Store(StoreReads):
 
     def _save_paper(self, paper: Paper, stamp: str, result: IngestResult) -> str:
         """Insert or merge one paper; returns the id it is stored under."""
-        target = self._merge_target(paper)
+        target = self._merge_target(paper, result)
         old = self.get_paper(target) if target else None
         if old is None:
             self._insert_paper(paper, stamp)
             result.papers_new += 1
+            result.changed_ids.add(paper.id)
             return paper.id
         merged = merge_paper(old, paper)
         if merged != old:
@@ -154,6 +164,7 @@ class Store(StoreReads):
                 {**values, "stamp": stamp},
             )
             result.papers_updated += 1
+            result.changed_ids.add(old.id)
         return old.id
 
     def _insert_paper(self, paper: Paper, stamp: str) -> None:
@@ -166,7 +177,7 @@ class Store(StoreReads):
             {**values, "stamp": stamp},
         )
 
-    def _merge_target(self, paper: Paper) -> str | None:
+    def _merge_target(self, paper: Paper, result: IngestResult) -> str | None:
         """The stored id this paper belongs to, absorbing a title- or DOI-only twin into it."""
         existing = self.resolve(paper.id)
         if not is_arxiv_id(paper.id):
@@ -177,6 +188,8 @@ class Store(StoreReads):
         for twin in filter(None, twins):
             if twin != paper.id and twin != existing:
                 existing = self._absorb(twin, paper.id, existing)
+                result.removed_ids.add(twin)
+                result.changed_ids.add(paper.id)
         return existing
 
     def _twin_by_title(self, title: str, title_ids: bool) -> str | None:
@@ -249,6 +262,7 @@ class Store(StoreReads):
                 ),
             )
             result.appearances_new += 1
+            result.changed_ids.add(new.paper_id)
             self._observe(cursor.lastrowid, new, stamp, result)
             return
         old = row_to_appearance(row)
@@ -267,6 +281,7 @@ class Store(StoreReads):
                     row["id"],
                 ),
             )
+            result.changed_ids.add(new.paper_id)
         self._observe(row["id"], new, stamp, result)
 
     def _observe(
@@ -288,3 +303,4 @@ class Store(StoreReads):
             (appearance_id, stamp, *reading),
         )
         result.observations_new += 1
+        result.changed_ids.add(new.paper_id)

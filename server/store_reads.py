@@ -5,12 +5,23 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 from server.models import Appearance, Paper, canonical
 
 _PAPER_COLUMNS = [f.name for f in fields(Paper)]
 _JSON_COLUMNS = {"authors", "categories"}
+
+
+@dataclass
+class IndexRow:
+    """What the search index needs of one paper: the record and its list summary."""
+
+    paper: Paper
+    first_seen: str
+    changed_at: str
+    last_trended: str | None
+    upvotes: int | None
 
 
 class PaperNotFound(LookupError):
@@ -112,3 +123,51 @@ class StoreReads:
             **{t: self.count(t) for t in tables},
             "lists": {r["list"]: {k: r[k] for k in ("n", "days", "first", "last")} for r in lists},
         }
+
+    def index_rows(self, since: str | None = None) -> Iterator[IndexRow]:
+        """Papers changed after `since` (all when None), with their last list day and upvotes."""
+        rows = self.db.execute(
+            "SELECT p.*, (SELECT max(date) FROM appearances a WHERE a.paper_id = p.id) AS last_day,"
+            " (SELECT max(upvotes) FROM appearances a WHERE a.paper_id = p.id) AS top_upvotes"
+            " FROM papers p WHERE p.changed_at > ? ORDER BY p.id",
+            (since or "",),
+        )
+        for row in rows:
+            yield IndexRow(
+                row_to_paper(row),
+                row["first_seen"],
+                row["changed_at"],
+                row["last_day"],
+                row["top_upvotes"],
+            )
+
+    def last_change(self) -> str:
+        """The time of the latest change to any paper or its lists ('' for an empty store)."""
+        return self.db.execute("SELECT coalesce(max(changed_at), '') FROM papers").fetchone()[0]
+
+    def aliases(self) -> list[str]:
+        """Ids that were folded into another paper."""
+        return [r[0] for r in self.db.execute("SELECT alias FROM aliases ORDER BY alias")]
+
+    def appearances_between(self, first: str, last: str) -> list[Appearance]:
+        """Every appearance on a day from `first` to `last` (ISO dates, inclusive)."""
+        rows = self.db.execute(
+            "SELECT * FROM appearances WHERE date BETWEEN ? AND ? ORDER BY date, list, rank",
+            (first, last),
+        )
+        return [row_to_appearance(r) for r in rows]
+
+    def dates(self) -> list[dict[str, object]]:
+        """Every listing day, newest first, with its paper count and lists."""
+        rows = self.db.execute(
+            "SELECT date, count(DISTINCT paper_id) AS papers, group_concat(DISTINCT list) AS lists"
+            " FROM appearances GROUP BY date ORDER BY date DESC"
+        )
+        return [
+            {"date": r["date"], "papers": r["papers"], "lists": sorted(r["lists"].split(","))}
+            for r in rows
+        ]
+
+    def latest_date(self) -> str | None:
+        """The newest listing day in the store."""
+        return self.db.execute("SELECT max(date) FROM appearances").fetchone()[0]
