@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from server import __version__
+from server.archive import Archive
 from server.bibtex import bibtex
 from server.config import ConfigError, load
 from server.ingest import import_paths
@@ -40,6 +41,15 @@ class Context:
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
 
+    def archive(self) -> Archive:
+        """The store and search index together (the store opened now, so errors show early)."""
+        archive = Archive(self.config)
+        try:
+            archive.store  # noqa: B018 - open it now
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORE)
+        return archive
+
 
 def fail(message: str, code: int) -> None:
     """Print an error on stderr and exit with the given code."""
@@ -63,16 +73,20 @@ def main(ctx: click.Context, data: str | None, config_file: str | None) -> None:
 @click.pass_obj
 def import_cmd(obj: Context, paths: tuple[str, ...], quiet: bool) -> None:
     """Import saved pages and dumps: files, directories and globs."""
-    with obj.store() as store:
-        try:
-            report = import_paths(store, paths, progress=not quiet)
-        except StoreError as exc:
-            fail(str(exc), EXIT_STORE)
+    archive = obj.archive()
+    try:
+        report = import_paths(archive.store, paths, progress=not quiet)
+        note = archive.index.ensure(archive.store)  # every import updates the index in the same run
+    except StoreError as exc:
+        fail(str(exc), EXIT_STORE)
+    finally:
+        archive.close()
     for line in report.failures:
         click.echo(f"paperboy: error: {line}", err=True)
     for line in report.skips if not quiet else []:
         click.echo(line, err=True)
     click.echo(report.summary())
+    click.echo(f"index: {note}")
     if report.failures:
         sys.exit(EXIT_INPUT)
     sys.exit(EXIT_NEW if report.changed else EXIT_NOTHING_NEW)
@@ -162,13 +176,28 @@ def stats(obj: Context, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--serve/--no-serve", "then_serve", default=True, help="Start the server at the end.")
 @click.pass_context
-def demo(ctx: click.Context) -> None:
-    """The main job on the demo pages the package ships: import them and print stats."""
+def demo(ctx: click.Context, then_serve: bool) -> None:
+    """The main job on the shipped demo pages: import, index, print stats, then serve."""
     demo_dir = resources.files("server").joinpath("demo")
-    with ctx.obj.store() as store:
-        report = import_paths(store, [str(demo_dir)], progress=False)
+    archive = ctx.obj.archive()
+    report = import_paths(archive.store, [str(demo_dir)], progress=False)
+    note = archive.index.ensure(archive.store)
+    archive.close()
     click.echo(report.summary())
+    click.echo(f"index: {note}")
     for line in report.failures:
         click.echo(f"paperboy: error: {line}", err=True)
     ctx.invoke(stats)
+    if then_serve:
+        from server.cli_api import serve
+
+        click.echo(
+            "\nNext: open http://127.0.0.1:8765/api/health, load extension/ in your browser, "
+            "and try `paperboy search transformers`. Ctrl-C stops the server."
+        )
+        ctx.invoke(serve)
+
+
+from server import cli_api  # noqa: E402,F401 - registers search, reindex, serve, token

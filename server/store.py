@@ -108,9 +108,9 @@ class Store(StoreReads):
     def ingest(self, listing: Listing, raw: bytes | None = None) -> IngestResult:
         """Store one listing (and its raw page) in one transaction; re-ingesting changes nothing."""
         result = IngestResult()
-        stamp = now()
         try:
             self.db.execute("BEGIN IMMEDIATE")
+            stamp = now()  # taken under the write lock, so stamps commit in time order
             if raw is not None:
                 result.raw_new = self._save_raw(raw, listing.url, listing.kind, stamp)
             self._save_listing(listing, stamp, result)

@@ -2,24 +2,11 @@
 
 import json
 import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-from server import sources
-
-DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
-EXE = shutil.which("paperboy", path=str(Path(sys.executable).parent)) or "paperboy"
-
-
-def run(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PAPERBOY_DATA": str(data)}
-    return subprocess.run(
-        [EXE, *args], capture_output=True, text=True, env=env, timeout=300, cwd=cwd
-    )
+from helpers import DEMO, EXE, free_port, run, wait_for_json
 
 
 def test_import_demo_then_again_is_nothing_new(tmp_path):
@@ -103,6 +90,22 @@ def test_usage_errors_exit_2(tmp_path, args):
 
 
 def test_demo_is_the_main_job(tmp_path):
-    result = run(tmp_path / "data", "demo")
+    result = run(tmp_path / "data", "demo", "--no-serve")
     assert result.returncode == 0, result.stderr
     assert "papers:" in result.stdout and "0 inputs failed" in result.stdout
+    assert "index: search index was missing: rebuilt with 8 papers" in result.stdout
+
+
+def test_demo_ends_serving_the_archive(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PAPERBOY_DATA": str(tmp_path / "data"), "PAPERBOY_PORT": str(port)}
+    with subprocess.Popen(
+        [EXE, "demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        try:
+            body = wait_for_json(f"http://127.0.0.1:{port}/api/search?q=lattice")
+        finally:
+            proc.terminate()
+            out, _ = proc.communicate(timeout=10)
+    assert body["data"]["hits"][0]["id"] == "2408.90001"
+    assert b"Next:" in out

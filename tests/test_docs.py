@@ -39,3 +39,15 @@ def test_every_exit_code_is_documented():
         cli.EXIT_STORE,
     ):
         assert re.search(rf"^\| {code} \|", README, re.M), code
+
+
+def test_every_api_route_is_documented(tmp_path):
+    from server.api import create_app
+
+    app = create_app({"data": str(tmp_path)})
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            path = rule.rule.replace("<path:ref>", "<id>")
+            methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+            for method in methods:
+                assert f"`{method} {path}" in README, f"{method} {path}"

@@ -1,0 +1,117 @@
+"""The `paperboy` verbs over the search index and the API: search, reindex, serve, token."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+import time
+
+import click
+
+from server import service
+from server.archive import Archive
+from server.cli import EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, main
+from server.index import QueryError
+
+
+def archive_of(obj: Context) -> Archive:
+    """The archive for the configured data directory."""
+    return Archive(obj.config)
+
+
+def _marked(text: str, spans: list[list[int]]) -> str:
+    """Text with its match spans in bold (plain when not on a terminal)."""
+    out, last = [], 0
+    for start, end in spans:
+        out += [text[last:start], click.style(text[start:end], bold=True, fg="yellow")]
+        last = end
+    return "".join(out) + text[last:]
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, help="How many results.")
+@click.option("--sort", type=click.Choice(["relevance", "date", "trending"]), default="relevance")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead.")
+@click.pass_obj
+def search(obj: Context, query: str, limit: int, sort: str, as_json: bool) -> None:
+    """Search the archive: words, phrases, title:, author:, cat:, date:[a to b], AND/OR/NOT."""
+    archive = archive_of(obj)
+    if archive.index.state(archive.store) != "ok":
+        click.echo(f"index: {archive.index.ensure(archive.store)}", err=True)
+    try:
+        result = service.search(archive.store, archive.index, query, per_page=limit, sort=sort)
+    except QueryError as exc:
+        fail(f"the query does not parse: {exc}", EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for n, hit in enumerate(result["hits"], start=1):
+        authors = ", ".join(hit["authors"][:3]) + (" et al." if len(hit["authors"]) > 3 else "")
+        click.echo(f"{n:>2}. {_marked(hit['title'], hit['title_spans'])}  [{hit['id']}]")
+        click.echo(f"    {authors} · {hit['date'] or 'no date'}")
+        click.echo(f"    {_marked(hit['snippet']['text'], hit['snippet']['spans'])}\n")
+    click.echo(
+        f"{result['total']} results"
+        + (f"; did you mean: {result['suggestion']}" if result["suggestion"] else "")
+    )
+    if not result["total"]:
+        sys.exit(EXIT_NOTHING_NEW)
+
+
+@main.command()
+@click.pass_obj
+def reindex(obj: Context) -> None:
+    """Rebuild the search index from the store."""
+    archive = archive_of(obj)
+    start = time.perf_counter()
+    count = archive.index.rebuild(archive.store, progress=True)
+    seconds = time.perf_counter() - start
+    click.echo(f"indexed {count} papers in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f}/s)")
+
+
+@main.command()
+@click.pass_obj
+def token(obj: Context) -> None:
+    """Print the API token the extension needs for write routes."""
+    click.echo(archive_of(obj).token())
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@main.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default 8765).")
+@click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
+@click.pass_obj
+def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) -> None:
+    """Serve the JSON API (and the built site at /) with waitress."""
+    from waitress import serve as waitress_serve
+
+    from server.api import create_app
+
+    host = host or str(obj.config["host"])
+    port = port or int(obj.config["port"])
+    if not _loopback(host) and not allow_remote:
+        fail(f"refusing to bind {host}: not a loopback address (use --allow-remote)", EXIT_USAGE)
+    if not _loopback(host):
+        click.echo(
+            f"warning: serving on {host}: anyone who can reach it can read your archive", err=True
+        )
+    obj.config.values.update(host=host, port=port)
+    app = create_app(obj.config)
+    archive = app.extensions["paperboy"]
+    click.echo(f"index: {archive.index.ensure(archive.store)}")
+    click.echo(
+        f"Paperboy {host}:{port}: API at http://{host}:{port}/api/health, "
+        f"site at http://{host}:{port}/ (token: `paperboy token`)"
+    )
+    waitress_serve(app, host=host, port=port, threads=int(obj.config["threads"]), ident="paperboy")

@@ -1,0 +1,348 @@
+"""The search index: derived from the store, rebuildable, searched by the API and the site.
+
+Only this module and its helpers (index_schema, index_query, index_files) import whoosh. The index
+holds nothing the store lacks; it stores only ids, so every result is shown from SQLite.
+Whoosh names segments with the global `random` module: never call random.seed() globally.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index, query
+from whoosh.searching import Searcher
+
+from server.index_files import IndexBusy, IndexFiles, probe
+from server.index_query import (
+    QueryError,
+    make_parser,
+    match_terms,
+    parse,
+    plain_words,
+    spans,
+    suggest,
+    surface_words,
+)
+from server.index_rank import (
+    RERANK,
+    FacetColumns,
+    filters,
+    key_terms,
+    phrases_first,
+    run,
+    shared_terms,
+)
+from server.index_schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema, row_to_doc
+from server.models import Paper
+from server.store import Store
+
+__all__ = [
+    "Hit",
+    "IndexBusy",
+    "IndexCorrupt",
+    "QueryError",
+    "SearchIndex",
+    "SearchResult",
+    "Similar",
+]
+
+SORTS = ("relevance", "date", "upvotes", "trending")
+FEW_RESULTS = 5  # below this many hits, offer a did-you-mean
+WRITER_MB = 256  # RAM the indexer may use before spilling sorted runs to disk
+
+
+class IndexCorrupt(Exception):
+    """The index is missing or cannot be read: `paperboy reindex` rebuilds it."""
+
+
+@dataclass
+class Hit:
+    """One search result: the paper id and its relevance score (0 when sorted otherwise)."""
+
+    id: str
+    score: float
+
+
+@dataclass
+class SearchResult:
+    """One page of hits, the total, facets over all hits, and a did-you-mean."""
+
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    page: int
+    per_page: int
+
+
+@dataclass
+class Similar:
+    """A similar paper, its score, and the key terms it shares with the original."""
+
+    id: str
+    score: float
+    terms: list[str]
+
+
+class SearchIndex:
+    """The Whoosh index in `path`, with one long-lived searcher refreshed when the index changes."""
+
+    def __init__(self, path: Path, lock_timeout: float = 300.0):
+        self.files = IndexFiles(path)
+        self.lock_timeout = lock_timeout
+        self._lock = threading.RLock()  # one searcher, shared by the server's threads
+        self._searcher: Searcher | None = None
+        self._build: Path | None = None
+        self._facets = FacetColumns()
+        self._schema = make_schema()
+        self._parser = make_parser(self._schema)
+
+    # -- health ----------------------------------------------------------------------------
+
+    def state(self, store: Store) -> str:
+        """'ok', 'missing', 'corrupt' or 'stale' (behind the store or built by another version)."""
+        build = self.files.current()
+        if build is None:
+            return "missing"
+        checked = self._check(build)
+        if checked is None:
+            return "corrupt"
+        stamp, count = checked
+        if stamp.get("schema") != SCHEMA_VERSION or stamp["synced_to"] != store.last_change():
+            return "stale"
+        return "ok" if count == store.count("papers") else "stale"
+
+    def _check(self, build: Path) -> tuple[dict[str, object], int] | None:
+        """The build's stamp and doc count, or None when either cannot be read."""
+        # Whoosh leaves a damaged TOC's file open; it is closed when the error is dropped
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return self.files.read_stamp(build), probe(build)
+            except Exception:  # any failure to read the index means it must be rebuilt
+                return None
+            finally:
+                gc.collect()
+
+    def _schema_current(self) -> bool:
+        build = self.files.current()
+        return build is not None and self.files.read_stamp(build).get("schema") == SCHEMA_VERSION
+
+    def ensure(self, store: Store) -> str:
+        """Detect a missing, corrupt or stale index and repair it; says what it did."""
+        started, found = time.perf_counter(), self.state(store)
+        if found == "ok":
+            return f"search index ok: {self.doc_count()} papers"
+        if found == "stale" and self._schema_current():
+            touched = self.sync(store)
+            if self.state(store) == "ok":
+                return f"search index was stale: updated {touched} papers"
+        count = self.rebuild(store)
+        took = time.perf_counter() - started
+        return f"search index was {found}: rebuilt with {count} papers in {took:.1f}s"
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def rebuild(self, store: Store, progress: bool = False) -> int:
+        """Build a new index from the whole store, then swap it in; returns the paper count."""
+        with self.files.write_lock(self.lock_timeout):
+            return self._rebuild(store, progress)
+
+    def _rebuild(self, store: Store, progress: bool) -> int:
+        synced_to = store.last_change()  # read first: a change made meanwhile is re-synced later
+        build = self.files.new_build()
+        writer = index.create_in(str(build), self._schema).writer(limitmb=WRITER_MB)
+        count = 0
+        try:
+            for row in _progress(store.index_rows(), store, progress):
+                writer.add_document(**row_to_doc(row))
+                count += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        self.files.write_stamp(build, synced_to, SCHEMA_VERSION)
+        self.files.publish(build)
+        return count
+
+    def sync(self, store: Store) -> int:
+        """Apply store changes since the last sync, drop merged or absent ids; count docs touched.
+
+        A missing, damaged or outdated index is rebuilt instead.
+        """
+        with self.files.write_lock(self.lock_timeout):
+            build = self.files.current()
+            try:
+                stamp = self.files.read_stamp(build) if build else None
+                ix = index.open_dir(str(build)) if build else None
+            except Exception:
+                stamp = ix = None
+            if ix is None or stamp is None or stamp.get("schema") != SCHEMA_VERSION:
+                return self._rebuild(store, progress=False)
+            synced_to = store.last_change()
+            touched = self._apply(ix, store, str(stamp["synced_to"]))
+            touched += self._drop_absent(ix, store)
+            self.files.write_stamp(build, synced_to, SCHEMA_VERSION)
+            return touched
+
+    def _apply(self, ix: index.Index, store: Store, since: str) -> int:
+        writer = ix.writer(timeout=self.lock_timeout, limitmb=WRITER_MB)
+        touched = 0
+        try:
+            for row in store.index_rows(since):
+                writer.update_document(**row_to_doc(row))
+                touched += 1
+            for alias in store.aliases():
+                touched += writer.delete_by_term("id", alias)
+        except BaseException:
+            writer.cancel()
+            raise
+        if touched:
+            writer.commit()
+        else:
+            writer.cancel()
+        return touched
+
+    def _drop_absent(self, ix: index.Index, store: Store) -> int:
+        """Delete index docs whose papers left the store (rare: only when counts disagree)."""
+        with ix.searcher() as searcher:
+            if searcher.doc_count() == store.count("papers"):
+                return 0
+            indexed = {fields["id"] for fields in searcher.all_stored_fields()}
+        absent = indexed - {paper.id for paper in store.iter_papers()}
+        if not absent:
+            return 0
+        writer = ix.writer(timeout=self.lock_timeout)
+        for paper_id in absent:
+            writer.delete_by_term("id", paper_id)
+        writer.commit()
+        return len(absent)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        q: str,
+        page: int = 1,
+        per_page: int = 20,
+        sort: str = "relevance",
+        date_from: str | None = None,
+        date_to: str | None = None,
+        cat: str | None = None,
+    ) -> SearchResult:
+        """A page of papers matching a query (empty: all papers), with facets and a did-you-mean."""
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})")
+        if page < 1 or per_page < 1:
+            raise QueryError("page and per_page must be 1 or more")
+        parsed = parse(self._parser, q) if q.strip() else query.Every()
+        narrow = filters(date_from, date_to, cat)
+        # And(Every, x) normalizes to Every in Whoosh, so filters stand alone on an empty query
+        full = query.And(narrow if q.strip() == "" and narrow else [parsed, *narrow])
+        with self._lock:
+            searcher = self._current()
+            limit = page * per_page
+            results = run(searcher, full, max(limit, RERANK), sort)
+            docs = results.docs()
+            facets = self._facets.count(searcher, docs)
+            scored = sort == "relevance"  # a sorted hit's "score" is its sort key
+            ranked = [(h.docnum, float(h.score or 0.0) if scored else 0.0) for h in results]
+            if scored and plain_words(q):
+                ranked = phrases_first(searcher, self._schema, q, ranked)
+            start = (page - 1) * per_page
+            hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in ranked[start:limit]]
+            few = q.strip() and len(docs) < FEW_RESULTS
+            suggestion = suggest(parsed, q, searcher.reader()) if few else None
+        return SearchResult(hits, len(docs), facets, suggestion, page, per_page)
+
+    def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
+        """Character spans in each given text (title, abstract, authors) that the query matches."""
+        parsed = parse(self._parser, q)
+        with self._lock:
+            terms = match_terms(parsed, self._current().reader())
+        return {
+            field: spans(self._schema[field].analyzer, field, text, terms)
+            for field, text in texts.items()
+            if field in TEXT_FIELDS
+        }
+
+    def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
+        """Papers like this one by the key terms of its title and abstract, and the terms shared."""
+        skip = {paper.id, *exclude}
+        text = f"{paper.title}\n{paper.abstract}"
+        with self._lock:
+            searcher = self._current()
+            keys = key_terms(searcher, text)
+            if not keys:
+                return []
+            # dropping skipped ids afterwards, not masking, keeps Whoosh's block skipping on
+            wanted = query.Or([query.Term(f, k) for k in keys for f in ("title", "abstract")])
+            results = searcher.search(wanted, limit=limit + len(skip))
+            found = [(h.docnum, h["id"], h.score) for h in results if h["id"] not in skip]
+            found = found[:limit]
+            shared = shared_terms(searcher, keys, [docnum for docnum, _, _ in found])
+        words = surface_words([paper.title, paper.abstract])
+        return [
+            Similar(pid, float(score), [words.get(k, k) for k in keys if k in shared[docnum]])
+            for docnum, pid, score in found
+        ]
+
+    def doc_count(self) -> int:
+        """Papers in the live index (0 when there is none)."""
+        if self.files.current() is None:
+            return 0
+        with self._lock:
+            return self._current().doc_count()
+
+    def close(self) -> None:
+        """Close the searcher; the index can still be used afterwards (it reopens)."""
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = self._build = None
+            self._facets = FacetColumns()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _current(self) -> Searcher:
+        """The searcher over the live build, reopened only when a writer committed since.
+
+        Not Searcher.refresh(): it reuses segment readers and so misses new deletions in them.
+        """
+        build = self.files.current()
+        if self._searcher is not None and build == self._build and self._fresh():
+            return self._searcher
+        for attempt in range(3):
+            if build is None:
+                raise IndexCorrupt("there is no search index yet: run `paperboy reindex`")
+            try:
+                fresh = index.open_dir(str(build)).searcher()
+                break
+            except Exception as exc:
+                # a rebuild may have swapped the build out between reading CURRENT and opening it
+                moved = self.files.current()
+                if moved == build or attempt == 2:
+                    raise IndexCorrupt(f"{build}: cannot read the search index ({exc})") from exc
+                build = moved
+        self.close()
+        self._searcher, self._build = fresh, build
+        return fresh
+
+    def _fresh(self) -> bool:
+        try:
+            return self._searcher.up_to_date()
+        except OSError:  # the build was removed under us: reopen from CURRENT
+            return False
+
+
+def _progress(rows, store: Store, show: bool):
+    if not show:
+        return rows
+    from tqdm import tqdm
+
+    return tqdm(rows, total=store.count("papers"), unit="paper", desc="indexing")

@@ -1,0 +1,277 @@
+"""The OpenAPI 3.1 document describing every route of the local API."""
+
+from __future__ import annotations
+
+DATE = {"type": "string", "format": "date"}
+NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+
+TREND = {
+    "type": "object",
+    "required": ["first_date", "last_date", "best_rank", "upvotes", "appearances"],
+    "properties": {
+        "first_date": NULLABLE_STR,
+        "last_date": NULLABLE_STR,
+        "best_rank": NULLABLE_INT,
+        "upvotes": NULLABLE_INT,
+        "appearances": {"type": "integer"},
+    },
+}
+BRIEF = {
+    "type": "object",
+    "required": ["id", "title", "authors", "date", "trend"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "authors": {"type": "array", "items": {"type": "string"}},
+        "date": NULLABLE_STR,
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "trend": {"$ref": "#/components/schemas/Trend"},
+    },
+}
+PAPER = {
+    "type": "object",
+    "required": ["id", "title", "abstract", "authors", "appearances", "links", "bibtex", "trend"],
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "abstract": {"type": "string"},
+        "authors": {"type": "array", "items": {"type": "string"}},
+        "version": NULLABLE_INT,
+        "published": NULLABLE_STR,
+        "updated": NULLABLE_STR,
+        "categories": {"type": "array", "items": {"type": "string"}},
+        "appearances": {
+            "type": "array",
+            "items": {"type": "object", "required": ["list", "date", "badge"]},
+        },
+        "observations": {"type": "array", "items": {"type": "object"}},
+        "links": {"type": "object", "additionalProperties": {"type": "string"}},
+        "bibtex": {"type": "string"},
+        "trend": {"$ref": "#/components/schemas/Trend"},
+    },
+}
+PAGE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["html"],
+                "properties": {"url": {"type": "string"}, "html": {"type": "string"}},
+            }
+        }
+    },
+}
+SPANS = {
+    "type": "array",
+    "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+}
+HIT = {
+    "allOf": [
+        {"$ref": "#/components/schemas/Brief"},
+        {
+            "type": "object",
+            "required": ["score", "title_spans", "snippet"],
+            "properties": {
+                "score": {"type": "number"},
+                "title_spans": SPANS,
+                "snippet": {
+                    "type": "object",
+                    "required": ["text", "spans"],
+                    "properties": {"text": {"type": "string"}, "spans": SPANS},
+                },
+            },
+        },
+    ]
+}
+SEARCH = {
+    "type": "object",
+    "required": ["query", "total", "hits", "facets", "suggestion"],
+    "properties": {
+        "query": {"type": "string"},
+        "total": {"type": "integer"},
+        "page": {"type": "integer"},
+        "per_page": {"type": "integer"},
+        "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
+        "facets": {"type": "object"},
+        "suggestion": NULLABLE_STR,
+    },
+}
+
+
+def _param(
+    name: str, schema: dict, where: str = "query", required: bool = False, text: str = ""
+) -> dict:
+    return {"name": name, "in": where, "required": required, "schema": schema, "description": text}
+
+
+def _op(op_id: str, summary: str, data: dict, params: list, errors=(400,), **extra) -> dict:
+    links = extra.pop("links", None)
+    ok = {
+        "type": "object",
+        "required": ["ok", "data"],
+        "properties": {"ok": {"const": True}, "data": data},
+    }
+    responses = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
+    if links:
+        responses["200"]["links"] = links
+    for status in errors:
+        responses[str(status)] = {"$ref": "#/components/responses/Error"}
+    return {
+        "operationId": op_id,
+        "summary": summary,
+        "parameters": params,
+        "responses": responses,
+        **extra,
+    }
+
+
+def _paper_links(pointer: str) -> dict:
+    """Stateful links: from a paper id in a response to the paper and its similar papers."""
+    ref = {"ref": f"$response.body#{pointer}"}
+    return {
+        "Paper": {"operationId": "getPaper", "parameters": ref},
+        "Similar": {"operationId": "getSimilar", "parameters": ref},
+    }
+
+
+def _paths() -> dict:
+    ref = _param("ref", {"type": "string", "minLength": 1}, "path", True, "a paper id")
+    limit = _param("limit", {"type": "integer", "minimum": 1, "maximum": 100})
+    obj = {"type": "object"}
+    return {
+        "/api/health": {"get": _op("getHealth", "Version, counts and index state", obj, [], ())},
+        "/api/search": {
+            "get": _op(
+                "search",
+                "Search the archive",
+                {"$ref": "#/components/schemas/Search"},
+                [
+                    _param(
+                        "q", {"type": "string", "minLength": 1}, required=True, text="the query"
+                    ),
+                    _param("page", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                    _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    _param("sort", {"enum": ["relevance", "date", "trending"]}),
+                    _param("from", DATE),
+                    _param("to", DATE),
+                    _param("cat", {"type": "string"}),
+                ],
+                links=_paper_links("/data/hits/0/id"),
+            )
+        },
+        "/api/papers/{ref}": {
+            "get": _op(
+                "getPaper",
+                "A paper with its trend history and links",
+                {"$ref": "#/components/schemas/Paper"},
+                [ref],
+                (400, 404),
+            )
+        },
+        "/api/papers/{ref}/similar": {
+            "get": _op(
+                "getSimilar",
+                "Papers like this one",
+                obj,
+                [ref, _param("limit", {"type": "integer", "minimum": 1, "maximum": 50})],
+                (400, 404),
+            )
+        },
+        "/api/lookup": {
+            "get": _op(
+                "lookup",
+                "Resolve any paper URL or id",
+                {"$ref": "#/components/schemas/Paper"},
+                [_param("url", {"type": "string", "minLength": 1}, required=True)],
+                (400, 404),
+                links=_paper_links("/data/id"),
+            )
+        },
+        "/api/trending": {
+            "get": _op(
+                "getTrending",
+                "Top papers for a period",
+                obj,
+                [
+                    _param("period", {"enum": ["day", "week", "month", "now"]}),
+                    _param("date", DATE),
+                    limit,
+                ],
+                links=_paper_links("/data/papers/0/id"),
+            )
+        },
+        "/api/dates": {"get": _op("getDates", "Archive days with counts", obj, [], ())},
+        "/api/parse": {
+            "post": _op(
+                "parsePage",
+                "Read a page without storing it",
+                obj,
+                [],
+                (400, 413, 422),
+                requestBody=PAGE_BODY,
+            )
+        },
+        "/api/ingest": {
+            "post": _op(
+                "ingestPage",
+                "Store a page the extension read",
+                obj,
+                [],
+                (400, 401, 403, 413, 422),
+                security=[{"token": []}],
+                requestBody=PAGE_BODY,
+            )
+        },
+        "/api/openapi.json": {
+            "get": {
+                "operationId": "getOpenApi",
+                "summary": "This document (bare, not in the envelope)",
+                "responses": {
+                    "200": {"description": "OK", "content": {"application/json": {"schema": obj}}}
+                },
+            }
+        },
+    }
+
+
+def document(version: str) -> dict:
+    """The whole OpenAPI 3.1 document."""
+    error = {
+        "type": "object",
+        "required": ["ok", "error"],
+        "properties": {
+            "ok": {"const": False},
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+            },
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Paperboy local API", "version": version},
+        "servers": [{"url": "http://127.0.0.1:8765"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": {
+                "Trend": TREND,
+                "Brief": BRIEF,
+                "Paper": PAPER,
+                "Hit": HIT,
+                "Search": SEARCH,
+                "Error": error,
+            },
+            "responses": {
+                "Error": {
+                    "description": "An error",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                }
+            },
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,224 @@
+"""What the API, the CLI and the site ask of the archive, as plain JSON-ready dicts.
+
+Joins the store (the truth) with the search index (ids and spans) and the trending score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+from server import trending
+from server.bibtex import bibtex
+from server.index import SearchIndex
+from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
+from server.store import Store
+
+SNIPPET_CHARS = 240
+LIST_LABELS = {
+    "hf-daily": "HF daily",
+    "hf-weekly": "HF weekly",
+    "hf-monthly": "HF monthly",
+    "arxiv-new": "arXiv new",
+    "arxiv-recent": "arXiv recent",
+    "arxiv-pastweek": "arXiv past week",
+    "arxiv-month": "arXiv month",
+    "arxiv-rss": "arXiv RSS",
+    "text": "Listing copy",
+}
+
+
+def links(paper: Paper, appearances: list[Appearance]) -> dict[str, str]:
+    """The paper's arXiv abstract, PDF, Hugging Face, code and project links that apply."""
+    out = {}
+    if is_arxiv_id(paper.id):
+        out["arxiv"] = f"https://arxiv.org/abs/{paper.id}"
+        out["pdf"] = f"https://arxiv.org/pdf/{paper.id}"
+        if any(a.list.startswith("hf-") for a in appearances):
+            out["hf"] = f"https://huggingface.co/papers/{paper.id}"
+    elif paper.url:
+        out["page"] = paper.url
+    if paper.doi:
+        out["doi"] = f"https://doi.org/{paper.doi}"
+    for name, url in (("code", paper.code_url), ("project", paper.project_url)):
+        if url and url.startswith(("https://", "http://")):
+            out[name] = url
+    return out
+
+
+def badge(a: Appearance) -> str:
+    """A short label such as 'HF daily #3 · 2024-08-01 · 142▲'."""
+    where = LIST_LABELS.get(a.list, a.list) + (f" {a.category}" if a.category else "")
+    parts = [where + (f" #{a.rank}" if a.rank and a.list.startswith("hf-") else ""), a.date]
+    if a.upvotes is not None:
+        parts.append(f"{a.upvotes}\u25b2")
+    return " \u00b7 ".join(parts)
+
+
+def trend_summary(appearances: list[Appearance]) -> dict[str, object]:
+    """First and last list day, best HF rank, top upvotes and the number of lists."""
+    ranks = [a.rank for a in appearances if a.rank and a.list.startswith("hf-")]
+    votes = [a.upvotes for a in appearances if a.upvotes is not None]
+    return {
+        "first_date": min((a.date for a in appearances), default=None),
+        "last_date": max((a.date for a in appearances), default=None),
+        "best_rank": min(ranks, default=None),
+        "upvotes": max(votes, default=None),
+        "appearances": len(appearances),
+    }
+
+
+def paper_brief(paper: Paper, appearances: list[Appearance]) -> dict[str, object]:
+    """The short form of a paper used in lists."""
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "date": paper.published,
+        "categories": paper.categories,
+        "trend": trend_summary(appearances),
+    }
+
+
+def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
+    """Everything about one paper: record, trend history with observations, links, BibTeX."""
+    appearances = store.appearances(paper.id)
+    history = [
+        {**{k: v for k, v in asdict(a).items() if k != "paper_id"}, "badge": badge(a)}
+        for a in appearances
+    ]
+    return {
+        **asdict(paper),
+        "appearances": history,
+        "observations": store.observations(paper.id),
+        "trend": trend_summary(appearances),
+        "links": links(paper, appearances),
+        "bibtex": bibtex(paper),
+    }
+
+
+def lookup(store: Store, ref: str) -> tuple[str | None, Paper | None]:
+    """The canonical id a URL or id form names (None if none), and the stored paper if any."""
+    parsed = canonical(ref)
+    paper = store.get_paper(ref)
+    return (paper.id if paper else parsed.id if parsed else None), paper
+
+
+def snippet(text: str, spans: list[tuple[int, int]]) -> dict[str, object]:
+    """A window of the text around the first match, with the spans that fall inside it."""
+    start = 0
+    if spans and spans[0][0] > SNIPPET_CHARS // 3:
+        start = text.rfind(" ", 0, spans[0][0] - SNIPPET_CHARS // 4) + 1
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        end = max(text.rfind(" ", start, end), start + SNIPPET_CHARS // 2)
+    inside = [[s - start, e - start] for s, e in spans if s >= start and e <= end]
+    return {
+        "text": text[start:end],
+        "spans": inside,
+        "start": start,
+        "truncated": start > 0 or end < len(text),
+    }
+
+
+def search(store: Store, index: SearchIndex, q: str, **options: object) -> dict[str, object]:
+    """Ranked hits with highlights, the total, facets and a did-you-mean suggestion."""
+    result = index.search(q, **options)
+    hits = []
+    for hit in result.hits:
+        paper = store.get_paper(hit.id)
+        if paper is None:  # the index lags the store by one sync at most
+            continue
+        marks = index.highlights(q, {"title": paper.title, "abstract": paper.abstract})
+        hits.append(
+            {
+                **paper_brief(paper, store.appearances(paper.id)),
+                "score": hit.score,
+                "title_spans": [list(s) for s in marks.get("title", [])],
+                "snippet": snippet(paper.abstract, marks.get("abstract", [])),
+            }
+        )
+    return {
+        "query": q,
+        "total": result.total,
+        "page": result.page,
+        "per_page": result.per_page,
+        "hits": hits,
+        "facets": result.facets,
+        "suggestion": result.suggestion,
+    }
+
+
+def similar(store: Store, index: SearchIndex, paper: Paper, limit: int) -> list[dict[str, object]]:
+    """Papers like this one, with the key terms they share."""
+    out = []
+    for item in index.similar(paper, limit=limit):
+        other = store.get_paper(item.id)
+        if other is not None:
+            out.append(
+                {
+                    **paper_brief(other, store.appearances(other.id)),
+                    "score": item.score,
+                    "shared_terms": item.terms,
+                }
+            )
+    return out
+
+
+def trending_papers(store: Store, period: str, on: str | None, limit: int) -> dict[str, object]:
+    """The top papers for a period ending on a day (default: the newest day in the store)."""
+    day = date.fromisoformat(on) if on else _latest(store)
+    first, last = trending.window(period, day)
+    ranked = trending.rank(
+        store.appearances_between(first.isoformat(), last.isoformat()), period, day, limit
+    )
+    papers = []
+    for t in ranked:
+        paper = store.paper(t.paper_id)
+        papers.append(
+            {
+                **paper_brief(paper, store.appearances(paper.id)),
+                "score": t.score,
+                "period_upvotes": t.upvotes,
+                "best_rank": t.best_rank,
+                "lists": t.lists,
+                "days": t.days,
+            }
+        )
+    return {"period": period, "date": day.isoformat(), "from": first.isoformat(), "papers": papers}
+
+
+def _latest(store: Store) -> date:
+    latest = store.latest_date()
+    return date.fromisoformat(latest) if latest else date.today()
+
+
+def describe(listing: Listing) -> dict[str, object]:
+    """What a parsed page holds, without storing it: its kind, date and counts."""
+    return {
+        "kind": listing.kind,
+        "url": listing.url,
+        "date": listing.date,
+        "papers": len(listing.papers),
+        "appearances": len(listing.appearances),
+        "ids": [p.id for p in listing.papers[:200]],
+        "problems": len(listing.problems),
+    }
+
+
+def ingest(
+    store: Store, index: SearchIndex, listing: Listing, raw: bytes | None
+) -> dict[str, object]:
+    """Store a parsed page, update the index in the same run, and say what was added."""
+    result = store.ingest(listing, raw=raw)
+    index.sync(store)
+    return {
+        "kind": listing.kind,
+        "url": listing.url,
+        "date": listing.date,
+        "papers": [store.resolve(p.id) or p.id for p in listing.papers],
+        "papers_new": result.papers_new,
+        "papers_updated": result.papers_updated,
+        "appearances_new": result.appearances_new,
+        "problems": [{"item": p.item, "reason": p.reason} for p in listing.problems],
+    }

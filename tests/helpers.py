@@ -1,0 +1,46 @@
+"""Helpers the tests share: the demo pages, and running `paperboy` as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from server import sources
+
+DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
+EXE = shutil.which("paperboy", path=str(Path(sys.executable).parent)) or "paperboy"
+
+
+def run(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run `paperboy` with PAPERBOY_DATA=data; capture its output."""
+    env = {**os.environ, "PAPERBOY_DATA": str(data)}
+    return subprocess.run(
+        [EXE, *args], capture_output=True, text=True, env=env, timeout=300, cwd=cwd
+    )
+
+
+def free_port() -> int:
+    """An unused TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_json(url: str, seconds: float = 20) -> dict:
+    """GET a JSON URL, retrying while the server starts."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                return json.loads(response.read())
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)

@@ -1,0 +1,222 @@
+"""The JSON API over real HTTP on 127.0.0.1, on a real store and index built from the demo pages."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from waitress.server import create_server
+
+from server import sources
+from server.api import create_app
+from server.ingest import import_paths
+
+DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
+
+
+class Client:
+    """A tiny HTTP client that returns (status, json, headers)."""
+
+    def __init__(self, base: str):
+        self.base = base
+
+    def call(self, method: str, path: str, body: object = None, headers: dict | None = None):
+        data = (
+            json.dumps(body).encode() if body is not None and not isinstance(body, bytes) else body
+        )
+        request = urllib.request.Request(
+            self.base + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, json.loads(response.read() or b"null"), response.headers
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"null"), exc.headers
+
+    def get(self, path: str, **kw):
+        return self.call("GET", path, **kw)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    app = create_app(
+        {
+            "data": str(data),
+            "site_dir": str(data / "no-site"),
+            "site_origin": "https://me.example",
+            "max_body_bytes": 200_000,
+        }
+    )
+    archive = app.extensions["paperboy"]
+    report = import_paths(archive.store, [str(DEMO)], progress=False)
+    assert not report.failures
+    archive.index.ensure(archive.store)
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield Client(f"http://127.0.0.1:{server.effective_port}"), archive
+    server.close()
+
+
+@pytest.fixture
+def client(served):
+    return served[0]
+
+
+def test_health(client):
+    status, body, _ = client.get("/api/health")
+    assert status == 200 and body["ok"] is True
+    assert body["data"]["papers"] >= 8 and body["data"]["index"]["state"] == "ok"
+
+
+def test_search_hits_have_spans_and_facets(client):
+    status, body, _ = client.get("/api/search?q=reward+models")
+    assert status == 200
+    data = body["data"]
+    assert data["hits"][0]["id"] == "2408.90007"
+    hit = data["hits"][0]
+    starts = [hit["title"][s:e].lower() for s, e in hit["title_spans"]]
+    assert "reward" in starts and "models" in starts
+    assert data["facets"]["category"] and data["facets"]["month"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"proof repair"', "2408.90005"),
+        ("title:weather", "2408.90008"),
+        ("author:Okafor", "2408.90003"),
+        ("cat:cs.IR", "2408.90004"),
+        ("id:2408.90006", "2408.90006"),
+        ("lattic*", "2408.90001"),
+        ("weathr~", "2408.90008"),
+        ("protein AND NOT weather", "2408.90002"),
+    ],
+)
+def test_query_forms(client, query, expected):
+    status, body, _ = client.get("/api/search?q=" + urllib.request.quote(query))
+    assert status == 200, body
+    assert expected in [h["id"] for h in body["data"]["hits"]], query
+
+
+def test_lookup_any_url_form(client):
+    for url in (
+        "https://arxiv.org/pdf/2408.90003v2",
+        "huggingface.co/papers/2408.90003",
+        "arXiv:2408.90003",
+    ):
+        status, body, _ = client.get("/api/lookup?url=" + urllib.request.quote(url))
+        assert status == 200 and body["data"]["id"] == "2408.90003"
+    status, body, _ = client.get("/api/lookup?url=https://arxiv.org/abs/2401.00001")
+    assert status == 404 and body["error"]["id"] == "2401.00001"
+
+
+def test_paper_detail_has_history_links_bibtex(client):
+    status, body, _ = client.get("/api/papers/2408.90001")
+    data = body["data"]
+    assert status == 200 and data["title"].startswith("Sparse Lattice Transformers")
+    days = {(a["list"], a["date"]) for a in data["appearances"]}
+    assert ("hf-daily", "2024-08-02") in days and ("hf-daily", "2024-08-05") in days
+    assert data["links"]["arxiv"] == "https://arxiv.org/abs/2408.90001"
+    assert data["links"]["hf"] == "https://huggingface.co/papers/2408.90001"
+    assert "@misc{" in data["bibtex"]
+    assert any(a["badge"].startswith("HF daily #") for a in data["appearances"])
+
+
+def test_similar_gives_shared_terms(client):
+    status, body, _ = client.get("/api/papers/2408.90007/similar?limit=3")
+    assert status == 200
+    similar = body["data"]["similar"]
+    assert similar and all(s["id"] != "2408.90007" for s in similar)
+    assert all(isinstance(s["shared_terms"], list) for s in similar)
+
+
+def test_trending_and_dates(client):
+    status, body, _ = client.get("/api/trending?period=day&date=2024-08-02")
+    assert status == 200
+    assert body["data"]["papers"][0]["id"] == "2408.90001"  # 57 upvotes, rank 1 that day
+    status, body, _ = client.get("/api/dates")
+    assert "2024-08-05" in [d["date"] for d in body["data"]["dates"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/search?q=title:(", 400),
+        ("/api/search?q=", 400),
+        ("/api/search?q=x&page=0", 400),
+        ("/api/search?q=x&from=yesterday", 400),
+        ("/api/trending?period=year", 400),
+        ("/api/lookup?url=not-a-paper", 400),
+        ("/api/papers/2401.99999", 404),
+        ("/api/nothing", 404),
+    ],
+)
+def test_errors_are_json_envelopes(client, path, status):
+    got, body, _ = client.get(path)
+    assert got == status and body["ok"] is False
+    assert body["error"]["status"] == status and body["error"]["message"]
+    assert "Traceback" not in body["error"]["message"]
+
+
+def test_method_not_allowed_and_too_large(client):
+    status, body, _ = client.call("DELETE", "/api/health")
+    assert status == 405 and body["ok"] is False
+    status, body, _ = client.call("POST", "/api/ingest", body={"html": "x" * 300_000})
+    assert status == 413 and body["ok"] is False
+
+
+def test_ingest_needs_the_token_then_stores_and_indexes(served):
+    client, archive = served
+    page = {
+        "url": "https://example.org/paper",
+        "html": (
+            "<html><head><meta name='citation_title' content='Quantum Origami for Tiny Robots'>"
+            "<meta name='citation_author' content='Rosa Vega'>"
+            "<meta name='citation_publication_date' content='2024/08/03'></head></html>"
+        ),
+    }
+    assert client.call("POST", "/api/ingest", body=page)[0] == 401
+    assert (
+        client.call("POST", "/api/ingest", body=page, headers={"Authorization": "Bearer wrong"})[0]
+        == 403
+    )
+    auth = {"Authorization": f"Bearer {archive.token()}"}
+    status, body, _ = client.call("POST", "/api/ingest", body=page, headers=auth)
+    assert status == 201 and body["data"]["papers_new"] == 1
+    found = client.get("/api/search?q=origami")[1]["data"]["hits"]
+    assert [h["title"] for h in found] == ["Quantum Origami for Tiny Robots"]
+    status, body, _ = client.call(
+        "POST", "/api/ingest", headers=auth, body={"url": "https://x.org", "html": "<p>hello</p>"}
+    )
+    assert status == 422 and "Supported kinds" in body["error"]["message"]
+
+
+def test_cors_only_for_extensions_and_the_site(client):
+    for origin in ("chrome-extension://abcdef", "moz-extension://1234-5678", "https://me.example"):
+        _, _, headers = client.get("/api/health", headers={"Origin": origin})
+        assert headers["Access-Control-Allow-Origin"] == origin
+    _, _, headers = client.get("/api/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in headers
+    status, _, _ = client.call("OPTIONS", "/api/ingest", headers={"Origin": "https://evil.example"})
+    assert status == 403
+
+
+def test_openapi_document_lists_every_route(client, tmp_path):
+    status, doc, _ = client.get("/api/openapi.json")
+    assert status == 200 and doc["openapi"].startswith("3.1")
+    app = create_app({"data": str(tmp_path)})
+    routes = {
+        r.rule.replace("<path:ref>", "{ref}")
+        for r in app.url_map.iter_rules()
+        if r.rule.startswith("/api/")
+    }
+    assert routes == set(doc["paths"])

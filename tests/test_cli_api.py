@@ -1,0 +1,65 @@
+"""`paperboy search`, `reindex`, `token` and `serve`, run as real processes."""
+
+import json
+import subprocess
+
+import pytest
+from helpers import DEMO, EXE, free_port, run, wait_for_json
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    assert run(data, "import", str(DEMO)).returncode == 0
+    return data
+
+
+def test_import_indexes_in_the_same_run(tmp_path):
+    result = run(tmp_path / "d", "import", str(DEMO / "hf-daily-2024-08-02.html"))
+    assert "index:" in result.stdout and "rebuilt" in result.stdout
+    found = json.loads(run(tmp_path / "d", "search", "lattice", "--json").stdout)
+    assert [h["id"] for h in found["hits"]] == ["2408.90001"]
+
+
+def test_search_prints_ranked_results(data):
+    result = run(data, "search", "reward models")
+    assert result.returncode == 0
+    assert result.stdout.startswith(
+        " 1. Robust Reward Models under Distribution Shift  [2408.90007]"
+    )
+    assert run(data, "search", "zzzqqq").returncode == 1
+    bad = run(data, "search", "title:(")
+    assert bad.returncode == 2 and "does not parse" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_reindex_rebuilds_from_the_store(data):
+    index = data / "index"
+    for path in index.rglob("*.seg"):
+        path.write_bytes(b"garbage")
+    result = run(data, "reindex")
+    assert result.returncode == 0 and "indexed 8 papers" in result.stdout
+    assert json.loads(run(data, "search", "lattice", "--json").stdout)["total"] == 1
+
+
+def test_token_is_stable_and_private(data):
+    first, second = run(data, "token").stdout, run(data, "token").stdout
+    assert first == second and len(first.strip()) >= 32
+    assert (data / "token").stat().st_mode & 0o077 == 0
+
+
+def test_serve_answers_on_loopback(data):
+    port = free_port()
+    command = [EXE, "--data", str(data), "serve", "--port", str(port)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        try:
+            body = wait_for_json(f"http://127.0.0.1:{port}/api/health")
+        finally:
+            proc.terminate()
+            out, _ = proc.communicate(timeout=10)
+    assert body["ok"] and body["data"]["papers"] == 8
+    assert f"127.0.0.1:{port}" in out.decode()
+
+
+def test_serve_refuses_a_public_address_unless_allowed(data):
+    result = run(data, "serve", "--host", "0.0.0.0")
+    assert result.returncode == 2 and "not a loopback address" in result.stderr
