@@ -99,6 +99,7 @@ class SearchIndex:
         self._searcher: Searcher | None = None
         self._build: Path | None = None
         self._facets = FacetColumns()
+        self._terms_cache: dict[int, dict[str, set]] = {}
         self._schema = make_schema()
         self._parser = make_parser(self._schema)
 
@@ -241,14 +242,15 @@ class SearchIndex:
         if page < 1 or per_page < 1:
             raise QueryError("page and per_page must be 1 or more")
         parsed = parse(self._parser, q) if q.strip() else query.Every()
-        narrow = filters(date_from, date_to, cat)
+        narrow = filters(cat)
         # And(Every, x) normalizes to Every in Whoosh, so filters stand alone on an empty query
         full = query.And(narrow if q.strip() == "" and narrow else [parsed, *narrow])
         with self._lock:
             searcher = self._current()
             limit = page * per_page
-            results = run(searcher, full, max(limit, RERANK), sort)
-            docs = results.docs()
+            dated = date_from or date_to
+            allow = self._facets.between(searcher, date_from, date_to) if dated else None
+            results, docs = run(searcher, full, max(limit, RERANK), sort, allow)
             facets = self._facets.count(searcher, docs)
             scored = sort == "relevance"  # a sorted hit's "score" is its sort key
             ranked = [(h.docnum, float(h.score or 0.0) if scored else 0.0) for h in results]
@@ -262,9 +264,15 @@ class SearchIndex:
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""
-        parsed = parse(self._parser, q)
         with self._lock:
-            terms = match_terms(parsed, self._current().reader())
+            searcher = self._current()
+            cache = self._terms_cache.setdefault(id(searcher), {})
+            if q not in cache:  # a results page highlights many hits for the same query
+                if len(cache) > 256:
+                    cache.clear()
+                self._terms_cache = {id(searcher): cache}
+                cache[q] = match_terms(parse(self._parser, q), searcher.reader())
+            terms = cache[q]
         return {
             field: spans(self._schema[field].analyzer, field, text, terms)
             for field, text in texts.items()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from whoosh import collectors, query, sorting
+from whoosh import query, sorting
 from whoosh.fields import Schema
 from whoosh.searching import Results, Searcher
 
@@ -16,44 +16,28 @@ KEY_TERMS = 8  # terms a more-like-this query is built from
 KEY_TERM_MAX_SHARE = 0.02
 
 
-def filters(date_from: str | None, date_to: str | None, cat: str | None) -> list[query.Query]:
-    """Queries for the date range (on published) and the category a search is narrowed to."""
-    found: list[query.Query] = []
-    if date_from or date_to:
-        found.append(query.TermRange("published", date_from or "0", date_to or "9"))
-    if cat:
-        found.append(query.Term("categories", cat.lower()))
-    return found
+def filters(cat: str | None) -> list[query.Query]:
+    """Queries for the category a search is narrowed to (dates filter through FacetColumns)."""
+    return [query.Term("categories", cat.lower())] if cat else []
 
 
-class _TopAndAll(collectors.TopCollector):
-    """The top hits and, in the same pass, every matching doc (totals and facets need them all)."""
+def run(
+    searcher: Searcher, q: query.Query, limit: int, sort: str, allow: set[int] | None = None
+) -> tuple[Results, set[int]]:
+    """The top `limit` hits in the requested order, and every matching doc (for totals, facets).
 
-    def __init__(self, limit: int):
-        super().__init__(limit=limit, usequality=False)
-        self.replace = 0  # replacing the matcher as scores rise would skip low-scoring matches
-
-    def _collect(self, global_docnum: int, score: float):
-        self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
-
-    def results(self):
-        """The top hits, carrying every matching doc."""
-        results = super().results()
-        results.docset = self.docset
-        return results
-
-
-def run(searcher: Searcher, q: query.Query, limit: int, sort: str) -> Results:
-    """Search once for the top `limit` hits in the requested order, newest first when sorted."""
+    Two passes beat one: the top hits come from whoosh's optimised collector (which skips
+    low-scoring blocks), and the full match set from the unscored matcher, which is cheap.
+    """
     if sort == "relevance":
-        collector = _TopAndAll(limit)
-        searcher.search_with_collector(q, collector)
-        return collector.results()
-    names = {"date": ["published"], "upvotes": ["upvotes", "published"]}
-    names["trending"] = ["last_trended", "upvotes"]
-    facet = sorting.MultiFacet([sorting.FieldFacet(n) for n in names[sort]])
-    return searcher.search(q, limit=limit, sortedby=facet, reverse=True)
+        results = searcher.search(q, limit=limit, filter=allow)
+    else:
+        names = {"date": ["published"], "upvotes": ["upvotes", "published"]}
+        names["trending"] = ["last_trended", "upvotes"]
+        facet = sorting.MultiFacet([sorting.FieldFacet(n) for n in names[sort]])
+        results = searcher.search(q, limit=limit, sortedby=facet, reverse=True, filter=allow)
+    docs = set(q.docs(searcher))
+    return results, docs if allow is None else docs & allow
 
 
 def phrases_first(searcher: Searcher, schema: Schema, text: str, ranked: list[tuple[int, float]]):
@@ -94,23 +78,40 @@ def shared_terms(searcher: Searcher, keys: list[str], docnums: list[int]) -> dic
 
 
 class FacetColumns:
-    """Each doc's month and categories, read once per searcher, to count facets over all hits."""
+    """Each doc's publication date and categories, read once per searcher (facets, dates)."""
 
     def __init__(self) -> None:
         self.searcher: Searcher | None = None
-        self.months: list[str] = []
+        self.published: list[str] = []
         self.cats: list[list[str]] = []
+        self.ranges: dict[tuple[str, str], set[int]] = {}
+
+    def _load(self, searcher: Searcher) -> None:
+        if searcher is self.searcher:
+            return
+        reader = searcher.reader()
+        empty = reader.doc_count_all() == 0  # an empty index has no columns to read
+        self.published = [] if empty else list(reader.column_reader("published"))
+        names = [] if empty else reader.column_reader("catnames")
+        self.cats = [c.decode().split() for c in names]
+        self.ranges = {}
+        self.searcher = searcher
+
+    def between(self, searcher: Searcher, first: str | None, last: str | None) -> set[int]:
+        """Docs published from `first` to `last` (cached: a range query over days is slow)."""
+        self._load(searcher)
+        key = (first or "0", last or "9")
+        if key not in self.ranges:
+            if len(self.ranges) > 64:
+                self.ranges.clear()
+            low, high = key
+            self.ranges[key] = {d for d, p in enumerate(self.published) if p and low <= p <= high}
+        return self.ranges[key]
 
     def count(self, searcher: Searcher, docs: set[int]) -> dict[str, dict[str, int]]:
         """Hits per month of publication and per category."""
-        if searcher is not self.searcher:
-            reader = searcher.reader()
-            empty = reader.doc_count_all() == 0  # an empty index has no columns to read
-            self.months = [] if empty else [p[:7] for p in reader.column_reader("published")]
-            names = [] if empty else reader.column_reader("catnames")
-            self.cats = [c.decode().split() for c in names]
-            self.searcher = searcher
-        by_month = Counter(self.months[d] for d in docs)
+        self._load(searcher)
+        by_month = Counter(self.published[d][:7] for d in docs)
         by_month.pop("", None)
         by_cat = Counter(c for d in docs for c in self.cats[d])
         return {"month": dict(sorted(by_month.items())), "category": dict(by_cat.most_common())}

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
+import os
+import subprocess
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from waitress.server import create_server
+from helpers import DEMO, EXE, free_port, run, wait_for_json
 
-from server import sources
 from server.api import create_app
-from server.ingest import import_paths
-
-DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
 
 
 class Client:
@@ -46,24 +42,32 @@ class Client:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    """A real `paperboy serve` process on the demo pages; yields (client, token)."""
     data = tmp_path_factory.mktemp("data")
-    app = create_app(
-        {
-            "data": str(data),
-            "site_dir": str(data / "no-site"),
-            "site_origin": "https://me.example",
-            "max_body_bytes": 200_000,
-        }
-    )
-    archive = app.extensions["paperboy"]
-    report = import_paths(archive.store, [str(DEMO)], progress=False)
-    assert not report.failures
-    archive.index.ensure(archive.store)
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield Client(f"http://127.0.0.1:{server.effective_port}"), archive
-    server.close()
+    assert run(data, "import", str(DEMO)).returncode == 0
+    token = run(data, "token").stdout.strip()
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAPERBOY_DATA": str(data),
+        "PAPERBOY_SITE_DIR": str(data / "no-site"),
+        "PAPERBOY_SITE_ORIGIN": "https://me.example",
+        "PAPERBOY_MAX_BODY_BYTES": "200000",
+    }
+    with subprocess.Popen(
+        [EXE, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    ) as server:
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for_json(base + "/api/health")
+            yield Client(base), token
+        finally:
+            server.terminate()
+            _, log = server.communicate(timeout=10)
+    assert b"Traceback" not in log, log.decode()[-2000:]
 
 
 @pytest.fixture
@@ -175,7 +179,7 @@ def test_method_not_allowed_and_too_large(client):
 
 
 def test_ingest_needs_the_token_then_stores_and_indexes(served):
-    client, archive = served
+    client, token = served
     page = {
         "url": "https://example.org/paper",
         "html": (
@@ -189,7 +193,7 @@ def test_ingest_needs_the_token_then_stores_and_indexes(served):
         client.call("POST", "/api/ingest", body=page, headers={"Authorization": "Bearer wrong"})[0]
         == 403
     )
-    auth = {"Authorization": f"Bearer {archive.token()}"}
+    auth = {"Authorization": f"Bearer {token}"}
     status, body, _ = client.call("POST", "/api/ingest", body=page, headers=auth)
     assert status == 201 and body["data"]["papers_new"] == 1
     found = client.get("/api/search?q=origami")[1]["data"]["hits"]
