@@ -1,0 +1,127 @@
+// The paper card: title, authors, links, trend badges with a sparkline, abstract, BibTeX, similar.
+
+import * as api from "./api.js";
+import { clone, el, fill, link, paperRow, sparkline, upvoteSeries } from "./render.js";
+
+const LINK_LABELS = { arxiv: "arXiv", pdf: "PDF", hf: "HF", code: "Code", project: "Project",
+  doi: "DOI", page: "Page" };
+const MAX_BADGES = 6;
+
+/** The card element for a paper detail; `open(id)` shows another paper, `back` goes back. */
+export function renderCard(paper, { open, back } = {}) {
+  const card = clone("card");
+  const meta = [paper.published, paper.id, (paper.categories ?? []).join(" ")].filter(Boolean);
+  fill(card, { title: paper.title, meta: meta.join(" \u00b7 "), abstract: paper.abstract });
+  authors(card, paper.authors ?? []);
+  links(card.querySelector(".links"), paper.links ?? {});
+  trend(card, paper);
+  abstract(card, paper.abstract);
+  bibtex(card, paper.bibtex ?? "");
+  if (back) {
+    const button = card.querySelector(".back");
+    button.hidden = false;
+    button.addEventListener("click", back);
+  }
+  loadSimilar(card, paper.id, open);
+  return card;
+}
+
+function authors(card, names) {
+  const span = card.querySelector("[data-field=authors]");
+  if (!names.length) {
+    span.textContent = "Authors unknown";
+    return;
+  }
+  span.textContent = names.slice(0, 3).join(", ");
+  if (names.length <= 3) return;
+  const more = card.querySelector(".more-authors");
+  more.hidden = false;
+  more.textContent = `+${names.length - 3} more`;
+  more.addEventListener("click", () => {
+    span.textContent = names.join(", ");
+    more.hidden = true;
+  });
+}
+
+function links(nav, map) {
+  for (const [name, href] of Object.entries(map)) {
+    const a = link(LINK_LABELS[name] ?? name, href);
+    if (a) nav.append(a);
+  }
+}
+
+function trend(card, paper) {
+  const list = card.querySelector(".badges");
+  const shown = [...(paper.appearances ?? [])]
+    .sort((a, b) => b.date.localeCompare(a.date) || (a.rank ?? 999) - (b.rank ?? 999));
+  for (const appearance of shown.slice(0, MAX_BADGES)) {
+    const badge = el("li", "badge", appearance.badge);
+    if (appearance.list.startsWith("hf-")) badge.classList.add("hf");
+    list.append(badge);
+  }
+  if (shown.length > MAX_BADGES) list.append(el("li", "badge more", `+${shown.length - MAX_BADGES}`));
+  if (!shown.length) list.append(el("li", "badge none", "Not seen on a list yet"));
+  const series = upvoteSeries(paper.observations);
+  const svg = sparkline(series.map((p) => p.upvotes));
+  if (svg) {
+    const first = series[0];
+    const last = series.at(-1);
+    const words = `Upvotes ${first.upvotes} on ${first.date} to ${last.upvotes} on ${last.date}`;
+    svg.setAttribute("aria-label", words);
+    const box = card.querySelector(".spark");
+    box.title = words;
+    box.append(el("span", "muted", "Upvotes"), svg, `${first.upvotes} \u2192 ${last.upvotes}\u25b2`);
+  }
+}
+
+function abstract(card, text) {
+  const box = card.querySelector(".abstract");
+  const toggle = card.querySelector(".toggle-abstract");
+  if (!text) {
+    box.hidden = true;
+    return;
+  }
+  toggle.addEventListener("click", () => {
+    const open = box.classList.toggle("collapsed") === false;
+    toggle.textContent = open ? "Show less" : "Show abstract";
+    toggle.setAttribute("aria-expanded", String(open));
+  });
+}
+
+function bibtex(card, text) {
+  const button = card.querySelector(".copy-bibtex");
+  const note = card.querySelector(".copied");
+  const area = card.querySelector(".bibtex");
+  button.disabled = !text;
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      note.textContent = "Copied ✓";
+    } catch {
+      // clipboard refused (no focus or permission): show the text, selected, to copy by hand
+      area.value = text;
+      area.hidden = false;
+      area.select();
+      note.textContent = "Press Ctrl+C to copy";
+    }
+  });
+}
+
+async function loadSimilar(card, id, open) {
+  const list = card.querySelector(".similar-list");
+  const note = card.querySelector(".similar-note");
+  note.textContent = "Finding similar papers…";
+  try {
+    const { similar } = await api.similar(id, 5);
+    note.textContent = similar.length ? "" : "No similar papers in your archive yet.";
+    for (const item of similar) {
+      const terms = el("span", "terms");
+      for (const term of item.shared_terms ?? []) terms.append(el("span", "term", term));
+      const row = paperRow(item, { detail: terms });
+      row.addEventListener("click", () => open?.(item.id));
+      list.append(row);
+    }
+  } catch (problem) {
+    note.textContent = `Similar papers unavailable: ${problem.message}`;
+  }
+}

@@ -1,0 +1,65 @@
+// Options: the server URL and API token (chrome.storage.sync), and a connection test.
+
+import * as api from "./api.js";
+
+const form = document.getElementById("settings");
+const result = document.getElementById("result");
+
+function values() {
+  return {
+    serverUrl: form.serverUrl.value.trim().replace(/\/+$/, "") || api.DEFAULTS.serverUrl,
+    token: form.token.value.trim(),
+  };
+}
+
+function report(state, text, hint = "") {
+  result.dataset.state = state;
+  result.textContent = text;
+  if (hint) {
+    const line = document.createElement("span");
+    line.className = "hint";
+    line.textContent = hint;
+    result.append(line);
+  }
+}
+
+async function load() {
+  const settings = await api.getSettings();
+  form.serverUrl.value = settings.serverUrl;
+  form.token.value = settings.token;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const settings = values();
+  try {
+    api.checkServerUrl(settings.serverUrl);
+  } catch (problem) {
+    report("error", problem.message, problem.hint);
+    return;
+  }
+  await api.saveSettings(settings);
+  form.serverUrl.value = settings.serverUrl;
+  report("ok", "Saved.");
+});
+
+/** Reach the server with the form's values (saved or not) and check the token too. */
+document.getElementById("test").addEventListener("click", async () => {
+  const settings = values();
+  report("busy", `Testing ${settings.serverUrl}…`);
+  try {
+    const health = await api.health({ settings });
+    const about = `Connected to Paperboy ${health.version}: ${health.papers} papers, ` +
+      `newest list day ${health.latest_date ?? "none yet"}.`;
+    if (!settings.token) {
+      report("error", `${about} No API token yet.`, "Run `paperboy token` and paste it above.");
+      return;
+    }
+    await api.checkToken({ settings });
+    report("ok", `${about} Token accepted.`);
+  } catch (problem) {
+    report("error", problem.message, problem.hint);
+  }
+});
+
+load();

@@ -1,0 +1,58 @@
+// The popup's Trending tab: the latest day's and this week's top papers.
+
+import * as api from "./api.js";
+import { paperRow } from "./render.js";
+
+const LIMIT = 10;
+const $ = (id) => document.getElementById(id);
+
+function detail(item) {
+  const parts = [];
+  if (item.best_rank) parts.push(`best HF #${item.best_rank}`);
+  if (item.period_upvotes) parts.push(`${item.period_upvotes}\u25b2`);
+  parts.push(`${item.lists} list${item.lists === 1 ? "" : "s"}`);
+  if (item.days > 1) parts.push(`${item.days} days`);
+  return parts.join(" \u00b7 ");
+}
+
+async function load(period, listId, open) {
+  const result = await api.trending(period, LIMIT);
+  const rows = result.papers.map((item) => {
+    const row = paperRow(item, { detail: detail(item) });
+    row.addEventListener("click", () => open(item.id));
+    return row;
+  });
+  $(listId).replaceChildren(...rows);
+  return result;
+}
+
+/** Wire the tab; `show()` loads it the first time it is opened (and again after a failure). */
+export function initTrending({ open }) {
+  let loading = null;
+  async function show() {
+    const note = $("trend-note");
+    note.textContent = "Loading…";
+    try {
+      const [day, week] = await Promise.all([
+        load("day", "trend-day", open),
+        load("week", "trend-week", open),
+      ]);
+      $("day-date").textContent = day.date;
+      const today = new Date().toLocaleDateString("en-CA"); // YYYY-MM-DD, local time
+      $("day-label").textContent = day.date === today ? "Today" : "Latest day";
+      $("week-dates").textContent = `${week.from} to ${week.date}`;
+      note.textContent = day.papers.length || week.papers.length ? "" :
+        "Nothing has trended yet: import a listing, or run `paperboy import`.";
+      performance.mark("paperboy:trending");
+    } catch (problem) {
+      note.textContent = [problem.message, problem.hint].filter(Boolean).join(" ");
+      loading = null; // let the next visit try again
+    }
+  }
+  return {
+    show() {
+      loading ??= show();
+      return loading;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+"""Browser tests of the extension: Chromium through Playwright, Firefox through WebDriver BiDi."""
