@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from dataclasses import dataclass
@@ -25,6 +26,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("threads", 8, "worker threads of the API server"),
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
+    # the archive site
+    Setting("base_url", "", "public URL the archive site is served from (feeds, sitemap)"),
+    Setting("topics", {}, "saved searches: topic page name -> query (a [topics] table in TOML)"),
+    # live scraping
+    Setting("contact", "", "your e-mail, sent in the crawler's User-Agent so sites can reach you"),
+    Setting("hf_url", "https://huggingface.co", "Hugging Face base URL"),
+    Setting("arxiv_url", "https://arxiv.org", "arXiv base URL (listings, abstract pages)"),
+    Setting("arxiv_api_url", "https://export.arxiv.org/api/query", "arXiv Atom API URL"),
+    Setting("delay_arxiv", 3.0, "seconds between requests to an arXiv host (its terms of use)"),
+    Setting("delay_hf", 1.0, "seconds between requests to a Hugging Face host"),
+    Setting("delay_other", 2.0, "seconds between requests to any other host"),
+    Setting("fetch_timeout", 30.0, "seconds one request may take"),
+    Setting("fetch_budget", 300.0, "seconds all retries of one URL may take together"),
+    Setting("max_page_bytes", 8_000_000, "largest page the crawler reads"),
+    Setting("sources", ["hf", "arxiv"], "what `paperboy update` scrapes: hf, arxiv"),
+    Setting("categories", ["cs.LG", "cs.CL"], "arXiv categories `paperboy update` follows"),
+    Setting("repoll_days", 7, "days `paperboy update` re-polls for upvote drift"),
+    # the e-mail digest
+    Setting("public_url", "http://127.0.0.1:8765", "URL subscribers reach the server at (links)"),
+    Setting("smtp_host", "127.0.0.1", "SMTP server host"),
+    Setting("smtp_port", 25, "SMTP server port"),
+    Setting("smtp_security", "none", "none, starttls or ssl"),
+    Setting("smtp_user", "", "SMTP user name (empty: no login)"),
+    Setting("smtp_password", "", "SMTP password"),
+    Setting("mail_from", "Paperboy <paperboy@localhost>", "the digest's From address"),
+    Setting("digest_size", 10, "top trending papers per digest"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -54,8 +81,14 @@ def _coerce(setting: Setting, value: object, origin: str) -> object:
     if isinstance(value, kind) or setting.default is None:
         return value
     try:
+        if kind is list and isinstance(value, str):  # PAPERBOY_CATEGORIES=cs.LG,cs.CL
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if kind is dict and isinstance(value, str):  # PAPERBOY_TOPICS='{"agents": "agent*"}'
+            return dict(json.loads(value))
+        if kind is bool and isinstance(value, str):
+            return value.strip().lower() in {"1", "true", "yes", "on"}
         return kind(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:  # json.JSONDecodeError is a ValueError
         raise ConfigError(f"{origin}: {setting.name} must be {kind.__name__}: {exc}") from None
 
 

@@ -17,9 +17,9 @@ from server.store_reads import PaperNotFound, StoreReads, row_to_appearance
 
 __all__ = ["PaperNotFound", "Store", "StoreError", "IngestResult"]
 
-SCHEMA_VERSION = 1
-# Later schema versions append (version, SQL) here; open() applies the ones a store lacks.
-MIGRATIONS: list[tuple[int, str]] = []
+# schema.sql is version 1; each later version is a file in migrations/, applied in order.
+MIGRATIONS: list[tuple[int, str]] = [(2, "002_crawl.sql"), (3, "003_digest.sql")]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
 _PAPER_COLUMNS = [f.name for f in fields(Paper)]
 _JSON_COLUMNS = {"authors", "categories"}
 
@@ -97,10 +97,11 @@ class Store(StoreReads):
             raise StoreError(f"{self.path}: made by a newer Paperboy (schema {version})")
         if version == 0 and not self.db.execute("SELECT 1 FROM sqlite_master").fetchone():
             script = resources.files("server").joinpath("schema.sql").read_text()
-            self.db.executescript(f"BEGIN; {script}; PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
-            return
-        for target, sql in MIGRATIONS:
+            self.db.executescript(f"BEGIN; {script}; PRAGMA user_version=1; COMMIT;")
+            version = 1
+        for target, name in MIGRATIONS:
             if target > version:
+                sql = resources.files("server").joinpath("migrations", name).read_text()
                 self.db.executescript(f"BEGIN; {sql}; PRAGMA user_version={target}; COMMIT;")
 
     # -- writing ---------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """The store on a real SQLite file: round trips, idempotence, merging, and nothing lost."""
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
+import server
 from server.models import Appearance, Listing, Paper, title_id
 from server.store import SCHEMA_VERSION, Store, StoreError
 
@@ -128,3 +130,21 @@ def test_unopenable_store_is_a_clear_error(tmp_path):
     (tmp_path / "papers.sqlite3").write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="cannot open the store"):
         Store(tmp_path / "papers.sqlite3")
+
+
+def test_an_old_store_is_migrated_in_place(tmp_path):
+    path = tmp_path / "papers.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript((Path(server.__file__).parent / "schema.sql").read_text())
+    db.execute(
+        "INSERT INTO papers (id, title, first_seen, changed_at) "
+        "VALUES ('2408.90001', 'Kept', 'x', 'x')"
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert store.paper("2408.90001").title == "Kept"
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master")}
+        assert {"fetch_cache", "subscribers", "digests_sent"} <= tables
