@@ -15,8 +15,8 @@ demo: $(VENV)/.installed
 	$(BIN)/paperboy demo
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests bench build.py
+	$(BIN)/ruff format --check server tests bench build.py
 
 test: lint
 	$(BIN)/pytest

@@ -190,6 +190,8 @@ def _routes(app: Flask, archive: Archive) -> None:
     @app.get("/", defaults={"path": "index.html"})
     @app.get("/<site_path:path>")
     def site(path: str):
+        if any(part.startswith(".") for part in Path(path).parts):
+            raise ApiError(404, f"no page {path[:200]!r}")  # the builder's private state
         root = archive.site_dir.resolve()
         target = root / path
         if target.is_dir():

@@ -179,7 +179,7 @@ def stats(obj: Context, as_json: bool) -> None:
 @click.option("--serve/--no-serve", "then_serve", default=True, help="Start the server at the end.")
 @click.pass_context
 def demo(ctx: click.Context, then_serve: bool) -> None:
-    """The main job on the shipped demo pages: import, index, print stats, then serve."""
+    """The main job on the shipped demo pages: import, index, build the site, then serve."""
     demo_dir = resources.files("server").joinpath("demo")
     archive = ctx.obj.archive()
     report = import_paths(archive.store, [str(demo_dir)], progress=False)
@@ -190,6 +190,9 @@ def demo(ctx: click.Context, then_serve: bool) -> None:
     for line in report.failures:
         click.echo(f"paperboy: error: {line}", err=True)
     ctx.invoke(stats)
+    from server.cli_site import build_cmd
+
+    ctx.invoke(build_cmd, quiet=True)
     if then_serve:
         from server.cli_api import serve
 
@@ -200,4 +203,4 @@ def demo(ctx: click.Context, then_serve: bool) -> None:
         ctx.invoke(serve)
 
 
-from server import cli_api  # noqa: E402,F401 - registers search, reindex, serve, token
+from server import cli_api, cli_site  # noqa: E402,F401 - register their verbs

@@ -1,0 +1,40 @@
+"""`paperboy build`: the archive site builder (the same one `python build.py` runs)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from server.cli import Context, main
+from server.site_build import build, options
+
+SHOWN = 30  # written files listed one by one; past that, counted by folder
+
+
+@main.command("build")
+@click.option("--out", help="Output folder (default: the site_dir setting, _site).")
+@click.option("--base-url", help="Public URL of the site, for feeds and the sitemap.")
+@click.option("--full", is_flag=True, help="Re-render every page.")
+@click.option("--topic", multiple=True, metavar="NAME=QUERY", help="A topic page (repeatable).")
+@click.option("--no-pagefind", is_flag=True, help="Skip the Pagefind search index.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
+@click.pass_obj
+def build_cmd(obj: Context, out, base_url, full, topic, no_pagefind, quiet) -> None:
+    """Build the static archive site from the store: Markdown, HTML, feeds, search."""
+    archive = obj.archive()
+    where = options(obj.config, out, base_url, list(topic))
+    click.echo(f"index: {archive.index.ensure(archive.store)}", err=True)
+    report = build(
+        archive.store,
+        archive.index,
+        out=where["out"],
+        base_url=where["base_url"],
+        full=full,
+        topics=where["topics"],
+        pagefind=not no_pagefind,
+        progress=sys.stderr.isatty() and not quiet,
+    )
+    archive.close()
+    lines = report.lines(where["out"], SHOWN)
+    click.echo("\n".join(lines[-1:] if quiet else lines))

@@ -1,0 +1,142 @@
+"""Feeds and indexing files: Atom feeds made with feedgen, sitemap.xml, robots.txt, search JSON.
+
+Nothing here is hand-written XML: feedgen writes the feeds and ElementTree the sitemap. Every
+date comes from the data (a feed's updated is its newest entry), so rebuilds are byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from datetime import UTC, datetime
+from xml.etree import ElementTree
+
+from feedgen.feed import FeedGenerator
+
+from server.index import SearchIndex
+from server.site_data import SiteData, Topic, top_upvotes
+from server.site_text import long_date, paper_page
+
+ARCHIVE_ENTRIES = 50
+DAILY_ENTRIES = 30
+TOPIC_ENTRIES = 30
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def _when(day: str | None) -> datetime:
+    return datetime.fromisoformat((day or "1970-01-01")[:10]).replace(tzinfo=UTC)
+
+
+def _href(base_url: str, feed: str, target: str) -> str:
+    """An absolute URL under base_url, or a link relative to the feed file."""
+    if base_url:
+        return base_url.rstrip("/") + "/" + target
+    return posixpath.relpath(target, posixpath.dirname(feed))
+
+
+def _feed(base_url: str, path: str, title: str, page: str, entries: list[dict]) -> bytes:
+    fg = FeedGenerator()
+    fg.id(f"urn:paperboy:feed:{path}")
+    fg.title(title)
+    fg.author({"name": "Paperboy"})
+    fg.link(href=_href(base_url, path, page), rel="alternate")
+    fg.link(href=_href(base_url, path, path), rel="self")
+    fg.language("en")
+    fg.updated(max((e["updated"] for e in entries), default=_when(None)))
+    for e in entries:
+        fe = fg.add_entry(order="append")
+        fe.id(e["id"])
+        fe.title(e["title"])
+        fe.link(href=_href(base_url, path, e["page"] + ".html"))
+        fe.updated(e["updated"])
+        fe.summary(e["summary"] or e["title"])
+        for name in e.get("authors", [])[:10]:
+            fe.author({"name": name})
+    return fg.atom_str(pretty=True)
+
+
+def _paper_entry(data: SiteData, paper_id: str, day: str | None) -> dict:
+    p = data.paper(paper_id)
+    votes = top_upvotes(data.appearances(paper_id))
+    summary = (f"{votes} upvotes. " if votes is not None else "") + p.abstract
+    return {
+        "id": f"urn:paperboy:paper:{p.id}",
+        "title": p.title,
+        "page": paper_page(p.id),
+        "updated": _when(day or p.published),
+        "summary": summary,
+        "authors": p.authors,
+    }
+
+
+def archive_feed(data: SiteData, base_url: str) -> bytes:
+    """Every paper as it is first listed, newest first."""
+    first = {pid: apps[0].date for pid, apps in data.by_paper.items() if apps}
+    newest = sorted(first, key=lambda pid: (first[pid], pid), reverse=True)[:ARCHIVE_ENTRIES]
+    entries = [_paper_entry(data, pid, first[pid]) for pid in newest]
+    return _feed(base_url, "feeds/archive.xml", "Paperboy: every paper", "index.html", entries)
+
+
+def daily_feed(data: SiteData, base_url: str) -> bytes:
+    """One entry per listing day: its top papers."""
+    entries = []
+    for day in data.days[:DAILY_ENTRIES]:
+        top = data.ranked(day, day, "day", 10)
+        lines = [f"{n}. {data.paper(t.paper_id).title}" for n, t in enumerate(top, 1)]
+        entries.append(
+            {
+                "id": f"urn:paperboy:day:{day}",
+                "title": f"Trending on {long_date(day)}",
+                "page": f"day/{day}",
+                "updated": _when(day),
+                "summary": "\n".join(lines),
+            }
+        )
+    return _feed(base_url, "feeds/daily.xml", "Paperboy: daily trending", "index.html", entries)
+
+
+def topic_feed(data: SiteData, index: SearchIndex, topic: Topic, base_url: str) -> bytes:
+    """The newest papers matching a topic's saved search."""
+    hits = index.search(topic.query, per_page=TOPIC_ENTRIES, sort="date").hits
+    ids = [h.id for h in hits if data.store.resolve(h.id)]
+    entries = [_paper_entry(data, pid, data.paper(pid).published) for pid in ids]
+    path, page = f"feeds/topic/{topic.slug}.xml", f"topic/{topic.slug}.html"
+    return _feed(base_url, path, f"Paperboy topic: {topic.name}", page, entries)
+
+
+def sitemap(pages: list[str], base_url: str) -> bytes:
+    """sitemap.xml listing every HTML page (absolute URLs need a base URL)."""
+    ElementTree.register_namespace("", SITEMAP_NS)
+    urlset = ElementTree.Element(f"{{{SITEMAP_NS}}}urlset")
+    for page in sorted(pages):
+        url = ElementTree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+        ElementTree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = _href(base_url, "", page)
+    ElementTree.indent(urlset)
+    return ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def robots(base_url: str) -> bytes:
+    """robots.txt: everything may be crawled; where the sitemap is."""
+    lines = ["User-agent: *", "Allow: /"]
+    if base_url:
+        lines.append(f"Sitemap: {base_url.rstrip('/')}/sitemap.xml")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def search_entry(data: SiteData, paper_id: str) -> list:
+    """One paper in the search index: [id, title, authors, date, page]."""
+    p = data.paper(paper_id)
+    apps = data.appearances(paper_id)
+    day = p.published or (apps[0].date if apps else "")
+    return [p.id, p.title, p.authors[:5], day, paper_page(p.id) + ".html"]
+
+
+def search_files(entries: dict[str, list]) -> tuple[bytes, bytes]:
+    """The search index as JSON, and as a script for file:// where fetch is not allowed."""
+    rows = [
+        dict(zip(("id", "title", "authors", "date", "url"), entries[k], strict=True))
+        for k in sorted(entries)
+    ]
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    script = "window.PAPERBOY_INDEX = " + text.replace("</", "<\\/") + ";\n"
+    return (text + "\n").encode(), script.encode()

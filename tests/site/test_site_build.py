@@ -1,0 +1,188 @@
+"""The built site: incremental and deterministic, links resolve, safe HTML, and Markdown parity."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+from markdown_it import MarkdownIt
+from payloads import hostile_listing
+from sitefix import DEMO, TOPICS, corpus_site, demo_site, page_kinds, sites
+
+from server.index import SearchIndex
+from server.ingest import import_paths
+from server.models import Appearance, Listing, Paper
+from server.site_build import build
+from server.store import Store
+
+MD_IT = MarkdownIt("commonmark").enable("table")
+
+
+def html_files(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if "pagefind" not in p.parts)
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+def test_every_page_kind_is_built():
+    for site in sites():
+        kinds = page_kinds(site)
+        assert {"index", "day", "week", "month", "paper", "topic", "about", "search"} <= set(kinds)
+        for path in kinds.values():
+            assert path.with_suffix(".md").is_file(), path
+
+
+def test_every_internal_link_and_asset_resolves():
+    for site in sites():
+        for page in html_files(site):
+            doc = soup(page)
+            for tag in doc.find_all(["a", "link", "script", "img", "form"]):
+                target = tag.get("href") or tag.get("src") or tag.get("action")
+                if not target or urlsplit(target).scheme in ("http", "https"):
+                    continue
+                assert not target.startswith("/"), (page, target)  # relative everywhere
+                path = unquote(urlsplit(target).path)
+                if not path:
+                    assert doc.find(id=urlsplit(target).fragment), (page, target)
+                    continue
+                assert (page.parent / path).resolve().is_file(), (page, target)
+
+
+def test_markdown_links_resolve_too():
+    for page in sorted(demo_site().rglob("*.md")):
+        for target in _md_links(page.read_text()):
+            if not target.startswith("http"):
+                assert (page.parent / target).resolve().is_file(), (page, target)
+
+
+def _md_links(text: str) -> list[str]:
+    return [
+        c.attrs["href"]
+        for t in MD_IT.parse(text)
+        if t.type == "inline"
+        for c in t.children
+        if c.type == "link_open"
+    ]
+
+
+def _texts(tokens, kind):
+    found, inside = [], None
+    for t in tokens:
+        if t.type == f"{kind}_open":
+            inside = []
+        elif t.type == f"{kind}_close":
+            found.append("".join(inside))
+            inside = None
+        elif t.type == "inline" and inside is not None:
+            inside.append(
+                "".join(c.content for c in t.children if c.type in ("text", "code_inline"))
+            )
+    return found
+
+
+def test_markdown_it_sees_the_same_headings_and_links():
+    for site in sites():
+        for page in html_files(site):
+            text = page.with_suffix(".md").read_text()
+            headings = _texts(MD_IT.parse(text), "heading")
+            hrefs = [re.sub(r"\.md(?=$|#)", ".html", h) for h in _md_links(text)]
+            main = soup(page).main
+            assert [h.get_text() for h in main.find_all(re.compile("^h[1-6]$"))] == headings, page
+            assert [a["href"] for a in main.find_all("a")] == hrefs, page
+
+
+def test_hostile_text_never_becomes_markup():
+    for page in html_files(demo_site()):
+        main = soup(page).main
+        for tag in main.find_all(True):
+            assert tag.name not in ("script", "img", "iframe", "style", "details"), (page, tag)
+            assert not [a for a in tag.attrs if a.startswith("on")], (page, tag)
+        for a in main.find_all("a"):
+            assert urlsplit(a["href"]).scheme in ("", "http", "https"), (page, a)
+            assert "evil" not in a["href"], (page, a)
+
+
+def test_paper_page_shows_title_latex_and_chart():
+    page = soup(demo_site() / "paper" / "2408.99022.html")
+    assert page.h1.get_text().startswith(r"Bounds $\alpha_{i}^{2} \leq \frac{a}{b}$")
+    assert page.find("svg").find("title").get_text().startswith("Upvotes over time")
+    assert page.find("pre").get_text().startswith("@misc{")
+
+
+def _day_listing(day: str) -> Listing:
+    papers = [
+        Paper(
+            id=f"2408.9890{n}",
+            title=f"New paper {n}",
+            abstract="Fresh retrieval work.",
+            authors=["A. Author"],
+            published=day,
+        )
+        for n in range(1, 4)
+    ]
+    apps = [
+        Appearance(p.id, "hf-daily", day, rank=n, upvotes=10 * n) for n, p in enumerate(papers, 1)
+    ]
+    return Listing(kind="hf-api", url=None, date=day, papers=papers, appearances=apps)
+
+
+def _rebuild(data: Path, out: Path, **options):
+    with Store(data / "papers.sqlite3") as store:
+        index = SearchIndex(data / "index")
+        index.ensure(store)
+        report = build(
+            store,
+            index,
+            out,
+            base_url="https://example.org/pb/",
+            topics=TOPICS,
+            pagefind=False,
+            **options,
+        )
+        index.close()
+    return report
+
+
+def test_incremental_rule(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "site"
+    with Store(data / "papers.sqlite3") as store:
+        import_paths(store, [str(DEMO)], progress=False)
+        store.ingest(hostile_listing())
+    first = _rebuild(data, out)
+    assert len(first.written) > first.pages
+    assert _rebuild(data, out).written == []  # no change in the store: no file written
+    with Store(data / "papers.sqlite3") as store:
+        store.ingest(_day_listing("2024-08-07"))
+    added = {path for path, _ in _rebuild(data, out).written}
+    new_pages = {"day/2024-08-07", "paper/2408.98901", "paper/2408.98902", "paper/2408.98903"}
+    changed_pages = {"index", "week/2024-W32", "month/2024-08", *new_pages}
+    must = {f"{p}.{ext}" for p in changed_pages for ext in ("md", "html")}
+    assert must <= added
+    indexing = {"sitemap.xml", "search-index.json", "assets/search-index.js"}
+    topics = {p for p in added if p.startswith(("topic/", "feeds/"))}
+    assert added - must - indexing - topics == set(), sorted(added - must)
+    assert _rebuild(data, out).written == []
+
+
+def test_rerun_after_a_lost_manifest_or_a_full_build_writes_nothing(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "site"
+    with Store(data / "papers.sqlite3") as store:
+        import_paths(store, [str(DEMO)], progress=False)
+    _rebuild(data, out)
+    shutil.rmtree(out / ".paperboy")  # as after a build killed before it saved its state
+    assert _rebuild(data, out).written == []
+    assert _rebuild(data, out, full=True).written == []
+    (out / "day" / "2024-08-02.html").unlink()
+    assert [p for p, _ in _rebuild(data, out).written] == ["day/2024-08-02.html"]
+
+
+def test_corpus_site_has_real_papers():
+    site = corpus_site()
+    days = sorted((site / "day").glob("*.html"))
+    assert len(days) >= 8
+    assert soup(days[-1]).main.find_all("h2")
