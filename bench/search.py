@@ -70,6 +70,7 @@ def make_queries(papers: list, n: int, seed: int = 7) -> dict[str, list[tuple[st
 
 def fts5_store(papers: list, path: Path) -> sqlite3.Connection:
     """The peer: an FTS5 table over the same documents."""
+    path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
     db.execute(
         "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, abstract, authors, "

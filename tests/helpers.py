@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -44,3 +45,30 @@ def wait_for_json(url: str, seconds: float = 20) -> dict:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def serving(data: Path, **settings: str):
+    """A real `paperboy serve` on a free port for the data dir; yields its base URL.
+
+    Extra settings go in as PAPERBOY_* variables. On exit the server is stopped, and its log
+    must hold no traceback.
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "PAPERBOY_DATA": str(data),
+        **{f"PAPERBOY_{k.upper()}": v for k, v in settings.items()},
+    }
+    command = [EXE, "serve", "--port", str(port)]
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    ) as server:
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for_json(base + "/api/health")
+            yield base
+        finally:
+            server.terminate()
+            _, log = server.communicate(timeout=10)
+    assert b"Traceback" not in log, log.decode()[-2000:]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import urllib.error
 import urllib.request
 
 import pytest
-from helpers import DEMO, EXE, free_port, run, wait_for_json
+from helpers import DEMO, run, serving
 
 from server.api import create_app
 
@@ -46,28 +44,13 @@ def served(tmp_path_factory):
     data = tmp_path_factory.mktemp("data")
     assert run(data, "import", str(DEMO)).returncode == 0
     token = run(data, "token").stdout.strip()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PAPERBOY_DATA": str(data),
-        "PAPERBOY_SITE_DIR": str(data / "no-site"),
-        "PAPERBOY_SITE_ORIGIN": "https://me.example",
-        "PAPERBOY_MAX_BODY_BYTES": "200000",
-    }
-    with subprocess.Popen(
-        [EXE, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    ) as server:
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for_json(base + "/api/health")
-            yield Client(base), token
-        finally:
-            server.terminate()
-            _, log = server.communicate(timeout=10)
-    assert b"Traceback" not in log, log.decode()[-2000:]
+    with serving(
+        data,
+        site_dir=str(data / "no-site"),
+        site_origin="https://me.example",
+        max_body_bytes="200000",
+    ) as base:
+        yield Client(base), token
 
 
 @pytest.fixture

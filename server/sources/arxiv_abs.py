@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup, Tag
 
 from server.models import Listing, Paper, Problem, Ref, canonical
 from server.sources.arxiv_list import authors, subjects, text_of
-from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date
+from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date, meta_tags
 
 KIND = "arxiv-abs"
 DESCRIPTION = "arXiv abstract pages (arxiv.org/abs/<id>), full or reduced to their meta tags"
@@ -37,7 +37,7 @@ def matches(text: str, url: str | None) -> bool:
 def parse(text: str, url: str | None = None) -> Listing:
     """The one paper an arXiv abstract page describes."""
     soup = html_soup(text)
-    meta = _meta(soup)
+    meta = meta_tags(soup)
     listing = Listing(kind=KIND, url=url)
     ref = _ref(soup, meta, url)
     if ref is None:
@@ -70,17 +70,6 @@ def _fill_versions(
     paper.version = latest or named
     paper.published = history.get(1) or iso_date(_first(meta, "citation_date"))
     paper.updated = history[latest] if latest else iso_date(_first(meta, "citation_online_date"))
-
-
-def _meta(soup: BeautifulSoup) -> dict[str, list[str]]:
-    """Meta tag contents by lower-cased name or property, in page order."""
-    found: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta"):
-        key = str(tag.get("name") or tag.get("property") or "").strip().lower()
-        content = tag.get("content")
-        if key and isinstance(content, str) and content.strip():
-            found.setdefault(key, []).append(content.strip())
-    return found
 
 
 def _first(meta: dict[str, list[str]], key: str) -> str:

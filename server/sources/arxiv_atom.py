@@ -16,7 +16,15 @@ from collections.abc import Iterable
 from lxml import etree
 
 from server.models import Listing, Paper, Problem, canonical
-from server.sources.common import ParseError, arxiv_paper, clean, clean_field, iso_date, to_int
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    arxiv_paper,
+    clean,
+    clean_field,
+    iso_date,
+    to_int,
+)
 
 KIND = "arxiv-atom"
 DESCRIPTION = (
@@ -104,16 +112,6 @@ def paper_for(raw_id: str, problems: list[Problem], item: str) -> Paper | None:
         problems.append(Problem(item, f"no arXiv id in {raw_id!r}" if raw_id else "no arXiv id"))
         return None
     return arxiv_paper(raw_id, problems, item)
-
-
-def add_paper(listing: Listing, seen: set[str], paper: Paper) -> bool:
-    """Add paper unless its id is already on the listing (then record a Problem)."""
-    if paper.id in seen:
-        listing.problems.append(Problem(paper.id, f"duplicate id {paper.id}"))
-        return False
-    seen.add(paper.id)
-    listing.papers.append(paper)
-    return True
 
 
 def matches(text: str, url: str | None) -> bool:

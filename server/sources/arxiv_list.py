@@ -17,6 +17,7 @@ from bs4 import BeautifulSoup, Tag
 from server.models import Appearance, Listing, Paper, Problem
 from server.sources.common import (
     ParseError,
+    add_paper,
     arxiv_paper,
     clean,
     clean_field,
@@ -120,11 +121,8 @@ class _Walk:
         paper = _paper(dt, self.listing.problems, label)
         if paper is None:
             return
-        if paper.id in seen:
-            self.listing.problems.append(Problem(label, f"duplicate id {paper.id}"))
+        if not add_paper(self.listing, seen, paper, label):
             return
-        seen.add(paper.id)
-        self.listing.papers.append(paper)
         if self.list_name:
             self.listing.appearances.append(self.appearance(paper.id, dt, number))
 

@@ -14,14 +14,13 @@ from lxml import etree
 
 from server.models import Listing, Paper, Problem
 from server.sources.arxiv_atom import (
-    add_paper,
     arxiv_categories,
     local_name,
     paper_for,
     root_name,
     xml_root,
 )
-from server.sources.common import ParseError, clean, clean_field, iso_date, to_int
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, to_int
 
 KIND = "arxiv-oai"
 DESCRIPTION = "arXiv OAI-PMH ListRecords/GetRecord responses with metadataPrefix=arXiv"

@@ -19,7 +19,6 @@ from server.models import Appearance, Listing, Paper, Problem
 from server.sources.arxiv_atom import (
     ARXIV,
     ATOM,
-    add_paper,
     arxiv_categories,
     has_arxiv_id,
     local_name,
@@ -28,7 +27,7 @@ from server.sources.arxiv_atom import (
     text_of,
     xml_root,
 )
-from server.sources.common import ParseError, clean, clean_field, iso_date
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date
 
 KIND = "arxiv-rss"
 DESCRIPTION = (

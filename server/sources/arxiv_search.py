@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import Tag
 
 from server.models import Listing, Paper, Problem
-from server.sources.common import ParseError, arxiv_paper, clean, html_soup, iso_date
+from server.sources.common import ParseError, add_paper, arxiv_paper, clean, html_soup, iso_date
 
 KIND = "arxiv-search"
 DESCRIPTION = "arXiv search result pages (arxiv.org/search/?query=...)"
@@ -50,11 +50,7 @@ def parse(text: str, url: str | None = None) -> Listing:
         paper = _paper(li, listing.problems, f"result {n}")
         if paper is None:
             continue
-        if paper.id in seen:
-            listing.problems.append(Problem(f"result {n}", f"duplicate id {paper.id}"))
-            continue
-        seen.add(paper.id)
-        listing.papers.append(paper)
+        add_paper(listing, seen, paper, f"result {n}")
     return listing
 
 

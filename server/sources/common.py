@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
-from server.models import Paper, Problem, canonical
+from server.models import Listing, Paper, Problem, canonical
 
 _SPACE = re.compile(r"\s+")
 _LABEL = re.compile(r"^\s*(title|abstract|authors?|comments?|subjects?|journal-ref)\s*:\s*", re.I)
@@ -134,3 +134,24 @@ def arxiv_paper(raw_id: str, problems: list[Problem], item: str) -> Paper | None
         problems.append(Problem(item, f"no arXiv id in {raw_id!r}" if raw_id else "no arXiv id"))
         return None
     return Paper(id=ref.id, version=ref.version)
+
+
+def add_paper(listing: Listing, seen: set[str], paper: Paper, item: str | None = None) -> bool:
+    """Add the paper unless its id is already on the listing (then record a Problem)."""
+    if paper.id in seen:
+        listing.problems.append(Problem(item or paper.id, f"duplicate id {paper.id}"))
+        return False
+    seen.add(paper.id)
+    listing.papers.append(paper)
+    return True
+
+
+def meta_tags(soup: BeautifulSoup) -> dict[str, list[str]]:
+    """Meta tag contents by lower-cased name or property, in page order."""
+    found: dict[str, list[str]] = {}
+    for tag in soup.find_all("meta"):
+        key = str(tag.get("name") or tag.get("property") or "").strip().lower()
+        content = tag.get("content")
+        if key and isinstance(content, str) and content.strip():
+            found.setdefault(key, []).append(content.strip())
+    return found

@@ -9,7 +9,7 @@ import warnings
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from server.models import Appearance, Listing, Paper, Problem, canonical
-from server.sources.common import ParseError, clean, clean_field, iso_date, to_int
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, to_int
 
 KIND = "hf-api"
 DESCRIPTION = "Hugging Face daily papers API JSON (huggingface.co/api/daily_papers, saved copies)"
@@ -90,11 +90,8 @@ def read_items(items: list, listing: Listing, list_name: str | None, date: str |
         paper = item_paper(item, f"item {rank}", listing.problems) if item else None
         if paper is None:
             continue
-        if paper.id in seen:
-            listing.problems.append(Problem(paper.id, f"duplicate id {paper.id}"))
+        if not add_paper(listing, seen, paper):
             continue
-        seen.add(paper.id)
-        listing.papers.append(paper)
         if list_name:
             day = date or item_date(item)
             listing.appearances.append(item_appearance(item, paper.id, list_name, rank, day))

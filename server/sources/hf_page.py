@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from server.models import Appearance, Listing, Paper, Problem, canonical
-from server.sources.common import ParseError, clean, html_soup, iso_date, to_int
+from server.sources.common import ParseError, add_paper, clean, html_soup, iso_date, to_int
 from server.sources.hf_api import paper_from_json, read_items, url_date
 
 KIND = "hf-page"
@@ -150,11 +150,8 @@ def _read_cards(soup: BeautifulSoup, listing: Listing, url: str | None) -> None:
         paper = _card_paper(card, f"item {rank}", listing.problems)
         if paper is None:
             continue
-        if paper.id in seen:
-            listing.problems.append(Problem(paper.id, f"duplicate id {paper.id}"))
+        if not add_paper(listing, seen, paper):
             continue
-        seen.add(paper.id)
-        listing.papers.append(paper)
         if list_name:
             listing.appearances.append(
                 _card_appearance(card, paper.id, list_name, rank, listing.date)

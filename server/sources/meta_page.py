@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from server.models import Listing, Paper, Problem, Ref, canonical, doi_id, title_id
-from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date
+from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date, meta_tags
 
 KIND = "meta-page"
 DESCRIPTION = "paper pages with citation_*, Dublin Core or schema.org metadata (OpenReview, ACL...)"
@@ -49,7 +49,7 @@ def matches(text: str, url: str | None) -> bool:
 def parse(text: str, url: str | None = None) -> Listing:
     """The one paper a landing page describes."""
     soup = html_soup(text)
-    meta = _meta(soup)
+    meta = meta_tags(soup)
     ld = _json_ld(soup)
     if not meta and not ld:
         raise ParseError("no paper metadata (citation_*, DC.* or JSON-LD) on this page")
@@ -92,17 +92,6 @@ def _paper(meta: dict[str, list[str]], ld: dict[str, Any], url: str | None) -> P
     paper.journal_ref = clean(venue) or None
     paper.url = _landing_url(meta, ld, url)
     return paper
-
-
-def _meta(soup: BeautifulSoup) -> dict[str, list[str]]:
-    """Meta tag contents by lower-cased name or property, in page order."""
-    found: dict[str, list[str]] = {}
-    for tag in soup.find_all("meta"):
-        key = str(tag.get("name") or tag.get("property") or "").strip().lower()
-        content = tag.get("content")
-        if key and isinstance(content, str) and content.strip():
-            found.setdefault(key, []).append(content.strip())
-    return found
 
 
 def _first(meta: dict[str, list[str]], *keys: str) -> str:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from server.models import Appearance, Listing, Paper, Problem, title_id
-from server.sources.common import ParseError, clean, clean_field, iso_date
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date
 from server.sources.hf_api import url_date
 
 KIND = "text"
@@ -52,11 +52,8 @@ def parse(text: str, url: str | None = None) -> Listing:
     seen: set[str] = set()
     for rank, (title, abstract) in enumerate(_entries(blocks[start:], listing), start=1):
         paper = Paper(id=title_id(title), title=title, abstract=abstract)
-        if paper.id in seen:
-            listing.problems.append(Problem(title, f"duplicate id {paper.id}"))
+        if not add_paper(listing, seen, paper, title):
             continue
-        seen.add(paper.id)
-        listing.papers.append(paper)
         if day:
             listing.appearances.append(Appearance(paper.id, "text", day, rank=rank))
     return listing
