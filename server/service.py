@@ -124,15 +124,17 @@ def snippet(text: str, spans: list[tuple[int, int]]) -> dict[str, object]:
 def search(store: Store, index: SearchIndex, q: str, **options: object) -> dict[str, object]:
     """Ranked hits with highlights, the total, facets and a did-you-mean suggestion."""
     result = index.search(q, **options)
+    ids = [hit.id for hit in result.hits]
+    papers, seen = store.papers_by_id(ids), store.appearances_by_paper(ids)
     hits = []
     for hit in result.hits:
-        paper = store.get_paper(hit.id)
+        paper = papers.get(hit.id)
         if paper is None:  # the index lags the store by one sync at most
             continue
         marks = index.highlights(q, {"title": paper.title, "abstract": paper.abstract})
         hits.append(
             {
-                **paper_brief(paper, store.appearances(paper.id)),
+                **paper_brief(paper, seen[hit.id]),
                 "score": hit.score,
                 "title_spans": [list(s) for s in marks.get("title", [])],
                 "snippet": snippet(paper.abstract, marks.get("abstract", [])),

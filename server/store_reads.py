@@ -171,3 +171,24 @@ class StoreReads:
     def latest_date(self) -> str | None:
         """The newest listing day in the store."""
         return self.db.execute("SELECT max(date) FROM appearances").fetchone()[0]
+
+    def papers_by_id(self, ids: list[str]) -> dict[str, Paper]:
+        """The stored papers among `ids` (canonical ids, no aliases), in one query."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT * FROM papers WHERE id IN ({marks})", ids)
+        return {row["id"]: row_to_paper(row) for row in rows}
+
+    def appearances_by_paper(self, ids: list[str]) -> dict[str, list[Appearance]]:
+        """The appearances of each of `ids`, oldest day first, in one query."""
+        found: dict[str, list[Appearance]] = {i: [] for i in ids}
+        if not ids:
+            return found
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT * FROM appearances WHERE paper_id IN ({marks}) ORDER BY date, list", ids
+        )
+        for row in rows:
+            found[row["paper_id"]].append(row_to_appearance(row))
+        return found
