@@ -92,9 +92,11 @@ def _arg_date(name: str) -> str | None:
     raw = request.args.get(name) or None
     if raw is not None:
         try:
-            date.fromisoformat(raw)
+            year = date.fromisoformat(raw).year
         except ValueError:
-            raise ApiError(400, f"{name} must be a date like 2024-08-01, not {raw!r}") from None
+            year = 0
+        if not 1900 <= year <= 2999:  # also keeps date arithmetic (periods) in range
+            raise ApiError(400, f"{name} must be a date like 2024-08-01, not {raw!r}")
     return raw
 
 

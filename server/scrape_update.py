@@ -1,0 +1,172 @@
+"""`paperboy update` (scrape, index, build, digest: one cron job) and `paperboy reparse`.
+
+Idempotent by construction: each page is stored in one transaction and cached only after it is
+stored; the search index detects that it is behind the store (SearchIndex.ensure); and a run is
+logged in `update_runs`, finished only once every step after the scrape succeeded, so a run that
+died halfway is seen by the next one, which counts its news as new and finishes its steps.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from server import sources
+from server.archive import Archive
+from server.fetch import Fetcher
+from server.ingest import ImportReport
+from server.scrape import Outcome, Scraper, ScrapeReport
+from server.scrape_targets import Target, provisional_target, update_targets
+from server.store import Store
+
+PROVISIONAL_DAYS = 30  # a list still short after this many days is given up on
+CRASH_POINTS = ("scrape", "index", "build")
+
+
+class UpdateBusy(Exception):
+    """Another `paperboy update` holds the data directory's lock."""
+
+
+@dataclass
+class UpdateReport:
+    """What an update scraped, the notes of its later steps, and whether anything new arrived."""
+
+    scrape: ScrapeReport
+    notes: list[str] = field(default_factory=list)
+    new: bool = False
+    resumed: str | None = None  # start time of an unfinished run this one finished
+    step_failed: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 something new arrived; 4 a source or step failed and nothing new; 1 nothing new."""
+        if self.new:
+            return 0
+        return 4 if self.scrape.failures or self.step_failed else 1
+
+
+@contextmanager
+def update_lock(data_dir: Path) -> Iterator[None]:
+    """Hold data/update.lock for the run, so two cron runs never interleave."""
+    path = data_dir / "update.lock"
+    with path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UpdateBusy(f"another `paperboy update` is running (it holds {path})") from None
+        yield  # the lock goes with the file when it closes
+
+
+def configured_targets(store: Store, config, today: str, note: Callable[[str], None]) -> list:
+    """The configured sources' targets, then the provisional lists still to poll."""
+    targets: list[Target] = update_targets(config, today)
+    cutoff = (date.fromisoformat(today) - timedelta(PROVISIONAL_DAYS)).isoformat()
+    for day in store.drop_provisional_before(cutoff):
+        note(f"{day.list} {day.date}: gave up polling: still {day.seen} of {day.expected} papers")
+    return targets + [provisional_target(config, day) for day in store.provisional_days()]
+
+
+def update(
+    archive: Archive,
+    fetcher: Fetcher,
+    today: str,
+    echo: Callable[[str], None],
+    steps: tuple[str, ...] = ("build", "digest"),
+    crash_after: str | None = None,
+) -> UpdateReport:
+    """Scrape the configured sources, then index, build and send the digest when news arrived."""
+    store, config = archive.store, archive.config
+    with update_lock(archive.data_dir):
+        run_id = store.start_run()
+        report = UpdateReport(ScrapeReport(), resumed=store.unfinished_run(run_id))
+        if report.resumed:
+            echo(f"resuming: the update started {report.resumed} did not finish; finishing it")
+        baseline = store.finished_change() or ""
+        scraper = Scraper(store, fetcher, config, today, lambda o: echo("  " + o.line()))
+        report.scrape = scraper.run_all(configured_targets(store, config, today, echo))
+        store.scraped(run_id)
+        crash_point(crash_after, "scrape")
+        report.new = store.last_change() > baseline
+        report.notes.append(f"index: {archive.index.ensure(store)}")
+        crash_point(crash_after, "index")
+        for name, step in (("build", build_step), ("digest", digest_step)):
+            report.notes.append(_step(report, name, step, archive, today, name in steps))
+            crash_point(crash_after, name)
+        if not report.step_failed:
+            store.finish_run(run_id)
+    return report
+
+
+def _step(report: UpdateReport, name: str, step, archive: Archive, today: str, on: bool) -> str:
+    if not on:
+        return f"{name}: skipped (--no-{name})"
+    if not report.new:
+        return f"{name}: nothing new, so nothing to do"
+    try:
+        return step(archive, today)
+    except Exception as exc:  # the run stays unfinished, so the next update tries the step again
+        report.step_failed = True
+        return f"{name}: failed: {type(exc).__name__}: {exc} (the next update tries again)"
+
+
+def crash_point(crash_after: str | None, step: str) -> None:
+    """Test-only: PAPERBOY_TEST_CRASH_AFTER=<step> kills the process right after that step, as a
+    power cut would, so a test can show that the next update finishes the work."""
+    if crash_after == step:
+        os._exit(9)
+
+
+def build_step(archive: Archive, today: str) -> str:
+    """Build the archive site with server/site_build.py, when this version has it."""
+    if importlib.util.find_spec("server.site_build") is None:
+        return "build: skipped (no site builder in this version)"
+    from server.site_build import build, options
+
+    where = options(archive.config, None, None, None)
+    report = build(
+        archive.store,
+        archive.index,
+        out=where["out"],
+        base_url=where["base_url"],
+        topics=where["topics"],
+    )
+    return "build: " + report.lines(where["out"])[-1]
+
+
+def digest_step(archive: Archive, today: str) -> str:
+    """Send the daily digest with server/digest_run.py, when this version has it."""
+    if importlib.util.find_spec("server.digest_run") is None:
+        return "digest: not set up"
+    from server.digest import NothingToSend
+    from server.digest_run import run
+
+    try:
+        result = run(archive, "daily", date.fromisoformat(today), None)
+    except NothingToSend as exc:
+        return f"digest: nothing to send: {exc}"
+    edition = result.edition
+    return f"digest: the {edition.period} digest for {edition.key} went to {result.due} subscribers"
+
+
+def reparse(store: Store) -> ImportReport:
+    """Re-read every stored raw page with the current parsers and store what they find now."""
+    report = ImportReport()
+    for page_id in store.raw_page_ids():
+        url, body = store.raw_page(page_id)
+        try:
+            listing = sources.parse(sources.decode(body), url)
+        except sources.ParseError as exc:
+            report.failures.append(f"raw page {page_id} ({url or 'no URL'}): {exc}")
+            continue
+        report.add(store.ingest(listing))
+        report.skipped += len(listing.problems)
+    return report
+
+
+__all__ = ["Outcome", "UpdateBusy", "UpdateReport", "reparse", "update"]
