@@ -57,12 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             report = build(
                 store,
                 index,
-                out=cfg["out"],
-                base_url=cfg["base_url"],
                 full=opts.full,
-                topics=cfg["topics"],
                 progress=sys.stderr.isatty() and not opts.quiet,
                 pagefind=not opts.no_pagefind,
+                **{k: v for k, v in cfg.items() if k != "data"},
             )
             index.close()
     except (ConfigError, StoreError) as exc:

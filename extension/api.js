@@ -134,6 +134,10 @@ export const parsePage = (url, html, options) =>
 export const ingest = (url, html, options) =>
   call("/api/ingest", { ...options, method: "POST", token: true, body: { url, html } });
 
+/** Ask for the e-mail digest (a confirmation mail follows): {message}, the same for any address. */
+export const subscribe = (email, frequency, topics, options) =>
+  call("/api/subscriptions", { ...options, method: "POST", body: { email, frequency, topics } });
+
 /**
  * Whether the token is accepted: the ingest route checks the token before it reads the body,
  * so an empty body answers 400 (token good, nothing stored) or 401/403 (token missing or wrong).

@@ -62,4 +62,23 @@ document.getElementById("test").addEventListener("click", async () => {
   }
 });
 
+/** Subscribe to the digest through the configured server (the answer is the same for any address). */
+const subscribeForm = document.getElementById("subscribe");
+const subscribed = document.getElementById("subscribed");
+subscribeForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const topics = subscribeForm.topics.value.split("\n").map((t) => t.trim()).filter(Boolean);
+  subscribed.dataset.state = "busy";
+  subscribed.textContent = "Sending…";
+  try {
+    const answer = await api.subscribe(
+      subscribeForm.email.value.trim(), subscribeForm.frequency.value, topics, { settings: values() });
+    subscribed.dataset.state = "ok";
+    subscribed.textContent = answer.message;
+  } catch (problem) {
+    subscribed.dataset.state = "error";
+    subscribed.textContent = [problem.message, problem.hint].filter(Boolean).join(" ");
+  }
+});
+
 load();

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from server import __version__, service, sources
+from server.api_subscribe import register as register_subscriptions
 from server.archive import Archive
 from server.config import Config, load
 from server.index import IndexBusy, IndexCorrupt, QueryError
@@ -66,6 +67,7 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     archive = Archive(cfg)
     app.extensions["paperboy"] = archive
     _routes(app, archive)
+    register_subscriptions(app, archive)
     _errors(app)
     _cors(app, str(cfg["site_origin"]))
 

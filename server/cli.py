@@ -203,4 +203,4 @@ def demo(ctx: click.Context, then_serve: bool) -> None:
         ctx.invoke(serve)
 
 
-from server import cli_api, cli_scrape, cli_site  # noqa: E402,F401 - register their verbs
+from server import cli_api, cli_digest, cli_scrape, cli_site  # noqa: E402,F401 - register their verbs

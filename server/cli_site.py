@@ -28,12 +28,10 @@ def build_cmd(obj: Context, out, base_url, full, topic, no_pagefind, quiet) -> N
     report = build(
         archive.store,
         archive.index,
-        out=where["out"],
-        base_url=where["base_url"],
         full=full,
-        topics=where["topics"],
         pagefind=not no_pagefind,
         progress=sys.stderr.isatty() and not quiet,
+        **where,
     )
     archive.close()
     lines = report.lines(where["out"], SHOWN)

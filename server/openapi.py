@@ -100,6 +100,62 @@ SEARCH = {
 }
 
 
+SUBSCRIBE = {
+    "operationId": "subscribe",
+    "summary": "Ask for the e-mail digest: a confirmation mail follows (double opt-in)",
+    "description": "The same 202 answer whether the address is new, pending, confirmed or "
+    "unsubscribed: it never tells whether an address is subscribed.",
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["email"],
+                    "properties": {
+                        "email": {"type": "string", "maxLength": 254},
+                        "frequency": {"enum": ["daily", "weekly"]},
+                        "topics": {
+                            "type": "array",
+                            "maxItems": 10,
+                            "items": {"type": "string", "maxLength": 200},
+                        },
+                    },
+                }
+            }
+        },
+    },
+    "responses": {
+        "202": {
+            "description": "Accepted (whatever the address's state)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["ok", "data"],
+                        "properties": {
+                            "ok": {"const": True},
+                            "data": {
+                                "type": "object",
+                                "required": ["message"],
+                                "properties": {"message": {"type": "string"}},
+                            },
+                        },
+                    }
+                }
+            },
+        },
+        "400": {"$ref": "#/components/responses/Error"},
+        "413": {"$ref": "#/components/responses/Error"},
+        "429": {
+            "description": "Too many requests from this client",
+            "headers": {"Retry-After": {"required": True, "schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+    },
+}
+
+
 def _param(
     name: str, schema: dict, where: str = "query", required: bool = False, text: str = ""
 ) -> dict:
@@ -224,6 +280,7 @@ def _paths() -> dict:
                 requestBody=PAGE_BODY,
             )
         },
+        "/api/subscriptions": {"post": SUBSCRIBE},
         "/api/openapi.json": {
             "get": {
                 "operationId": "getOpenApi",

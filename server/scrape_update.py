@@ -9,7 +9,6 @@ died halfway is seen by the next one, which counts its news as new and finishes 
 from __future__ import annotations
 
 import fcntl
-import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,10 +18,13 @@ from pathlib import Path
 
 from server import sources
 from server.archive import Archive
+from server.digest import NothingToSend
+from server.digest_run import run as run_digest
 from server.fetch import Fetcher
 from server.ingest import ImportReport
 from server.scrape import Outcome, Scraper, ScrapeReport
 from server.scrape_targets import Target, provisional_target, update_targets
+from server.site_build import build, options
 from server.store import Store
 
 PROVISIONAL_DAYS = 30  # a list still short after this many days is given up on
@@ -123,31 +125,16 @@ def crash_point(crash_after: str | None, step: str) -> None:
 
 
 def build_step(archive: Archive, today: str) -> str:
-    """Build the archive site with server/site_build.py, when this version has it."""
-    if importlib.util.find_spec("server.site_build") is None:
-        return "build: skipped (no site builder in this version)"
-    from server.site_build import build, options
-
+    """Build the archive site (server/site_build.py), as `paperboy build` does."""
     where = options(archive.config, None, None, None)
-    report = build(
-        archive.store,
-        archive.index,
-        out=where["out"],
-        base_url=where["base_url"],
-        topics=where["topics"],
-    )
+    report = build(archive.store, archive.index, **where)
     return "build: " + report.lines(where["out"])[-1]
 
 
 def digest_step(archive: Archive, today: str) -> str:
-    """Send the daily digest with server/digest_run.py, when this version has it."""
-    if importlib.util.find_spec("server.digest_run") is None:
-        return "digest: not set up"
-    from server.digest import NothingToSend
-    from server.digest_run import run
-
+    """Send the daily digest (server/digest_run.py), as `paperboy digest` does."""
     try:
-        result = run(archive, "daily", date.fromisoformat(today), None)
+        result = run_digest(archive, "daily", date.fromisoformat(today), None)
     except NothingToSend as exc:
         return f"digest: nothing to send: {exc}"
     edition = result.edition

@@ -67,6 +67,8 @@ def options(config, out: str | None, base_url: str | None, topics: list[str] | N
         "out": Path(out or str(config["site_dir"])),
         "base_url": base_url or str(config["base_url"] or DEFAULT_BASE_URL),
         "topics": parse_topics(topics) or parse_topics(config["topics"]) or DEFAULT_TOPICS,
+        # the form shows only when the server's public URL was configured, not defaulted
+        "subscribe_url": "" if config.sources["public_url"] == "default" else config["public_url"],
     }
 
 
@@ -79,10 +81,12 @@ def build(
     topics: list[tuple[str, str]] | None = None,
     progress: bool = False,
     pagefind: bool = True,
+    subscribe_url: str = "",
 ) -> BuildReport:
     """Build (or bring up to date) the archive site in `out`; see the module docstring."""
     started = time.perf_counter()
-    site = Site(store, index, Output(Path(out), version(), full), base_url, topics, progress)
+    output = Output(Path(out), version(), full)
+    site = Site(store, index, output, base_url, topics, progress, subscribe_url)
     site.assets()
     site.page("index", pages.home(site.data, site.topics), "home", "the latest days")
     site.page("archive", pages.archive(site.data), "list", "the list of months")
@@ -124,10 +128,10 @@ def slugify(name: str) -> str:
 class Site:
     """One build: the data, the renderer, the output folder and what changed since last time."""
 
-    def __init__(self, store, index, out: Output, base_url, topics, progress):
+    def __init__(self, store, index, out: Output, base_url, topics, progress, subscribe_url=""):
         self.store, self.index, self.out, self.base_url = store, index, out, base_url
         self.topics = [Topic(n, q, slugify(n)) for n, q in (topics or DEFAULT_TOPICS)]
-        self.progress, self.renderer, self.pages = progress, Renderer(), set()
+        self.progress, self.renderer, self.pages = progress, Renderer(subscribe_url), set()
         self.data = SiteData.load(store)
         self.synced_to = store.last_change()
         self.changed, self.keys = self._changed_papers()

@@ -56,7 +56,8 @@ class _Site(Extension):
 class Renderer:
     """One Markdown converter and one template environment, reused for every page."""
 
-    def __init__(self):
+    def __init__(self, subscribe_url: str = ""):
+        self.subscribe_url = subscribe_url  # the server the subscribe form posts to, if any
         self.md = markdown.Markdown(extensions=["tables", "fenced_code", _Site()])
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
@@ -72,8 +73,14 @@ class Renderer:
         body = self.md.convert(text)
         title = _title(body)
         # both are the markdown package's output, where scraped text is already escaped
+        subscribe = self.subscribe_url if page in ("index", "about") else ""
         return self.template.render(
-            body=Markup(body), title=Markup(title), root=root_of(page), kind=kind, page=page
+            body=Markup(body),
+            title=Markup(title),
+            root=root_of(page),
+            kind=kind,
+            page=page,
+            subscribe=subscribe,
         )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from server.merge import merge_appearance, merge_paper
 from server.models import Appearance, Listing, Paper, is_arxiv_id, normalise_title
 from server.store_crawl import CrawlStore
+from server.store_digest import DigestStore
 from server.store_reads import PaperNotFound, StoreReads, row_to_appearance
 
 __all__ = ["PaperNotFound", "Store", "StoreError", "IngestResult"]
@@ -62,7 +63,7 @@ def _paper_values(paper: Paper) -> dict[str, object]:
     return values
 
 
-class Store(StoreReads, CrawlStore):
+class Store(StoreReads, DigestStore, CrawlStore):
     """One SQLite file in WAL mode. Use as a context manager, or call close()."""
 
     def __init__(self, path: Path | str):

@@ -1,0 +1,245 @@
+"""The e-mail digest end to end: a real store, a real SMTP server (aiosmtpd), parsed messages."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from datetime import date
+from email.message import EmailMessage
+
+import pytest
+from conftest import need
+from helpers import DEMO, EXE, free_port, run
+from mailsink import Dropper, MailServer, Sink
+
+from server.archive import Archive
+from server.config import load
+from server.digest import NothingToSend
+from server.digest_run import run as run_digest
+from server.ingest import import_paths
+from server.models import Appearance, Listing, Paper
+
+DAY = date(2024, 8, 2)
+HOSTILE = (
+    '<script>alert("x")</script>\r\nBcc: victim@evil.example\r\n\r\n<img src=x onerror=alert(1)>'
+)
+
+
+def archive_at(tmp_path, port: int = 25, **settings) -> Archive:
+    """An archive over the demo pages in tmp_path/data with SMTP on 127.0.0.1:port."""
+    config = load({"data": str(tmp_path / "data"), "smtp_port": port, **settings}, environ={})
+    archive = Archive(config)
+    if not archive.store.count("papers"):
+        import_paths(archive.store, [str(DEMO)], progress=False)
+        archive.index.ensure(archive.store)
+    return archive
+
+
+@pytest.fixture
+def sink():
+    with MailServer(Sink()) as server:
+        yield server
+
+
+def add(archive: Archive, n: int, topics: list[str] | None = None) -> None:
+    archive.store.add_subscribers(
+        [(f"reader{i}@example.org", "daily", topics or []) for i in range(n)]
+    )
+
+
+def send(archive: Archive, day: date = DAY):
+    try:
+        return run_digest(archive, "daily", day)
+    finally:
+        archive.close()
+
+
+def parts(msg: EmailMessage) -> tuple[str, str]:
+    return msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()
+
+
+def test_digest_structure_headers_and_links(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port, public_url="https://pb.example")
+    add(archive, 3)
+    report = send(archive)
+    assert report.outcome.sent == 3 and sink.handler.recipients() == [
+        "reader0@example.org",
+        "reader1@example.org",
+        "reader2@example.org",
+    ]
+    msg = sink.handler.messages()[0]
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg["From"] == "Paperboy <paperboy@localhost>" and msg["To"] == "reader0@example.org"
+    assert msg["Subject"].startswith("Paperboy daily digest, Friday 2 August 2024: ")
+    assert re.fullmatch(r"<daily\.2024-08-02\.1\.[0-9a-f]{20}@localhost>", msg["Message-ID"])
+    unsubscribe = re.fullmatch(
+        r"<(https://pb\.example/unsubscribe\?token=1\.[\w-]+)>", msg["List-Unsubscribe"]
+    )
+    assert unsubscribe and msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    text, html = parts(msg)
+    top = report.edition.papers[0]
+    assert top.id == "2408.90001" and top.upvotes == 57
+    for body in (text, html):
+        assert "Sparse Lattice Transformers" in body and "57 upvotes" in body
+        assert "https://pb.example/paper/2408.90001.html" in body
+        assert "https://arxiv.org/abs/2408.90001" in body
+        assert unsubscribe[1] in body
+    assert "style=" in html and "<style" not in html  # inline CSS only
+    assert not re.search(r"<(img|script|link|iframe)\b", html)
+    assert all(h.startswith("https://") for h in re.findall(r'href="([^"]*)"', html))
+
+
+def test_topic_matches_add_a_section(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port, digest_size=1)
+    archive.store.add_subscriber("topics@example.org", "daily", ["reward", "title:("])
+    archive.store.add_subscriber("plain@example.org", "daily", [])
+    send(archive)
+    by_to = {m["To"]: parts(m) for m in sink.handler.messages()}
+    assert "Your topic \u201creward\u201d" in by_to["topics@example.org"][0]
+    assert "Reward" in by_to["topics@example.org"][0].split("Your topic")[1]
+    assert "Your topic" not in by_to["plain@example.org"][0]
+
+
+def test_hostile_titles_are_escaped_and_cannot_inject_headers(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port)
+    paper = Paper(
+        id="2408.99999", title=HOSTILE, authors=['<b>Eve</b> "Mallory"'], abstract=HOSTILE
+    )
+    day = "2024-08-01"  # a day of its own, so that it is the top paper and in the subject
+    listing = Listing(kind="test", url="https://x.example", date=day, papers=[paper])
+    listing.appearances = [Appearance("2408.99999", "hf-daily", day, rank=1, upvotes=999)]
+    archive.store.ingest(listing)
+    add(archive, 1)
+    send(archive, date.fromisoformat(day))
+    [(_, rcpts, raw)] = sink.handler.received
+    assert rcpts == ["reader0@example.org"]
+    msg = sink.handler.messages()[0]
+    assert msg["Bcc"] is None and "victim" not in str(msg["To"])
+    assert "\n" not in msg["Subject"] and msg["Subject"].count("Bcc") == 1  # text, not a header
+    assert not re.search(rb"^Bcc:", raw, re.M)
+    text, html = parts(msg)
+    assert "<script" not in html and "<img" not in html and "<b>Eve" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert "&lt;b&gt;Eve&lt;/b&gt; &quot;Mallory&quot;" in html
+    assert '<script>alert("x")</script> Bcc: victim@evil.example' in text
+
+
+def test_a_hostile_stored_address_is_refused_and_the_rest_go_out(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port)
+    add(archive, 2)
+    archive.store.db.execute(
+        "INSERT INTO subscribers (email, frequency, status, created_at) VALUES "
+        "('x@example.org\r\nBcc: victim@evil.example', 'daily', 'confirmed', 'now')"
+    )
+    report = send(archive)
+    assert report.outcome.sent == 2 and len(report.outcome.refused) == 1
+    assert "victim@evil.example" not in sink.handler.recipients()
+
+
+def test_a_second_run_sends_nothing_and_says_why(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port)
+    add(archive, 4)
+    assert send(archive).outcome.sent == 4
+    with pytest.raises(NothingToSend, match="already sent to all 4 confirmed daily subscribers"):
+        send(archive_at(tmp_path, sink.port))
+    assert len(sink.handler.received) == 4
+
+
+def test_a_dropped_connection_then_the_next_run_sends_exactly_the_rest(tmp_path):
+    with MailServer(Dropper(k=3)) as dropper:
+        archive = archive_at(tmp_path, dropper.port)
+        add(archive, 10)
+        first = send(archive)
+        assert first.outcome.sent == 3 and "connection lost after 3" in first.outcome.stopped
+    with MailServer(Sink()) as sink:
+        second = send(archive_at(tmp_path, sink.port))
+        assert second.outcome.sent == 7 and second.already == 3
+        assert second.interrupted == 1 and second.outcome.resent == 1  # the one in flight
+    everyone = dropper.handler.recipients() + sink.handler.recipients()
+    assert sorted(everyone) == sorted(f"reader{i}@example.org" for i in range(10))
+
+
+def test_a_crash_after_sending_resends_once_with_the_same_message_id(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port)
+    add(archive, 2)
+    from server.digest_run import composer_for
+
+    subscriber = archive.store.subscriber(1)
+    message_id = composer_for(archive).message_id(subscriber, "daily", DAY.isoformat())
+    archive.store.log_sending(1, "daily", DAY.isoformat(), message_id)  # died before 'sent'
+    report = send(archive)
+    assert report.outcome.sent == 2 and report.outcome.resent == 1
+    first = next(m for m in sink.handler.messages() if m["To"] == subscriber.email)
+    assert first["Message-ID"] == message_id
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        ("2024-08-03", "2024-08-03 is a Saturday: no lists are published on weekends"),
+        ("2024-07-31", "the source was not scraped for 2024-07-31"),
+        ("2024-08-07", "no new papers: nothing is listed for 2024-08-07"),
+    ],
+)
+def test_an_empty_period_sends_nothing_and_says_why(tmp_path, sink, day, reason):
+    archive = archive_at(tmp_path, sink.port)
+    add(archive, 1)
+    with pytest.raises(NothingToSend, match=re.escape(reason)):
+        send(archive, date.fromisoformat(day))
+    assert sink.handler.received == []
+
+
+def _cli(data, port, *args):
+    env = {**os.environ, "PAPERBOY_SMTP_PORT": str(port)}
+    return subprocess.run(
+        [EXE, "--data", str(data), *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+def test_cli_exit_codes_dry_run_and_smtp_failure(tmp_path, sink):
+    data = tmp_path / "data"
+    assert run(data, "import", str(DEMO)).returncode == 0
+    assert run(data, "subscribers", "add", "me@example.org").returncode == 0
+    assert run(data, "subscribers", "add", "not an address").returncode == 2
+    weekend = _cli(data, sink.port, "digest", "--date", "2024-08-04")
+    assert weekend.returncode == 1 and "Sunday" in weekend.stdout
+    assert _cli(data, sink.port, "digest", "--dry-run").returncode == 2
+    dry = _cli(
+        data,
+        sink.port,
+        "digest",
+        "--date",
+        "2024-08-02",
+        "--dry-run",
+        "--out",
+        str(tmp_path / "eml"),
+    )
+    assert dry.returncode == 0 and len(list((tmp_path / "eml").glob("*.eml"))) == 1
+    assert sink.handler.received == []
+    down = _cli(data, free_port(), "digest", "--date", "2024-08-02")
+    assert down.returncode == 4 and "SMTP server 127.0.0.1" in down.stderr
+    sent = _cli(data, sink.port, "digest", "--date", "2024-08-02")
+    assert sent.returncode == 0 and "sent 1 of 1" in sent.stdout
+    again = _cli(data, sink.port, "digest", "--date", "2024-08-02")
+    assert again.returncode == 1 and "already sent to all 1" in again.stdout
+
+
+def test_a_thousand_subscribers_get_the_real_daily_digest_once(tmp_path, sink, corpus):
+    page = corpus / "hf" / "daily" / "2024-08-01_slbqc-dailay_paper_info.html"
+    need(page.is_file(), f"the HF day 2024-08-01 is absent at {page}")
+    data = tmp_path / "data"
+    assert run(data, "import", str(page)).returncode == 0
+    archive = archive_at(tmp_path)
+    add(archive, 1000)
+    archive.close()
+    first = _cli(data, sink.port, "digest", "--date", "2024-08-01")
+    assert first.returncode == 0, first.stderr
+    assert "sent 1000 of 1000" in first.stdout
+    assert len(set(sink.handler.recipients())) == 1000 == len(sink.handler.received)
+    second = _cli(data, sink.port, "digest", "--date", "2024-08-01")
+    assert second.returncode == 1
+    assert "already sent to all 1000 confirmed daily subscribers" in second.stdout
+    assert len(sink.handler.received) == 1000
+    assert "The Llama 3 Herd of Models" in sink.handler.messages()[0]["Subject"]

@@ -1,0 +1,246 @@
+"""Subscriptions: validation, signed tokens, rate limits, and the routes' round trips over Flask."""
+
+from __future__ import annotations
+
+import re
+import stat
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from helpers import run
+from mailsink import MailServer, Sink
+
+from server.api import create_app
+from server.subscriptions import (
+    InvalidSubscription,
+    RateLimiter,
+    Signer,
+    load_secret,
+    valid_email,
+    valid_topics,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Ada@Example.ORG", "Ada@example.org"),
+        ("  first.last+tag@mail.example.co.uk ", "first.last+tag@mail.example.co.uk"),
+        ("o'neil@example.org", "o'neil@example.org"),
+    ],
+)
+def test_good_addresses(raw, clean):
+    assert valid_email(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        None,
+        42,
+        "plain",
+        "a@b",
+        "a@@b.org",
+        "a@b.org\r\nBcc: victim@evil.example",
+        "a@b.org\nx",
+        "a\x00@b.org",
+        '"quoted"@example.org',
+        "a@[127.0.0.1]",
+        "a@127.0.0.1",
+        ".a@example.org",
+        "a..b@example.org",
+        "a@-x.org",
+        "\u00e9@example.org",
+        "a@b.org, c@d.org",
+        "<a@b.org>",
+        "x" * 65 + "@example.org",
+    ],
+)
+def test_bad_addresses(raw):
+    with pytest.raises(InvalidSubscription):
+        valid_email(raw)
+
+
+def test_topics_are_checked():
+    assert valid_topics([" agents ", "agents", "diffusion  models"]) == [
+        "agents",
+        "diffusion models",
+    ]
+    for bad in ("agents", [1], ["x\x00y"], [f"q{n}" for n in range(11)], ["x" * 201]):
+        with pytest.raises(InvalidSubscription):
+            valid_topics(bad)
+
+
+def test_tokens_are_signed_for_id_address_and_purpose(tmp_path):
+    signer = Signer(load_secret(tmp_path))
+    token = signer.token(7, "a@example.org", "unsubscribe")
+    assert signer.verify(token, "A@example.org", "unsubscribe")
+    assert not signer.verify(token, "b@example.org", "unsubscribe")
+    assert not signer.verify(token, "a@example.org", "confirm")
+    assert not signer.verify(token.replace("7.", "8.", 1), "a@example.org", "unsubscribe")
+    assert not signer.verify(
+        token[:-1] + ("A" if token[-1] != "A" else "B"), "a@example.org", "unsubscribe"
+    )
+    assert not Signer(b"another secret of enough length!!").verify(
+        token, "a@example.org", "unsubscribe"
+    )
+    assert Signer.subscriber_id("nonsense") is None
+
+
+def test_the_secret_is_private_and_kept(tmp_path):
+    first = load_secret(tmp_path)
+    assert stat.S_IMODE((tmp_path / "secret").stat().st_mode) == 0o600
+    assert load_secret(tmp_path) == first and len(first) == 64
+
+
+def test_rate_limiter_bursts_then_refills():
+    limiter = RateLimiter(rate=1, per=10, burst=2)
+    assert limiter.take("ip", now=0) == 0 and limiter.take("ip", now=0) == 0
+    assert limiter.take("ip", now=0) == pytest.approx(10)
+    assert limiter.take("other", now=0) == 0
+    assert limiter.take("ip", now=10.5) == 0
+
+
+@pytest.fixture
+def sink():
+    with MailServer(Sink()) as server:
+        yield server
+
+
+@pytest.fixture
+def app(tmp_path, sink):
+    app = create_app(
+        {"data": str(tmp_path / "data"), "smtp_port": sink.port, "public_url": "https://pb.example"}
+    )
+    yield app
+    app.extensions["paperboy"].close()
+
+
+def _post(client, body, ip="10.0.0.1"):
+    return client.post("/api/subscriptions", json=body, environ_base={"REMOTE_ADDR": ip})
+
+
+def _link(msg, path: str) -> str:
+    found = re.search(
+        r"https://pb\.example" + re.escape(path) + r"\?token=[\w.%-]+",
+        msg.get_body(("plain",)).get_content(),
+    )
+    parts = urlsplit(found[0])
+    return f"{parts.path}?{parts.query}"
+
+
+def test_subscribe_confirm_unsubscribe_round_trip(app, sink):
+    client = app.test_client()
+    answer = _post(
+        client, {"email": "reader@example.org", "frequency": "weekly", "topics": ["agents"]}
+    )
+    assert answer.status_code == 202 and answer.json["ok"] is True
+    sink.handler.wait_for(1)
+    confirmation = sink.handler.messages()[0]
+    assert confirmation["To"] == "reader@example.org" and "Confirm" in confirmation["Subject"]
+    store = app.extensions["paperboy"].store
+    assert store.subscriber_by_email("reader@example.org").status == "pending"
+
+    page = client.get(_link(confirmation, "/subscriptions/confirm"))
+    assert page.status_code == 200 and b"You are subscribed" in page.data
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert not re.search(rb"<(img|script|link)\b", page.data)
+    sub = store.subscriber_by_email("reader@example.org")
+    assert (sub.status, sub.frequency, sub.topics) == ("confirmed", "weekly", ["agents"])
+
+    signer_link = "/unsubscribe?token=" + _unsubscribe_token(app, sub)
+    shown = client.get(signer_link)
+    assert shown.status_code == 200 and b'<form method="post">' in shown.data
+    assert store.subscriber(sub.id).status == "confirmed"  # a GET (a link scanner) changes nothing
+    done = client.post(signer_link, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200 and b"You are unsubscribed" in done.data
+    assert store.subscriber(sub.id).status == "unsubscribed"
+    again = client.get(_link(confirmation, "/subscriptions/confirm"))
+    assert again.status_code == 410 and store.subscriber(sub.id).status == "unsubscribed"
+
+
+def _unsubscribe_token(app, sub) -> str:
+    return Signer(load_secret(app.extensions["paperboy"].data_dir)).token(
+        sub.id, sub.email, "unsubscribe"
+    )
+
+
+def test_answers_never_tell_whether_an_address_is_subscribed(app, sink):
+    client = app.test_client()
+    store = app.extensions["paperboy"].store
+    store.add_subscriber("confirmed@example.org", "daily", [])
+    store.subscribe("pending@example.org", "daily", [])
+    store.unsubscribe(store.add_subscriber("gone@example.org", "daily", []).id)
+    bodies = set()
+    for n, address in enumerate(
+        ["new@example.org", "pending@example.org", "confirmed@example.org", "gone@example.org"]
+    ):
+        answer = _post(client, {"email": address}, ip=f"10.0.1.{n}")
+        assert answer.status_code == 202
+        bodies.add(answer.data)
+    assert len(bodies) == 1
+    sink.handler.wait_for(3)
+    time.sleep(0.3)  # no fourth mail: a confirmed address is not mailed again
+    assert sorted(sink.handler.recipients()) == [
+        "gone@example.org",
+        "new@example.org",
+        "pending@example.org",
+    ]
+    assert store.subscriber_by_email("confirmed@example.org").status == "confirmed"
+
+
+def test_bad_requests_and_forged_tokens(app, sink):
+    client = app.test_client()
+    assert _post(client, {"email": "a@b.org\r\nBcc: x@evil.example"}).status_code == 400
+    assert _post(client, {"email": "a@example.org", "frequency": "hourly"}).status_code == 400
+    assert (
+        client.post(
+            "/api/subscriptions", data="x", environ_base={"REMOTE_ADDR": "10.9.9.9"}
+        ).status_code
+        == 400
+    )
+    for path in (
+        "/subscriptions/confirm?token=1.forged",
+        "/unsubscribe?token=",
+        "/unsubscribe?token=999.x",
+    ):
+        page = client.get(path)
+        assert page.status_code == 400 and b"does not work" in page.data
+    assert client.post("/unsubscribe?token=1.forged").status_code == 400
+    assert sink.handler.received == []
+
+
+def test_requests_are_rate_limited_per_ip_and_per_address(app, sink):
+    client = app.test_client()
+    codes = [
+        _post(client, {"email": f"r{n}@example.org"}, ip="10.2.0.1").status_code for n in range(7)
+    ]
+    assert codes == [202] * 5 + [429] * 2
+    limited = _post(client, {"email": "x@example.org"}, ip="10.2.0.1")
+    assert int(limited.headers["Retry-After"]) > 0 and limited.json["ok"] is False
+    # the same address from many IPs: accepted every time, but mailed only while its bucket lasts
+    for n in range(5):
+        assert _post(client, {"email": "target@example.org"}, ip=f"10.3.0.{n}").status_code == 202
+    sink.handler.wait_for(7)
+    time.sleep(0.3)
+    assert sink.handler.recipients().count("target@example.org") == 2
+
+
+def test_cli_subscribers_add_list_remove(tmp_path):
+    data = tmp_path / "data"
+    added = run(
+        data, "subscribers", "add", "Me@Example.org", "--frequency", "weekly", "--topic", "agents"
+    )
+    assert added.returncode == 0 and "me@example.org" not in added.stdout.split(":")[0]
+    listed = run(data, "subscribers", "list")
+    assert (
+        "Me@example.org" in listed.stdout
+        and "weekly" in listed.stdout
+        and "agents" in listed.stdout
+    )
+    assert run(data, "subscribers", "add", "x@y").returncode == 2
+    assert run(data, "subscribers", "remove", "me@example.org").returncode == 0
+    assert run(data, "subscribers", "remove", "me@example.org").returncode == 1
+    assert "Me@" not in run(data, "subscribers", "list").stdout
