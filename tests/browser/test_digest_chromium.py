@@ -11,13 +11,11 @@ from datetime import date
 from conftest import CORPUS, ROOT
 from helpers import DEMO, EXE, serving
 from helpers import run as paperboy_run
-from jinja2 import Template
 from mailsink import MailServer, Sink
 from playwright.sync_api import expect
 
 from browser.conftest import artifact
 
-SUBSCRIBE = ROOT / "site" / "subscribe"
 SCREENSHOT = ROOT / "site" / "email" / "digest-screenshot.png"
 HF_DAY = CORPUS / "hf" / "daily" / "2024-08-01_slbqc-dailay_paper_info.html"
 
@@ -79,13 +77,19 @@ def test_options_page_subscribes_to_the_digest(chrome, paperboy):
 
 
 def test_site_form_subscribes_from_the_archive_site(chrome, tmp_path):
-    """site/subscribe/form.html, rendered as the site builder would, served by `paperboy serve`."""
-    site = tmp_path / "site"
-    (site / "assets").mkdir(parents=True)
-    shutil.copyfile(SUBSCRIBE / "subscribe.js", site / "assets" / "subscribe.js")
-    with serving(tmp_path / "data", site_dir=str(site)) as base:
-        form = Template((SUBSCRIBE / "form.html").read_text()).render(server_url=base, root="")
-        (site / "index.html").write_text(f"<!DOCTYPE html><title>t</title><body>{form}</body>")
+    """The archive site, built with a configured server URL, served by `paperboy serve`."""
+    site, data = tmp_path / "site", tmp_path / "data"
+    assert paperboy_run(data, "import", str(DEMO)).returncode == 0
+    with serving(data, site_dir=str(site)) as base:
+        env = {**os.environ, "PAPERBOY_DATA": str(data), "PAPERBOY_PUBLIC_URL": base}
+        built = subprocess.run(
+            [EXE, "build", "--out", str(site), "--no-pagefind", "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert built.returncode == 0, built.stderr
         page = chrome.context.new_page()
         page.goto(f"{base}/index.html")
         page.locator("#subscribe-email").fill("reader@example.org")
