@@ -207,3 +207,20 @@ def test_openapi_document_lists_every_route(client, tmp_path):
         if r.rule.startswith("/api/")
     }
     assert routes == set(doc["paths"])
+
+
+def test_lookup_of_a_pdf_url_gives_llama_with_its_day(corpus, tmp_path):
+    data = tmp_path / "data"
+    page = corpus / "hf" / "daily" / "2024-08-01_slbqc-dailay_paper_info.html"
+    assert run(data, "import", str(page)).returncode == 0
+    with serving(data) as base:
+        status, body, _ = Client(base).get("/api/lookup?url=https://arxiv.org/pdf/2407.21783v2")
+    assert status == 200 and body["data"]["title"] == "The Llama 3 Herd of Models"
+    [day] = body["data"]["appearances"]
+    assert (day["list"], day["date"], day["rank"], day["upvotes"]) == (
+        "hf-daily",
+        "2024-08-01",
+        1,
+        94,
+    )
+    assert day["badge"] == "HF daily #1 \u00b7 2024-08-01 \u00b7 94\u25b2"
