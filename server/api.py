@@ -26,6 +26,7 @@ from server.trending import PERIODS
 
 log = logging.getLogger("paperboy.api")
 SORTS = ("relevance", "date", "trending")
+MAX_QUERY_CHARS = 1000  # a longer query is not a search, and would hold a worker for seconds
 EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension)://[A-Za-z0-9._-]+$")
 
 
@@ -131,6 +132,8 @@ def _routes(app: Flask, archive: Archive) -> None:
         q = (request.args.get("q") or "").strip()
         if not q:
             raise ApiError(400, "q is required: the words or query to search for")
+        if len(q) > MAX_QUERY_CHARS:
+            raise ApiError(400, f"q is too long: at most {MAX_QUERY_CHARS} characters")
         options = {
             "page": _arg_int("page", 1, 1, 1000),
             "per_page": _arg_int("per_page", 20, 1, 100),

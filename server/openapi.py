@@ -205,7 +205,10 @@ def _paths() -> dict:
                 {"$ref": "#/components/schemas/Search"},
                 [
                     _param(
-                        "q", {"type": "string", "minLength": 1}, required=True, text="the query"
+                        "q",
+                        {"type": "string", "minLength": 1, "maxLength": 1000},
+                        required=True,
+                        text="query",
                     ),
                     _param("page", {"type": "integer", "minimum": 1, "maximum": 1000}),
                     _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),

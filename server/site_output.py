@@ -101,6 +101,8 @@ class Output:
             (self.root / rel).unlink(missing_ok=True)
             del self.hashes[rel]
             self.written.append((rel, "removed: no longer in the store"))
+        for tmp in self.root.rglob(".tmp-*"):  # left by a build killed mid-write
+            tmp.unlink(missing_ok=True)
         return gone
 
     def save(self, synced_to: str, keys: dict[str, str], pages: list[str]) -> None:

@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -61,14 +62,16 @@ def serving(data: Path, **settings: str):
         **{f"PAPERBOY_{k.upper()}": v for k, v in settings.items()},
     }
     command = [EXE, "serve", "--port", str(port)]
-    with subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    ) as server:
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for_json(base + "/api/health")
-            yield base
-        finally:
-            server.terminate()
-            _, log = server.communicate(timeout=10)
-    assert b"Traceback" not in log, log.decode()[-2000:]
+    # the log goes to a file: a pipe nobody reads fills up under load and blocks the server
+    with tempfile.TemporaryFile() as log:
+        with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log) as server:
+            try:
+                base = f"http://127.0.0.1:{port}"
+                wait_for_json(base + "/api/health")
+                yield base
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+        log.seek(0)
+        text = log.read()
+    assert b"Traceback" not in text, text.decode()[-2000:]

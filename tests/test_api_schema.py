@@ -55,3 +55,4 @@ def test_schemathesis_finds_no_errors(tmp_path):
     assert "Stateful" in result.stdout
     passed = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
     assert passed and passed[1] == passed[2] and int(passed[1]) > 300, result.stdout[-1500:]
+    print(f"schemathesis: {passed[1]} generated, {passed[2]} passed")

@@ -112,12 +112,17 @@ def today() -> str:
     return datetime.now().date().isoformat()
 
 
+def encodable(text: str) -> str:
+    """Text with lone surrogates (a JSON body may hold "\\ud800") made U+FFFD, so lxml takes it."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def html_soup(text: str) -> BeautifulSoup:
     """Parse HTML with lxml, quietly (page text that looks like a URL or XML is fine)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(text, "lxml")
+        return BeautifulSoup(encodable(text), "lxml")
 
 
 def xml_soup(text: str) -> BeautifulSoup:

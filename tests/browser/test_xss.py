@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 import pytest
+from xss_payloads import load
 
 from browser import pages
 from browser.conftest import artifact
 
-NOTHING_RAN = "window.__pwned === undefined"
+NOTHING_RAN = "window.__pwned === undefined && window.__xss === undefined"
+SHARED_URL = "https://huggingface.co/api/daily_papers?date=2024-07-24"
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +61,27 @@ def test_hostile_search_hit_is_plain_text(chrome, hostile):
     page.locator("#q").press("Enter")
     page.wait_for_selector(".card h2")
     no_markup_from_data(page)
+
+
+@pytest.fixture(scope="module")
+def shared(paperboy):
+    """Every string of tests/xss_payloads.txt as the title, abstract and author of a paper."""
+    items = [
+        pages._item(f"2407.975{n:02d}", text, f"{text} sharedpayload", [text[:300], "Ann Plain"], 1)
+        for n, text in enumerate(load())
+    ]
+    paperboy.ingest(SHARED_URL, json.dumps(items))
+    return [item["paper"]["id"] for item in items]
+
+
+def test_every_shared_payload_card_is_plain_text(chrome, paperboy, shared):
+    page = chrome.popup("?url=x")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    for pid in shared:
+        stored = paperboy.call("GET", f"/api/papers/{pid}")[1]["data"]
+        page.goto(page.url.split("?")[0] + "?url=" + quote(f"https://arxiv.org/abs/{pid}"))
+        page.wait_for_selector(".card h2")
+        assert page.locator(".card h2").text_content() == stored["title"], pid
+        no_markup_from_data(page)
+    assert dialogs == []
