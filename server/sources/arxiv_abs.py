@@ -14,7 +14,15 @@ from bs4 import BeautifulSoup, Tag
 
 from server.models import Listing, Paper, Problem, Ref, canonical
 from server.sources.arxiv_list import authors, subjects, text_of
-from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date, meta_tags
+from server.sources.common import (
+    ParseError,
+    clean,
+    clean_field,
+    html_soup,
+    iso_date,
+    meta_tags,
+    to_int,
+)
 
 KIND = "arxiv-abs"
 DESCRIPTION = "arXiv abstract pages (arxiv.org/abs/<id>), full or reduced to their meta tags"
@@ -130,6 +138,6 @@ def _history(soup: BeautifulSoup) -> dict[int, str]:
     found: dict[int, str] = {}
     for number, day in _VERSION_DATE.findall(clean(el.get_text(" "))):
         when = iso_date(day)
-        if when:
-            found.setdefault(int(number), when)
+        if when and to_int(number) is not None:
+            found.setdefault(to_int(number), when)
     return found

@@ -24,6 +24,7 @@ from server.sources.common import (
     html_soup,
     iso_date,
     month_date,
+    to_int,
 )
 
 KIND = "arxiv-list"
@@ -258,4 +259,4 @@ def _dateline(root: Tag | BeautifulSoup) -> str | None:
 
 def _total(root: Tag | BeautifulSoup) -> int | None:
     m = _TOTAL.search(root.get_text(" "))
-    return int(m[1].replace(",", "")) if m else None
+    return to_int(m[1].replace(",", "")) if m else None

@@ -14,7 +14,15 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import Tag
 
 from server.models import Listing, Paper, Problem
-from server.sources.common import ParseError, add_paper, arxiv_paper, clean, html_soup, iso_date
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    arxiv_paper,
+    clean,
+    html_soup,
+    iso_date,
+    to_int,
+)
 
 KIND = "arxiv-search"
 DESCRIPTION = "arXiv search result pages (arxiv.org/search/?query=...)"
@@ -117,7 +125,7 @@ def _doi(li: Tag) -> str | None:
 def _total(soup: Tag) -> int | None:
     h1 = soup.select_one("h1.title")
     m = _TOTAL.search(clean(h1.get_text())) if isinstance(h1, Tag) else None
-    return int(m[1].replace(",", "")) if m else None
+    return to_int(m[1].replace(",", "")) if m else None
 
 
 def _next_url(soup: Tag, url: str | None) -> str | None:

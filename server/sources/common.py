@@ -49,8 +49,10 @@ def to_int(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    digits = value.strip() if isinstance(value, str) else ""
+    # a count on a page never has 19 digits; longer ones are junk (and int() refuses > 4300)
+    if digits.isdecimal() and len(digits) <= 18:
+        return int(digits)
     return None
 
 

@@ -12,7 +12,9 @@ from server.sources import ParseError
 
 DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
 PAGES = sorted(p.read_text(encoding="utf-8") for p in DEMO.iterdir() if p.is_file())
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
 
 
 def parses_or_refuses(module, text: str, url: str | None = None) -> None:
@@ -90,3 +92,13 @@ def test_truncated_corpus_pages(corpus):
         step = max(1024, len(text) // 48)
         for cut in range(1024, len(text), step):
             parses_or_refuses(module, text[:cut], url)
+
+
+def test_numbers_too_long_for_int_are_junk_not_crashes():
+    huge = "9" * 5000  # Python's int() refuses strings over 4,300 digits
+    oai = (DEMO / "arxiv-oai-demo.xml").read_text(encoding="utf-8")
+    oai = oai.replace('completeListSize="', f'completeListSize="{huge}', 1)
+    assert sources.arxiv_oai.parse(oai).total is None
+    item = f'[{{"paper": {{"id": "2408.90001", "title": "T", "upvotes": "{huge}"}}}}]'
+    listing = sources.hf_api.parse(item, "https://huggingface.co/api/daily_papers?date=2024-08-02")
+    assert listing.appearances[0].upvotes is None

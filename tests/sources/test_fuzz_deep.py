@@ -210,7 +210,13 @@ def random_inputs():
 def run_examples(name: str, strategy, check) -> None:
     """Run EXAMPLES generated inputs through check; count them."""
     INPUTS[name] = 0
-    fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    # derandomized: CI explores the same inputs on every run, so its verdict is reproducible
+    fuzz = settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
 
     @fuzz
     @given(case=strategy)
