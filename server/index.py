@@ -17,6 +17,7 @@ from pathlib import Path
 from whoosh import index, query
 from whoosh.searching import Searcher
 
+from server.index_exec import Postings
 from server.index_files import IndexBusy, IndexFiles, probe
 from server.index_query import (
     QueryError,
@@ -99,6 +100,7 @@ class SearchIndex:
         self._searcher: Searcher | None = None
         self._build: Path | None = None
         self._facets = FacetColumns()
+        self._postings: Postings | None = None  # decoded postings of the current searcher
         self._terms_cache: dict[int, dict[str, set]] = {}
         self._schema = make_schema()
         self._parser = make_parser(self._schema)
@@ -250,11 +252,9 @@ class SearchIndex:
             limit = page * per_page
             dated = date_from or date_to
             allow = self._facets.between(searcher, date_from, date_to) if dated else None
-            results, docs = run(searcher, full, max(limit, RERANK), sort, allow)
+            ranked, docs = run(searcher, full, max(limit, RERANK), sort, allow, self._postings)
             facets = self._facets.count(searcher, docs)
-            scored = sort == "relevance"  # a sorted hit's "score" is its sort key
-            ranked = [(h.docnum, float(h.score or 0.0) if scored else 0.0) for h in results]
-            if scored and plain_words(q):
+            if sort == "relevance" and plain_words(q):
                 ranked = phrases_first(searcher, self._schema, q, ranked)
             start = (page - 1) * per_page
             hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in ranked[start:limit]]
@@ -314,6 +314,7 @@ class SearchIndex:
                 self._searcher.close()
             self._searcher = self._build = None
             self._facets = FacetColumns()
+            self._postings = None
 
     # -- internals -------------------------------------------------------------------------
 
@@ -339,6 +340,7 @@ class SearchIndex:
                 build = moved
         self.close()
         self._searcher, self._build = fresh, build
+        self._postings = Postings(fresh)
         return fresh
 
     def _fresh(self) -> bool:

@@ -9,6 +9,7 @@ from whoosh import qparser, query
 from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 
+from server.index_exec import in_sequence
 from server.index_schema import FIELD_ALIASES, TEXT_FIELDS, FoldTokenizer, term
 
 
@@ -33,7 +34,7 @@ def make_parser(schema: Schema) -> qparser.QueryParser:
 
 def known_fields(schema: Schema) -> set[str]:
     """Every field name the query language accepts, aliases included."""
-    names = {n for n in schema.names() if n != "catnames"}
+    names = {n for n in schema.names() if n not in ("catnames", "pairs")}
     return names | {a for aliases in FIELD_ALIASES.values() for a in aliases}
 
 
@@ -62,26 +63,8 @@ def phrase_docs(reader: IndexReader, schema: Schema, text: str, docnums: Iterabl
         words = [t.text for t in schema[field].analyzer(text)]
         if len(words) < 2 or any((field, w) not in reader for w in words):
             continue
-        postings = [reader.postings(field, w) for w in words]
-        for docnum in sorted(set(docnums) - found):
-            places = _positions(postings, docnum)
-            if places and any(
-                all(p + i in places[i] for i in range(1, len(places))) for p in places[0]
-            ):
-                found.add(docnum)
+        found |= in_sequence(reader, field, words, set(docnums) - found)
     return found
-
-
-def _positions(postings: list, docnum: int) -> list[set[int]] | None:
-    """Each word's positions in one document, or None when a word is absent from it."""
-    places = []
-    for m in postings:
-        if m.is_active() and m.id() < docnum:
-            m.skip_to(docnum)
-        if not m.is_active() or m.id() != docnum:
-            return None
-        places.append(set(m.value_as("positions")))
-    return places
 
 
 def check_syntax(text: str, fields: set[str]) -> None:

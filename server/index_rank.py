@@ -6,8 +6,9 @@ from collections import Counter
 
 from whoosh import query, sorting
 from whoosh.fields import Schema
-from whoosh.searching import Results, Searcher
+from whoosh.searching import Searcher
 
+from server.index_exec import Executor, Postings, top
 from server.index_query import phrase_docs
 
 RERANK = 50  # top hits of a plain-words query re-ranked so exact phrase matches come first
@@ -22,22 +23,40 @@ def filters(cat: str | None) -> list[query.Query]:
 
 
 def run(
-    searcher: Searcher, q: query.Query, limit: int, sort: str, allow: set[int] | None = None
-) -> tuple[Results, set[int]]:
-    """The top `limit` hits in the requested order, and every matching doc (for totals, facets).
+    searcher: Searcher,
+    q: query.Query,
+    limit: int,
+    sort: str,
+    allow: set[int] | None = None,
+    postings: Postings | None = None,
+) -> tuple[list[tuple[int, float]], set[int]]:
+    """The top `limit` (docnum, score) hits in the requested order, and every matching doc.
 
-    Two passes beat one: the top hits come from whoosh's optimised collector (which skips
-    low-scoring blocks), and the full match set from the unscored matcher, which is cheap.
+    Queries made of terms, phrases and boolean operators run on cached postings in set
+    operations (index_exec); other shapes run through whoosh: its optimised collector for the
+    top hits (it skips low-scoring blocks) and the unscored matcher for the full match set.
     """
+    ex = Executor(postings) if postings is not None else None
+    docs = ex.match(q) if ex is not None else None
+    if docs is not None and allow is not None:
+        docs &= allow
+    if docs is not None and sort == "relevance":
+        scores = ex.scores(q, docs)
+        if scores is not None:
+            return top(scores, docs, limit), docs
     if sort == "relevance":
         results = searcher.search(q, limit=limit, filter=allow)
+        ranked = [(h.docnum, float(h.score or 0.0)) for h in results]
     else:
         names = {"date": ["published"], "upvotes": ["upvotes", "published"]}
         names["trending"] = ["last_trended", "upvotes"]
         facet = sorting.MultiFacet([sorting.FieldFacet(n) for n in names[sort]])
         results = searcher.search(q, limit=limit, sortedby=facet, reverse=True, filter=allow)
-    docs = set(q.docs(searcher))
-    return results, docs if allow is None else docs & allow
+        ranked = [(h.docnum, 0.0) for h in results]  # a sorted hit's "score" is its sort key
+    if docs is None:
+        docs = set(q.docs(searcher))
+        docs = docs if allow is None else docs & allow
+    return ranked, docs
 
 
 def phrases_first(searcher: Searcher, schema: Schema, text: str, ranked: list[tuple[int, float]]):

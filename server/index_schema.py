@@ -14,7 +14,7 @@ from whoosh.lang.porter import stem
 from server.store_reads import IndexRow
 
 # Bump when the schema or the analyzers change: an index built by another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Query-language names for fields, besides their own names.
 FIELD_ALIASES = {
@@ -25,6 +25,17 @@ FIELD_ALIASES = {
     "last_trended": ["trended"],
 }
 TEXT_FIELDS = ("title", "abstract", "authors")
+
+# Words so frequent that a phrase made of them matches thousands of papers before its positions
+# are checked. Each adjacent pair of two of them is also indexed as one term ("pairs" field, no
+# positions), so such a phrase narrows to the papers holding its pairs first (after Lucene's
+# CommonGrams, as a filter outside the scored fields). Rarer words narrow a phrase by themselves.
+COMMON_WORDS = (
+    "the of and in a to we is for on that with by as are an be from this which our it at can "
+    "these show propose paper model method result use new not or have has been such more than "
+    "also both its their into over between how when while using based two each one only other"
+)
+PAIR_FIELDS = ("title", "abstract")
 
 _WORD = re.compile(r"\w+(?:\.?\w+)*")
 _AUTHOR_GAP = 100  # position gap between authors, so a phrase never spans two names
@@ -110,6 +121,29 @@ class FoldTokenizer(Tokenizer):
         return [i for i, c in enumerate(value) if c == self.gap_on]
 
 
+class PairTokenizer(Tokenizer):
+    """One token per adjacent pair of (stemmed) words that are both common ones."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PairTokenizer)
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Token]:
+        """Yield each distinct pair once ("of the"); the field keeps no positions or counts."""
+        t = Token(**kwargs)
+        t.boost, t.stopped, seen = 1.0, False, set()
+        terms = [term(m.group()) for m in _WORD.finditer(value)]
+        for a, b in zip(terms, terms[1:], strict=False):
+            if a in COMMON and b in COMMON and (a, b) not in seen:
+                seen.add((a, b))
+                t.text = pair(a, b)
+                yield t
+
+
+def pair(a: str, b: str) -> str:
+    """The pairs field's term for two adjacent terms."""
+    return f"{a} {b}"
+
+
 def make_schema() -> fields.Schema:
     """The index schema: only the id is stored; everything shown comes from the store."""
     text = FoldTokenizer(stemmed=True)
@@ -124,6 +158,7 @@ def make_schema() -> fields.Schema:
         first_seen=fields.ID(sortable=True),
         last_trended=fields.ID(sortable=True),
         upvotes=fields.NUMERIC(sortable=True, bits=32, signed=False),
+        pairs=fields.KEYWORD(analyzer=PairTokenizer(), scorable=False),
         # categories as written (cs.LG, not cs.lg), for facets
         catnames=fields.COLUMN(columns.VarBytesColumn()),
     )
@@ -138,9 +173,13 @@ def row_to_doc(row: IndexRow) -> dict[str, Any]:
         "abstract": paper.abstract,
         "authors": " ; ".join(paper.authors),
         "categories": " ".join(paper.categories),
+        "pairs": f"{paper.title}\n{paper.abstract}",
         "published": paper.published or "",
         "first_seen": row.first_seen[:10],
         "last_trended": row.last_trended or "",
         "upvotes": max(row.upvotes or 0, 0),
         "catnames": " ".join(paper.categories).encode(),
     }
+
+
+COMMON = frozenset(term(w) for w in COMMON_WORDS.split())
