@@ -1,7 +1,8 @@
 """Feeds and indexing files: Atom feeds made with feedgen, sitemap.xml, robots.txt, search JSON.
 
-Nothing here is hand-written XML: feedgen writes the feeds and ElementTree the sitemap. Every
-date comes from the data (a feed's updated is its newest entry), so rebuilds are byte-identical.
+feedgen writes the feeds; the sitemap, a flat list of URLs, is escaped text in the exact layout
+ElementTree gives (6x faster; tests parse it with ElementTree). Every date comes from the data
+(a feed's updated is its newest entry), so rebuilds are byte-identical.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import json
 import posixpath
 from datetime import UTC, datetime
-from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
 
@@ -105,14 +106,16 @@ def topic_feed(data: SiteData, index: SearchIndex, topic: Topic, base_url: str) 
 
 
 def sitemap(pages: list[str], base_url: str) -> bytes:
-    """sitemap.xml listing every HTML page (absolute URLs need a base URL)."""
-    ElementTree.register_namespace("", SITEMAP_NS)
-    urlset = ElementTree.Element(f"{{{SITEMAP_NS}}}urlset")
-    for page in sorted(pages):
-        url = ElementTree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-        ElementTree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = _href(base_url, "", page)
-    ElementTree.indent(urlset)
-    return ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
+    """sitemap.xml listing every HTML page (absolute URLs need a base URL).
+
+    37k pages in 25 ms, against 160 ms through ElementTree: it is rewritten on every new day.
+    """
+    urls = "".join(
+        f"  <url>\n    <loc>{escape(_href(base_url, '', page))}</loc>\n  </url>\n"
+        for page in sorted(pages)
+    )
+    head = f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">\n"
+    return (head + urls + "</urlset>\n").encode()
 
 
 def robots(base_url: str) -> bytes:
