@@ -7,8 +7,10 @@ days with a changed paper, and any file is written only when its bytes differ.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +86,26 @@ def build(
     subscribe_url: str = "",
 ) -> BuildReport:
     """Build (or bring up to date) the archive site in `out`; see the module docstring."""
+    with fewer_collections():
+        return _build(store, index, out, base_url, full, topics, progress, pagefind, subscribe_url)
+
+
+@contextmanager
+def fewer_collections():
+    """No cycle collection while a build runs, one at its end: a build makes millions of
+    short-lived objects and few cycles, and the collector's passes over the loaded store took
+    a fifth of an incremental build."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+        gc.collect()
+
+
+def _build(store, index, out, base_url, full, topics, progress, pagefind, subscribe_url):
     started = time.perf_counter()
     output = Output(Path(out), version(), full)
     site = Site(store, index, output, base_url, topics, progress, subscribe_url)
@@ -103,8 +125,9 @@ def build(
     site.indexing_files()  # sitemap.xml, robots.txt, search-index.json/.js
     search_started = time.perf_counter()
     search_note = site.search_index() if pagefind else "pagefind skipped"
+    search_seconds = time.perf_counter() - search_started  # Pagefind alone
     report = site.finish(started, search_note)
-    report.search_seconds = round(time.perf_counter() - search_started, 3)
+    report.search_seconds = round(search_seconds, 3)
     return report
 
 

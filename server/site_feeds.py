@@ -126,20 +126,21 @@ def robots(base_url: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def search_entry(data: SiteData, paper_id: str) -> list:
-    """One paper in the search index: [id, title, authors, date, page]."""
+def search_entry(data: SiteData, paper_id: str) -> str:
+    """One paper in the search index, as its JSON object {id, title, authors, date, url}.
+
+    Entries are kept encoded between builds, so a new day re-encodes only its own papers.
+    """
     p = data.paper(paper_id)
     apps = data.appearances(paper_id)
     day = p.published or (apps[0].date if apps else "")
-    return [p.id, p.title, p.authors[:5], day, paper_page(p.id) + ".html"]
+    row = {"id": p.id, "title": p.title, "authors": p.authors[:5], "date": day}
+    row["url"] = paper_page(p.id) + ".html"
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
-def search_files(entries: dict[str, list]) -> tuple[bytes, bytes]:
+def search_files(entries: dict[str, str]) -> tuple[bytes, bytes]:
     """The search index as JSON, and as a script for file:// where fetch is not allowed."""
-    rows = [
-        dict(zip(("id", "title", "authors", "date", "url"), entries[k], strict=True))
-        for k in sorted(entries)
-    ]
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    text = "[" + ",".join(entries[k] for k in sorted(entries)) + "]"
     script = "window.PAPERBOY_INDEX = " + text.replace("</", "<\\/") + ";\n"
     return (text + "\n").encode(), script.encode()
