@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from server import sources
 from server.models import Listing
 from server.sources import ParseError
+from sources.test_fuzz import parses_or_refuses
 
 DEFAULT = "10000" if os.environ.get("CI") == "true" else "300"
 EXAMPLES = int(os.environ.get("PAPERBOY_FUZZ_EXAMPLES", DEFAULT))
@@ -121,15 +122,6 @@ def load_seeds() -> list[tuple[str, str | None, str]]:
 
 
 SEEDS = load_seeds()
-
-
-def parses_or_refuses(module, text: str, url: str | None) -> None:
-    """The contract: a Listing, or the parser's own error type; nothing else."""
-    try:
-        result = module.parse(text, url)
-    except ParseError:
-        return
-    assert isinstance(result, Listing)
 
 
 @st.composite
