@@ -12,11 +12,13 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from whoosh import index, query
 from whoosh.searching import Searcher
 
+from server.index_columns import FACETS, FacetColumns
 from server.index_exec import Postings
 from server.index_files import IndexBusy, IndexFiles, probe
 from server.index_query import (
@@ -31,7 +33,6 @@ from server.index_query import (
 )
 from server.index_rank import (
     RERANK,
-    FacetColumns,
     filters,
     key_terms,
     phrases_first,
@@ -237,8 +238,11 @@ class SearchIndex:
         date_from: str | None = None,
         date_to: str | None = None,
         cat: str | None = None,
+        facets: tuple[str, ...] = FACETS,
     ) -> SearchResult:
-        """A page of papers matching a query (empty: all papers), with facets and a did-you-mean."""
+        """A page of papers matching a query (empty: all papers), with facets and a did-you-mean.
+
+        `facets` names the counts wanted ("month", "category"); fewer cost less to count."""
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})")
         if page < 1 or per_page < 1:
@@ -252,15 +256,17 @@ class SearchIndex:
             limit = page * per_page
             dated = date_from or date_to
             allow = self._facets.between(searcher, date_from, date_to) if dated else None
-            ranked, docs = run(searcher, full, max(limit, RERANK), sort, allow, self._postings)
-            facets = self._facets.count(searcher, docs)
+            order = partial(self._facets.top, searcher, sort)
+            wanted = max(limit, RERANK)
+            ranked, docs = run(searcher, full, wanted, sort, allow, self._postings, order)
+            counts = self._facets.count(searcher, docs, facets)
             if sort == "relevance" and plain_words(q):
                 ranked = phrases_first(searcher, self._schema, q, ranked)
             start = (page - 1) * per_page
             hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in ranked[start:limit]]
             few = q.strip() and len(docs) < FEW_RESULTS
             suggestion = suggest(parsed, q, searcher.reader()) if few else None
-        return SearchResult(hits, len(docs), facets, suggestion, page, per_page)
+        return SearchResult(hits, len(docs), counts, suggestion, page, per_page)
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from whoosh import query, sorting
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
@@ -29,12 +27,14 @@ def run(
     sort: str,
     allow: set[int] | None = None,
     postings: Postings | None = None,
+    order=None,
 ) -> tuple[list[tuple[int, float]], set[int]]:
     """The top `limit` (docnum, score) hits in the requested order, and every matching doc.
 
     Queries made of terms, phrases and boolean operators run on cached postings in set
     operations (index_exec); other shapes run through whoosh: its optimised collector for the
     top hits (it skips low-scoring blocks) and the unscored matcher for the full match set.
+    `order(docs, limit)`, when given, puts a known match set in a sorted (non-relevance) order.
     """
     ex = Executor(postings) if postings is not None else None
     docs = ex.match(q) if ex is not None else None
@@ -44,6 +44,8 @@ def run(
         scores = ex.scores(q, docs)
         if scores is not None:
             return top(scores, docs, limit), docs
+    if docs is not None and sort != "relevance" and order is not None:
+        return [(d, 0.0) for d in order(docs, limit)], docs
     if sort == "relevance":
         results = searcher.search(q, limit=limit, filter=allow)
         ranked = [(h.docnum, float(h.score or 0.0)) for h in results]
@@ -94,43 +96,3 @@ def shared_terms(searcher: Searcher, keys: list[str], docnums: list[int]) -> dic
                 if postings.is_active() and postings.id() == docnum:
                     shared[docnum].add(key)
     return shared
-
-
-class FacetColumns:
-    """Each doc's publication date and categories, read once per searcher (facets, dates)."""
-
-    def __init__(self) -> None:
-        self.searcher: Searcher | None = None
-        self.published: list[str] = []
-        self.cats: list[list[str]] = []
-        self.ranges: dict[tuple[str, str], set[int]] = {}
-
-    def _load(self, searcher: Searcher) -> None:
-        if searcher is self.searcher:
-            return
-        reader = searcher.reader()
-        empty = reader.doc_count_all() == 0  # an empty index has no columns to read
-        self.published = [] if empty else list(reader.column_reader("published"))
-        names = [] if empty else reader.column_reader("catnames")
-        self.cats = [c.decode().split() for c in names]
-        self.ranges = {}
-        self.searcher = searcher
-
-    def between(self, searcher: Searcher, first: str | None, last: str | None) -> set[int]:
-        """Docs published from `first` to `last` (cached: a range query over days is slow)."""
-        self._load(searcher)
-        key = (first or "0", last or "9")
-        if key not in self.ranges:
-            if len(self.ranges) > 64:
-                self.ranges.clear()
-            low, high = key
-            self.ranges[key] = {d for d, p in enumerate(self.published) if p and low <= p <= high}
-        return self.ranges[key]
-
-    def count(self, searcher: Searcher, docs: set[int]) -> dict[str, dict[str, int]]:
-        """Hits per month of publication and per category."""
-        self._load(searcher)
-        by_month = Counter(self.published[d][:7] for d in docs)
-        by_month.pop("", None)
-        by_cat = Counter(c for d in docs for c in self.cats[d])
-        return {"month": dict(sorted(by_month.items())), "category": dict(by_cat.most_common())}

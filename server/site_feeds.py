@@ -98,7 +98,7 @@ def daily_feed(data: SiteData, base_url: str) -> bytes:
 
 def topic_feed(data: SiteData, index: SearchIndex, topic: Topic, base_url: str) -> bytes:
     """The newest papers matching a topic's saved search."""
-    hits = index.search(topic.query, per_page=TOPIC_ENTRIES, sort="date").hits
+    hits = index.search(topic.query, per_page=TOPIC_ENTRIES, sort="date", facets=()).hits
     ids = [h.id for h in hits if data.store.resolve(h.id)]
     entries = [_paper_entry(data, pid, data.paper(pid).published) for pid in ids]
     path, page = f"feeds/topic/{topic.slug}.xml", f"topic/{topic.slug}.html"

@@ -84,7 +84,7 @@ def _fenced(text: str, lang: str) -> list[str]:
 def topic(data: SiteData, index: SearchIndex, t: Topic) -> str:
     """A saved search: its query, matching papers per month, and the top papers."""
     page = f"topic/{t.slug}"
-    result = index.search(t.query, per_page=TOPIC_TOP)
+    result = index.search(t.query, per_page=TOPIC_TOP, facets=("month",))
     months = sorted(result.facets.get("month", {}).items())[-CHART_MONTHS:]
     out = [f"# Topic: {md(t.name)}", "", f"Saved search: {md(t.query)}", ""]
     out += [f"{result.total:,} matching papers.", ""]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import re
 import shutil
 from pathlib import Path
@@ -186,3 +187,39 @@ def test_corpus_site_has_real_papers():
     days = sorted((site / "day").glob("*.html"))
     assert len(days) >= 8
     assert soup(days[-1]).main.find_all("h2")
+
+
+def _retrieval_day(day: str, first: int) -> Listing:
+    papers = [
+        Paper(
+            id=f"2408.9{first + n:04d}",
+            title=f"Sparse retrieval with learned routers, part {n}",
+            abstract="Sparse retrieval with learned routers and distilled rerankers.",
+            authors=["A. Author"],
+            published=day,
+        )
+        for n in range(3)
+    ]
+    apps = [Appearance(p.id, "hf-daily", day, rank=n + 1) for n, p in enumerate(papers)]
+    return Listing(kind="hf-api", url=None, date=day, papers=papers, appearances=apps)
+
+
+def test_similar_papers_replayed_from_the_log_match_a_whole_save(tmp_path, monkeypatch):
+    """Builds that log their changes, instead of saving the similarity state whole, give the
+    same similar papers as builds that save it whole every time."""
+    pages = {}
+    for log_max in (200, 0):
+        monkeypatch.setattr("server.site_build.LOG_MAX", log_max)
+        data, out = tmp_path / f"data{log_max}", tmp_path / f"site{log_max}"
+        with Store(data / "papers.sqlite3") as store:
+            import_paths(store, [str(DEMO)], progress=False)
+        _rebuild(data, out)
+        for day, first in (("2024-08-07", 10), ("2024-08-08", 20)):
+            with Store(data / "papers.sqlite3") as store:
+                store.ingest(_retrieval_day(day, first))
+            _rebuild(data, out)
+        pages[log_max] = (out / "paper" / "2408.90020.md").read_text()
+        logged = marshal.loads((out / ".paperboy" / "similar-log.marshal").read_bytes())
+        assert len(logged) == (6 if log_max else 0)
+    assert "2408.90010" in pages[200]  # a paper of the first new day, known only from the log
+    assert pages[200] == pages[0]

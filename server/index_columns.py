@@ -1,0 +1,114 @@
+"""Per-document columns (date, categories, upvotes) read from the index once per segment.
+
+A whoosh segment never changes once written (a deletion only marks it), so each segment's
+column values are kept by segment id and reused by every later searcher: after a sync that
+adds one small segment, only that segment is read. Facets, date filters and the sorted orders
+(newest, most upvoted, trending) are all computed from these lists.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+
+from whoosh.searching import Searcher
+
+# What each sort order compares, most significant first (all descending).
+SORT_COLUMNS = {
+    "date": ("published",),
+    "upvotes": ("upvotes", "published"),
+    "trending": ("last_trended", "upvotes"),
+}
+
+
+FACETS = ("month", "category")  # the counts a search gives by default
+EMPTY = {"upvotes": 0}  # a missing value sorts lowest; text columns use ""
+
+
+def _categories(raw: bytes) -> list[str]:
+    return raw.decode().split()
+
+
+CONVERT = {"catnames": _categories}
+
+
+class SegmentColumns:
+    """Column values of each segment, cached by segment id while the segment is live."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str], list] = {}
+
+    def column(self, searcher: Searcher, name: str) -> list:
+        """The column's value for every doc number of the searcher (deleted docs included)."""
+        out: list = []
+        live = set()
+        for seg, _offset in searcher.reader().leaf_readers():  # numbered one after the other
+            segment = seg.segment()
+            key = (segment.segment_id() if segment else str(id(seg)), name)
+            live.add(key)
+            if key not in self._cache:
+                self._cache[key] = _read(seg, name)
+            out.extend(self._cache[key])
+        for key in [k for k in self._cache if k[1] == name and k not in live]:
+            del self._cache[key]  # a segment merged away
+        return out
+
+
+def _read(seg, name: str) -> list:
+    count = seg.doc_count_all()
+    if count == 0 or not seg.has_column(name):
+        return [None] * count
+    values = seg.column_reader(name)
+    convert = CONVERT.get(name)
+    return [convert(v) for v in values] if convert else list(values)
+
+
+class FacetColumns:
+    """Each doc's publication date, categories and sort keys, for the current searcher."""
+
+    def __init__(self) -> None:
+        self.segments = SegmentColumns()
+        self.searcher: Searcher | None = None
+        self.columns: dict[str, list] = {}
+        self.ranges: dict[tuple[str, str], set[int]] = {}
+
+    def get(self, searcher: Searcher, name: str) -> list:
+        """One column over the searcher's docs (read per segment, kept per searcher)."""
+        if searcher is not self.searcher:
+            self.searcher, self.columns, self.ranges = searcher, {}, {}
+        if name not in self.columns:
+            self.columns[name] = self.segments.column(searcher, name)
+        return self.columns[name]
+
+    def between(self, searcher: Searcher, first: str | None, last: str | None) -> set[int]:
+        """Docs published from `first` to `last` (cached: a range query over days is slow)."""
+        published = self.get(searcher, "published")
+        key = (first or "0", last or "9")
+        if key not in self.ranges:
+            if len(self.ranges) > 64:
+                self.ranges.clear()
+            low, high = key
+            self.ranges[key] = {d for d, p in enumerate(published) if p and low <= p <= high}
+        return self.ranges[key]
+
+    def count(self, searcher: Searcher, docs: set[int], names=FACETS) -> dict[str, dict]:
+        """Hits per month of publication and per category (those of them named)."""
+        found = {}
+        if "month" in names:
+            published = self.get(searcher, "published")
+            by_month = Counter(published[d][:7] for d in docs if published[d])
+            found["month"] = dict(sorted(by_month.items()))
+        if "category" in names:
+            cats = self.get(searcher, "catnames")
+            found["category"] = dict(Counter(c for d in docs for c in cats[d] or ()).most_common())
+        return found
+
+    def top(self, searcher: Searcher, sort: str, docs: set[int], limit: int) -> list[int]:
+        """The first `limit` docs in a sort order, highest first; ties to the doc indexed last."""
+        names = SORT_COLUMNS[sort]
+        cols = [self.get(searcher, name) for name in names]
+        if len(cols) == 1:
+            (first,), empty = cols, EMPTY.get(names[0], "")
+            return heapq.nlargest(limit, docs, key=lambda d: (first[d] or empty, d))
+        (first, second), (e1, e2) = cols, (EMPTY.get(n, "") for n in names)
+        return heapq.nlargest(limit, docs, key=lambda d: (first[d] or e1, second[d] or e2, d))
