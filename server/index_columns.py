@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from itertools import chain
 
 from whoosh.searching import Searcher
 
@@ -25,8 +26,8 @@ FACETS = ("month", "category")  # the counts a search gives by default
 EMPTY = {"upvotes": 0}  # a missing value sorts lowest; text columns use ""
 
 
-def _categories(raw: bytes) -> list[str]:
-    return raw.decode().split()
+def _categories(raw: bytes | None) -> list[str]:
+    return raw.decode().split() if raw else []
 
 
 CONVERT = {"catnames": _categories}
@@ -40,14 +41,18 @@ class SegmentColumns:
 
     def column(self, searcher: Searcher, name: str) -> list:
         """The column's value for every doc number of the searcher (deleted docs included)."""
-        out: list = []
+        return self.per_segment(searcher.reader(), name, lambda seg: _read(seg, name), list)
+
+    def per_segment(self, reader, name: str, read, empty):
+        """`read(segment)` for each segment (cached), joined in doc number order."""
+        out = empty()
         live = set()
-        for seg, _offset in searcher.reader().leaf_readers():  # numbered one after the other
+        for seg, _offset in reader.leaf_readers():  # numbered one after the other
             segment = seg.segment()
             key = (segment.segment_id() if segment else str(id(seg)), name)
             live.add(key)
             if key not in self._cache:
-                self._cache[key] = _read(seg, name)
+                self._cache[key] = read(seg)
             out.extend(self._cache[key])
         for key in [k for k in self._cache if k[1] == name and k not in live]:
             del self._cache[key]  # a segment merged away
@@ -56,10 +61,10 @@ class SegmentColumns:
 
 def _read(seg, name: str) -> list:
     count = seg.doc_count_all()
-    if count == 0 or not seg.has_column(name):
-        return [None] * count
-    values = seg.column_reader(name)
     convert = CONVERT.get(name)
+    if count == 0 or not seg.has_column(name):
+        return [convert(None) if convert else None] * count
+    values = seg.column_reader(name)
     return [convert(v) for v in values] if convert else list(values)
 
 
@@ -76,6 +81,8 @@ class FacetColumns:
         """One column over the searcher's docs (read per segment, kept per searcher)."""
         if searcher is not self.searcher:
             self.searcher, self.columns, self.ranges = searcher, {}, {}
+        if name == "month" and name not in self.columns:  # derived: "2024-08" of each date
+            self.columns[name] = [(p or "")[:7] for p in self.get(searcher, "published")]
         if name not in self.columns:
             self.columns[name] = self.segments.column(searcher, name)
         return self.columns[name]
@@ -95,12 +102,12 @@ class FacetColumns:
         """Hits per month of publication and per category (those of them named)."""
         found = {}
         if "month" in names:
-            published = self.get(searcher, "published")
-            by_month = Counter(published[d][:7] for d in docs if published[d])
+            by_month = Counter(map(self.get(searcher, "month").__getitem__, docs))
+            by_month.pop("", None)
             found["month"] = dict(sorted(by_month.items()))
         if "category" in names:
-            cats = self.get(searcher, "catnames")
-            found["category"] = dict(Counter(c for d in docs for c in cats[d] or ()).most_common())
+            cats = chain.from_iterable(map(self.get(searcher, "catnames").__getitem__, docs))
+            found["category"] = dict(Counter(cats).most_common())
         return found
 
     def top(self, searcher: Searcher, sort: str, docs: set[int], limit: int) -> list[int]:

@@ -14,6 +14,7 @@ import heapq
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from functools import partial
 
 from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -29,8 +30,9 @@ BUDGET = 4_000_000  # postings kept decoded (8 bytes each) before the least used
 class Postings:
     """Decoded postings (doc numbers and weights) of one searcher's terms, least used dropped."""
 
-    def __init__(self, searcher: Searcher, budget: int = BUDGET):
+    def __init__(self, searcher: Searcher, budget: int = BUDGET, segments=None):
         self.searcher = searcher
+        self.segments = segments  # an index_columns.SegmentColumns: lengths kept per segment
         self.reader = searcher.reader()
         self.budget = budget
         self.size = 0
@@ -107,31 +109,38 @@ class Postings:
             self._scorers[key] = self.searcher.weighting.scorer(self.searcher, field, text)
         return self._scorers[key]
 
-    def _lengths_of(self, field: str, docs) -> dict[int, int] | list[int]:
-        """Field lengths for `docs`: one by one for a few, the whole column for many."""
-        if field in self._lengths or len(docs) * 8 > self.reader.doc_count_all():
+    def _lengths_of(self, field: str, docs) -> dict[int, int] | array:
+        """Field lengths for `docs`: one by one for a few, the whole column for more."""
+        if field in self._lengths or len(docs) * 32 > self.reader.doc_count_all():
             return self._field_lengths(field)
         return {d: self.reader.doc_field_length(d, field) for d in docs}
 
-    def _field_lengths(self, field: str) -> list[int]:
+    def _field_lengths(self, field: str) -> array:
         if field not in self._lengths:
-            self._lengths[field] = _lengths(self.reader, field)
+            if self.segments is None:
+                found = array("i")
+                for seg, _offset in self.reader.leaf_readers():
+                    found.extend(_segment_lengths(seg, field))
+            else:
+                read = partial(_segment_lengths, field=field)
+                found = self.segments.per_segment(self.reader, f"length {field}", read, _ints)
+            self._lengths[field] = found
         return self._lengths[field]
 
 
-def _lengths(reader, field: str) -> list[int]:
-    """Every doc's length in a field, read column by column (5x faster than doc by doc)."""
-    out: list[int] = []
-    for seg, _offset in reader.leaf_readers():  # segments are numbered one after the other
-        perdoc = getattr(seg, "_perdoc", None)
-        column = None
-        if hasattr(perdoc, "_cached_reader"):  # whoosh3's own reader of the lengths column
-            column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-        if column is None:
-            out.extend(seg.doc_field_length(d, field) for d in range(seg.doc_count_all()))
-        else:
-            out.extend(byte_to_length(b) for b in column)
-    return out
+def _ints() -> array:
+    return array("i")
+
+
+def _segment_lengths(seg, field: str) -> array:
+    """Every doc's length in a field, read from the column (5x faster than doc by doc)."""
+    perdoc = getattr(seg, "_perdoc", None)
+    column = None
+    if hasattr(perdoc, "_cached_reader"):  # whoosh3's own reader of the lengths column
+        column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return array("i", (seg.doc_field_length(d, field) for d in range(seg.doc_count_all())))
+    return array("i", (byte_to_length(b) for b in column))
 
 
 def _decode(reader, field: str, text: str) -> tuple[array, array]:

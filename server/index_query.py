@@ -131,6 +131,8 @@ def spans(analyzer: FoldTokenizer, field: str, text: str, terms: set[tuple[str, 
     wanted = {t.decode() for f, t in terms if f == field}
     if not wanted:
         return []
+    if isinstance(analyzer, FoldTokenizer):
+        return analyzer.word_spans(text, wanted)
     tokens = analyzer(text, chars=True)
     return [(t.startchar, t.endchar) for t in tokens if t.text in wanted]
 

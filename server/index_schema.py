@@ -115,6 +115,12 @@ class FoldTokenizer(Tokenizer):
             pos += 1
             yield t
 
+    def word_spans(self, value: str, wanted: set[str]) -> list[tuple[int, int]]:
+        """Character spans of the words whose terms are wanted: what tokens with chars=True
+        give, without making a token per word (highlighting a page of hits runs this a lot)."""
+        stemmed = self.stemmed
+        return [m.span() for m in _WORD.finditer(value) if term(m.group(), stemmed) in wanted]
+
     def _gaps(self, value: str) -> list[int]:
         if not self.gap_on or self.gap_on not in value:
             return []
