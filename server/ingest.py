@@ -22,6 +22,7 @@ class ImportReport:
     """What an import run read, stored, skipped and could not read."""
 
     pages: int = 0
+    papers_read: int = 0  # paper records in the pages, new or not
     papers_new: int = 0
     papers_updated: int = 0
     appearances_new: int = 0
@@ -116,6 +117,7 @@ def import_paths(store: Store, paths: Iterable[str], progress: bool = True) -> I
             report.failures.append(str(exc))
             continue
         report.add(store.ingest(listing, raw=data))
+        report.papers_read += len(listing.papers)
         report.skipped += len(listing.problems)
         line = skip_line(str(item), listing)
         if line:

@@ -1,0 +1,114 @@
+"""Every stage of Paperboy at one archive size, with SQLite FTS5 and a linear scan as peers.
+
+    python bench/run.py [--quick] [--size 36k|200k|1m] [--work DIR] [--site] [--no-site]
+
+36k is the real corpus: the HF daily-papers and arXiv OAI bulk sets in ../shared/corpus (36,415
+papers), imported into a fresh store. 200k and 1m are made from it by bench/corpus.py
+(deterministic perturbed copies; see its docstring) and the bulk sets are then imported again
+into the bigger store. Then: parse (pages/s per page kind), import (papers/s), index build
+(docs/s, MB), search over HTTP (p50/p99 per query type; FTS5 and the scan on the same queries,
+in-process), 8 clients searching at once, lookup, similar, trending, the site build (full and
+one new day; at 1m only with --site), the digest over SMTP, and the server's memory.
+
+Prints a Markdown table and writes the figures as JSON to bench/results/SIZE[-quick].json.
+--quick: fewer queries, 10 s of concurrent load instead of 60, no Pagefind, 100 subscribers.
+The working folder (default bench/.work/SIZE) is kept between runs; nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import stages  # noqa: E402
+import table  # noqa: E402
+
+SIZES = {"36k": 36_415, "200k": 200_000, "1m": 1_000_000}
+
+
+def prepare(work: Path, size: str) -> dict:
+    """The store at this size; for 36k the import stage itself fills it."""
+    data = work / size
+    if size == "36k":
+        shutil.rmtree(data, ignore_errors=True)  # a fresh import every run
+        data.mkdir(parents=True, exist_ok=True)
+        return {"data": data}
+    if (data / "papers.sqlite3").is_file():
+        return {"data": data, "corpus": "reused"}
+    base = work / "36k"
+    if not (base / "papers.sqlite3").is_file():
+        base.mkdir(parents=True, exist_ok=True)
+        stages.reimport(base)
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "corpus.py"),
+            "--size",
+            size,
+            "--source",
+            str(base),
+            "--out",
+            str(data),
+        ],
+        check=True,
+    )
+    return {"data": data, "corpus seconds": time.perf_counter() - start}
+
+
+def run(size: str, quick: bool, work: Path, with_site: bool) -> dict:
+    """Every stage in turn; the figures as one dict."""
+    if not stages.BULK.is_dir():
+        raise SystemExit(f"bench/run.py needs the corpus: {stages.BULK} is absent")
+    made = prepare(work, size)
+    data = made.pop("data")
+    results: dict = {"size": size, "quick": quick, "prepare": made}
+    steps = [
+        ("import", lambda: stages.reimport(data)),
+        ("index", lambda: stages.index(data)),
+        ("search", lambda: stages.search(data, quick, SIZES[size])),
+        ("digest", lambda: stages.digest(data, quick)),
+        ("parse", lambda: stages.parse(quick)),
+    ]
+    if with_site:
+        steps.insert(3, ("site", lambda: stages.site(data, pagefind=not quick)))
+    for name, step in steps:
+        print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
+        results[name] = step()
+    results["papers"] = results["index"]["docs"]
+    python = platform.python_version()
+    results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {python}"
+    results["date"] = time.strftime("%Y-%m-%d")
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="36k")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--work", type=Path, default=HERE / ".work")
+    parser.add_argument("--site", dest="site", action="store_true", default=None)
+    parser.add_argument("--no-site", dest="site", action="store_false")
+    args = parser.parse_args()
+    with_site = args.site if args.site is not None else args.size != "1m"
+    results = run(args.size, args.quick, args.work.resolve(), with_site)
+    out = HERE / "results" / f"{args.size}{'-quick' if args.quick else ''}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
+    print(table.markdown(results))
+    print(f"\n(figures in {out.relative_to(HERE.parent)})")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

@@ -1,0 +1,110 @@
+"""The Markdown tables of bench/run.py's figures: one size, or every size side by side.
+
+    python bench/table.py   (reads bench/results/{36k,200k,1m}.json, prints one table)
+
+Each search cell reads "p50 / p99 ms", then the FTS5 ratio (ours / FTS5 at p50: how many times
+slower we are) and the linear scan's ratio (scan / ours: how many times faster we are).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SIZES = ("36k", "200k", "1m")
+GOALS = {
+    "search": {"36k": "≤ 10 / 60", "200k": "≤ 25 / 150", "1m": "≤ 50 / 250"},
+    "similar": {"36k": "≤ 10", "200k": "≤ 20", "1m": "≤ 30"},
+    "index build docs/s": {"36k": "≥ 1,000", "200k": "≥ 1,000", "1m": "≤ 30 min"},
+    "import papers/s": {"36k": "≥ 2,000", "200k": "≥ 2,000"},
+    "server RSS MB": {"1m": "≤ 300"},
+    "8 clients searching": {"1m": "0 errors"},
+}
+
+
+def _search_cell(row: dict) -> str:
+    ours = row["ours"]
+    cell = f"{ours['p50']:.1f} / {ours['p99']:.1f} ms"
+    if "fts5" in row:
+        cell += f" (FTS5 ×{ours['p50'] / max(row['fts5']['p50'], 1e-3):.1f}"
+        if "scan" in row:
+            cell += f", scan ×{row['scan']['p50'] / max(ours['p50'], 1e-3):.0f} slower"
+        cell += ")"
+    return cell
+
+
+def cells(r: dict) -> dict[str, str]:
+    """Measure name -> cell text for one run's figures."""
+    s, out = r.get("search", {}), {}
+    out["papers"] = f"{r['papers']:,}"
+    if "import" in r:
+        out["import papers/s"] = f"{r['import']['papers/s']:,.0f}"
+    out["index build docs/s"] = (
+        f"{r['index']['docs/s']:,.0f} ({r['index']['seconds']:.0f} s, {r['index']['MB']:.0f} MB)"
+    )
+    for name, row in s.items():
+        if name.startswith("search ") or name in ("lookup", "similar", "trending (week)"):
+            out[name] = _search_cell(row)
+    if "8 clients" in s:
+        c = s["8 clients"]
+        out["8 clients searching"] = (
+            f"{c['req/s']:.0f} req/s, p50 {c['p50']:.0f} / p99 {c['p99']:.0f} ms, "
+            f"{c['errors']} errors in {c['seconds']:.0f} s"
+        )
+    if "server RSS MB" in s:
+        out["server RSS MB"] = f"{s['server RSS MB']:.0f}"
+    for label, row in r.get("site", {}).items():
+        out[f"site build, {label}"] = (
+            f"{row['pages']:,} pages in {row['seconds']:.2f} s ({row['pages/s']:,.0f} pages/s)"
+        )
+    if "digest" in r:
+        d = r["digest"]
+        out["digest"] = f"{d['sent']:,} messages in {d['seconds']:.1f} s ({d['messages/s']:.0f}/s)"
+    for kind, row in r.get("parse", {}).items():
+        out[f"parse {kind} pages/s"] = f"{row['pages/s']:,.0f}"
+    return out
+
+
+def _goal(measure: str, size: str) -> str:
+    key = "search" if measure.startswith("search ") else measure
+    return GOALS.get(key, {}).get(size, "")
+
+
+def markdown(r: dict) -> str:
+    """One run as a table: measure | figure | goal."""
+    lines = [f"| measure ({r['size']}{', quick' if r.get('quick') else ''}) | figure | goal |"]
+    lines.append("|---|---|---|")
+    lines += [f"| {m} | {c} | {_goal(m, r['size'])} |" for m, c in cells(r).items()]
+    return "\n".join(lines)
+
+
+def side_by_side(runs: dict[str, dict]) -> str:
+    """Every size's run in one table: measure | 36k | 200k | 1m."""
+    per = {size: cells(r) for size, r in runs.items()}
+    measures = list(dict.fromkeys(m for c in per.values() for m in c))
+    lines = ["| measure | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
+    for m in measures:
+        row = []
+        for size in runs:
+            goal = _goal(m, size)
+            row.append(per[size].get(m, "") + (f" (goal {goal})" if goal else ""))
+        lines.append(f"| {m} | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    runs = {}
+    for size in SIZES:
+        path = RESULTS / f"{size}.json"
+        if not path.is_file():
+            path = RESULTS / f"{size}-quick.json"
+        if path.is_file():
+            runs[size] = json.loads(path.read_text())
+    if not runs:
+        raise SystemExit(f"no results in {RESULTS}: run bench/run.py first")
+    print(side_by_side(runs))
+
+
+if __name__ == "__main__":
+    main()
