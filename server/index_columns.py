@@ -9,8 +9,9 @@ adds one small segment, only that segment is read. Facets, date filters and the 
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import Counter
-from itertools import chain
+from itertools import chain, islice
 
 from whoosh.searching import Searcher
 
@@ -26,8 +27,8 @@ FACETS = ("month", "category")  # the counts a search gives by default
 EMPTY = {"upvotes": 0}  # a missing value sorts lowest; text columns use ""
 
 
-def _categories(raw: bytes | None) -> list[str]:
-    return raw.decode().split() if raw else []
+def _categories(raw: bytes | None) -> tuple[str, ...]:
+    return tuple(raw.decode().split()) if raw else ()
 
 
 CONVERT = {"catnames": _categories}
@@ -60,12 +61,21 @@ class SegmentColumns:
 
 
 def _read(seg, name: str) -> list:
+    """A segment's column; equal values share one object (a date or a set of categories
+    repeats across thousands of papers: at 1M papers this saves ~200 MB)."""
     count = seg.doc_count_all()
-    convert = CONVERT.get(name)
+    convert = CONVERT.get(name) or _same
     if count == 0 or not seg.has_column(name):
-        return [convert(None) if convert else None] * count
-    values = seg.column_reader(name)
-    return [convert(v) for v in values] if convert else list(values)
+        return [convert(None)] * count
+    shared: dict = {}
+    return [
+        shared[v] if v in shared else shared.setdefault(v, convert(v))
+        for v in seg.column_reader(name)
+    ]
+
+
+def _same(value):
+    return value
 
 
 class FacetColumns:
@@ -76,13 +86,16 @@ class FacetColumns:
         self.searcher: Searcher | None = None
         self.columns: dict[str, list] = {}
         self.ranges: dict[tuple[str, str], set[int]] = {}
+        self.orders: dict[str, array] = {}  # every doc, best first, per sort order
 
     def get(self, searcher: Searcher, name: str) -> list:
         """One column over the searcher's docs (read per segment, kept per searcher)."""
         if searcher is not self.searcher:
-            self.searcher, self.columns, self.ranges = searcher, {}, {}
+            self.searcher, self.columns, self.ranges, self.orders = searcher, {}, {}, {}
         if name == "month" and name not in self.columns:  # derived: "2024-08" of each date
-            self.columns[name] = [(p or "")[:7] for p in self.get(searcher, "published")]
+            shared: dict[str, str] = {}
+            months = ((p or "")[:7] for p in self.get(searcher, "published"))
+            self.columns[name] = [shared.setdefault(m, m) for m in months]
         if name not in self.columns:
             self.columns[name] = self.segments.column(searcher, name)
         return self.columns[name]
@@ -111,11 +124,24 @@ class FacetColumns:
         return found
 
     def top(self, searcher: Searcher, sort: str, docs: set[int], limit: int) -> list[int]:
-        """The first `limit` docs in a sort order, highest first; ties to the doc indexed last."""
+        """The first `limit` docs in a sort order, highest first; ties to the doc indexed last.
+
+        A few matches are ranked directly; many (a quarter of the archive or more, as an empty
+        query lists) are picked from the whole archive's order, sorted once per searcher."""
+        key = self._key(searcher, sort)
+        if len(docs) * 4 < len(self.get(searcher, "published")):
+            return heapq.nlargest(limit, docs, key=key)
+        if sort not in self.orders:
+            self.orders[sort] = array(
+                "i", sorted(range(len(self.columns["published"])), key=key, reverse=True)
+            )
+        return list(islice((d for d in self.orders[sort] if d in docs), limit))
+
+    def _key(self, searcher: Searcher, sort: str):
         names = SORT_COLUMNS[sort]
         cols = [self.get(searcher, name) for name in names]
         if len(cols) == 1:
             (first,), empty = cols, EMPTY.get(names[0], "")
-            return heapq.nlargest(limit, docs, key=lambda d: (first[d] or empty, d))
+            return lambda d: (first[d] or empty, d)
         (first, second), (e1, e2) = cols, (EMPTY.get(n, "") for n in names)
-        return heapq.nlargest(limit, docs, key=lambda d: (first[d] or e1, second[d] or e2, d))
+        return lambda d: (first[d] or e1, second[d] or e2, d)

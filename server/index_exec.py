@@ -110,8 +110,10 @@ class Postings:
         return self._scorers[key]
 
     def _lengths_of(self, field: str, docs) -> dict[int, int] | array:
-        """Field lengths for `docs`: one by one for a few, the whole column for more."""
-        if field in self._lengths or len(docs) * 32 > self.reader.doc_count_all():
+        """Field lengths for `docs`: the whole column when it is kept per segment (a server) or
+        when there are many docs; one by one for a few docs in a one-off process."""
+        many = len(docs) * 32 > self.reader.doc_count_all()
+        if field in self._lengths or self.segments is not None or many:
             return self._field_lengths(field)
         return {d: self.reader.doc_field_length(d, field) for d in docs}
 

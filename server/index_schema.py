@@ -13,8 +13,9 @@ from whoosh.lang.porter import stem
 
 from server.store_reads import IndexRow
 
-# Bump when the schema or the analyzers change: an index built by another version is rebuilt.
-SCHEMA_VERSION = 2
+# Bump when the schema, the analyzers or the file layout change: an index built by another
+# version is rebuilt. 3: segments as separate files (a compound segment is read whole into RAM).
+SCHEMA_VERSION = 3
 
 # Query-language names for fields, besides their own names.
 FIELD_ALIASES = {

@@ -215,6 +215,7 @@ def test_missing_index_is_detected_and_built(tmp_path: Path, store: Store) -> No
     assert "missing" in index.ensure(store)
     assert index.state(store) == "ok"
     assert index.doc_count() == store.count("papers")
+    index.close()
 
 
 def test_an_empty_store_gives_an_empty_working_index(tmp_path: Path) -> None:
