@@ -24,6 +24,7 @@ from server.index_exec import Postings
 from server.index_files import IndexBusy, IndexFiles, probe
 from server.index_query import (
     QueryError,
+    Vocabulary,
     make_parser,
     match_terms,
     parse,
@@ -107,6 +108,7 @@ class SearchIndex:
         self._build: Path | None = None
         self._facets = FacetColumns()
         self._postings: Postings | None = None  # decoded postings of the current searcher
+        self._vocab: Vocabulary | None = None  # frequent terms, for did-you-mean
         self._terms_cache: dict[int, dict[str, set]] = {}
         self._schema = make_schema()
         self._parser = make_parser(self._schema)
@@ -271,7 +273,7 @@ class SearchIndex:
             start = (page - 1) * per_page
             hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in ranked[start:limit]]
             few = q.strip() and len(docs) < FEW_RESULTS
-            suggestion = suggest(parsed, q, searcher.reader()) if few else None
+            suggestion = suggest(parsed, q, searcher.reader(), self._vocabulary()) if few else None
         return SearchResult(hits, len(docs), counts, suggestion, page, per_page)
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
@@ -352,7 +354,13 @@ class SearchIndex:
         self.close()
         self._searcher, self._build = fresh, build
         self._postings = Postings(fresh, segments=self._facets.segments)
+        self._vocab = None  # read on the first did-you-mean
         return fresh
+
+    def _vocabulary(self) -> Vocabulary:
+        if self._vocab is None:
+            self._vocab = Vocabulary(self._searcher.reader())
+        return self._vocab
 
     def _fresh(self) -> bool:
         try:

@@ -21,6 +21,7 @@ _FIELD_REF = re.compile(r"(?<![\w:.])(\w+):(?!//)")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
 _PLAIN = re.compile(r"[^\"():\[\]{}*?~^+\-]+")
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
+MIN_SUGGESTED = 5  # a did-you-mean only suggests words of this many papers or more
 
 
 def make_parser(schema: Schema) -> qparser.QueryParser:
@@ -137,7 +138,7 @@ def spans(analyzer: FoldTokenizer, field: str, text: str, terms: set[tuple[str, 
     return [(t.startchar, t.endchar) for t in tokens if t.text in wanted]
 
 
-def suggest(q: query.Query, text: str, reader: IndexReader) -> str | None:
+def suggest(q: query.Query, text: str, reader: IndexReader, vocab: Vocabulary) -> str | None:
     """A corrected query string when a word is unknown or rare and a close common word exists."""
     fixes: dict[tuple[int, int], str] = {}
     for leaf in positive_leaves(q):
@@ -146,7 +147,7 @@ def suggest(q: query.Query, text: str, reader: IndexReader) -> str | None:
         span = (getattr(leaf, "startchar", None), getattr(leaf, "endchar", None))
         if None in span or span in fixes:
             continue
-        better = _better_word(reader, leaf.text, text[span[0] : span[1]])
+        better = _better_word(reader, leaf.text, text[span[0] : span[1]], vocab)
         if better:
             fixes[span] = better
     if not fixes:
@@ -157,19 +158,61 @@ def suggest(q: query.Query, text: str, reader: IndexReader) -> str | None:
     return out
 
 
-def _better_word(reader: IndexReader, stemmed: str, original: str) -> str | None:
+def _better_word(reader: IndexReader, stemmed: str, original: str, vocab) -> str | None:
     """A frequent abstract term within 2 edits of a rare one, written like the user's word."""
     freq = sum(reader.doc_frequency(f, stemmed) for f in ("title", "abstract"))
     if freq > 2 or len(stemmed) < 4:
         return None
     best: tuple[int, int, str] | None = None
-    for candidate in reader.terms_within("abstract", stemmed, 2, prefix=1):
-        cf = reader.doc_frequency("abstract", candidate)
-        if candidate == stemmed or cf < max(5, 10 * freq):
+    for candidate, cf in vocab.near(stemmed):
+        if candidate == stemmed or cf < max(MIN_SUGGESTED, 10 * freq):
+            continue
+        if _edits(stemmed, candidate) > 2:
             continue
         key = (_distance(stemmed, candidate), -cf, candidate)
         best = key if best is None or key < best else best
     return readable(best[2], original) if best else None
+
+
+class Vocabulary:
+    """Abstract terms in MIN_SUGGESTED papers or more, by first letter and length: a did-you-mean
+    compares a word with the few terms of its shape (same first letter, length within 2) instead
+    of walking every term of the letter (20 ms a word at 36k papers). Each letter's terms are
+    read once per searcher, when a word starting with it first needs them."""
+
+    def __init__(self, reader: IndexReader):
+        self.reader = reader
+        self.by_shape: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        self.letters: set[str] = set()
+
+    def near(self, word: str):
+        """(term, papers) of the terms that may be within 2 edits of `word`."""
+        letter = word[:1]
+        if letter not in self.letters:
+            self._read(letter)
+        for n in range(len(word) - 2, len(word) + 3):
+            yield from self.by_shape.get((letter, n), ())
+
+    def _read(self, letter: str) -> None:
+        for raw, info in self.reader.iter_prefix("abstract", letter):
+            df = info.doc_frequency()
+            if df >= MIN_SUGGESTED:
+                text = raw.decode() if isinstance(raw, bytes) else raw
+                self.by_shape.setdefault((letter, len(text)), []).append((text, df))
+        self.letters.add(letter)
+
+
+def _edits(a: str, b: str) -> int:
+    """Edits between two words, a swap of neighbours counting as one (as whoosh's fuzzy terms)."""
+    d = [[i + j if not i * j else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(
+                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            )
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
 
 
 def readable(stemmed: str, like: str) -> str:

@@ -117,3 +117,17 @@ def test_empty_or_absent_terms_match_nothing(searcher) -> None:
     ex = Executor(Postings(searcher))
     assert ex.match(query.Term("abstract", "zzzz")) == set()
     assert ex.match(query.Phrase("abstract", ["graph", "zzzz"])) == set()
+
+
+@pytest.mark.parametrize("word", ["the", "graph", "of"])
+def test_probing_a_long_list_equals_decoding_it(searcher, word: str) -> None:
+    """A few docs looked up by skipping through an uncached list give what decoding gives."""
+    docs = set(random.Random(9).sample(sorted(query.Every().docs(searcher)), 2))
+    probing = Postings(searcher)
+    assert probing.sparse("abstract", word, docs)
+    decoding = Postings(searcher)
+    decoding.get("abstract", word)  # cached: never probed
+    assert not decoding.sparse("abstract", word, docs)
+    assert probing.score("abstract", word, docs) == decoding.score("abstract", word, docs)
+    held = probing.holding("abstract", word, docs)
+    assert held == decoding.holding("abstract", word, docs) and 0 < len(held) < len(docs) + 1
