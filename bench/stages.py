@@ -164,20 +164,9 @@ def site(data: Path, pagefind: bool) -> dict:
             full = build(store, idx, out, "https://example.org/", full=True, pagefind=pagefind)
             store.ingest(bench_build.new_day(store))
             idx.sync(store)
-            day = build(store, idx, out, "https://example.org/", pagefind=pagefind)
             idx.close()
-    return {"full": _build_row(full), "one new day": _build_row(day)}
-
-
-def _build_row(report) -> dict:
-    pages_s = report.seconds - report.search_seconds
-    return {
-        "pages": report.pages,
-        "written": len(report.written),
-        "seconds": pages_s,
-        "pages/s": report.pages / pages_s,
-        "pagefind s": report.search_seconds,
-    }
+        day = bench_build.build_once(copy, out, pagefind)
+    return {"full": bench_build.figures(full), "one new day, new process": day}
 
 
 def _bench_module(name: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import sys
+import threading
 import time
 
 import click
@@ -78,6 +79,13 @@ def token(obj: Context) -> None:
     click.echo(archive_of(obj).token())
 
 
+def _warm(index) -> None:
+    try:
+        click.echo(index.warm())
+    except Exception as exc:  # searches still work, they read as they go
+        click.echo(f"warning: could not read the search index ahead: {exc}", err=True)
+
+
 def _loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -110,6 +118,7 @@ def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) 
     app = create_app(obj.config)
     archive = app.extensions["paperboy"]
     click.echo(f"index: {archive.index.ensure(archive.store)}")
+    threading.Thread(target=_warm, args=(archive.index,), name="warm-index", daemon=True).start()
     click.echo(
         f"Paperboy {host}:{port}: API at http://{host}:{port}/api/health, "
         f"site at http://{host}:{port}/ (token: `paperboy token`)"

@@ -1,6 +1,6 @@
 """The search index: derived from the store, rebuildable, searched by the API and the site.
 
-Only this module and its helpers (index_schema, index_query, index_files) import whoosh. The index
+Only this module and its helpers (server/index_*.py) import whoosh. The index
 holds nothing the store lacks; it stores only ids, so every result is shown from SQLite.
 Whoosh names segments with the global `random` module: never call random.seed() globally.
 """
@@ -8,7 +8,6 @@ Whoosh names segments with the global `random` module: never call random.seed() 
 from __future__ import annotations
 
 import gc
-import os
 import threading
 import time
 import warnings
@@ -20,7 +19,7 @@ from whoosh import index, query
 from whoosh.searching import Searcher
 
 from server.index_columns import FACETS, FacetColumns
-from server.index_exec import Postings
+from server.index_exec import BUDGET, Postings
 from server.index_files import IndexBusy, IndexFiles, probe
 from server.index_query import (
     QueryError,
@@ -41,7 +40,8 @@ from server.index_rank import (
     run,
     shared_terms,
 )
-from server.index_schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema, row_to_doc
+from server.index_schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
+from server.index_write import apply_changes, drop_absent, write_all
 from server.models import Paper
 from server.store import Store
 
@@ -57,11 +57,8 @@ __all__ = [
 
 SORTS = ("relevance", "date", "upvotes", "trending")
 FEW_RESULTS = 5  # below this many hits, offer a did-you-mean
-WRITER_MB = 256  # RAM the indexer may use before spilling sorted runs to disk
-# A rebuild of this many papers or more runs on every core (at most MAX_PROCS): whoosh's
-# multiprocess writer, one segment per process and no final merge. 3x the docs/s on 2 cores.
-PARALLEL_FROM = 5_000
-MAX_PROCS = 4
+BUDGET_PER_DOC = 8  # decoded postings kept: 4M, or 8 per paper in a bigger archive (64 MB at 1M)
+WARM_TERMS = 400  # most frequent terms per field whose postings `warm()` reads ahead
 
 
 class IndexCorrupt(Exception):
@@ -167,17 +164,7 @@ class SearchIndex:
     def _rebuild(self, store: Store, progress: bool) -> int:
         synced_to = store.last_change()  # read first: a change made meanwhile is re-synced later
         build = self.files.new_build()
-        options = _writer_options(store.count("papers"))
-        writer = index.create_in(str(build), self._schema).writer(**options)
-        count = 0
-        try:
-            for row in _progress(store.index_rows(), store, progress):
-                writer.add_document(**row_to_doc(row))
-                count += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
+        count = write_all(build, self._schema, store, progress)
         self.files.write_stamp(build, synced_to, SCHEMA_VERSION)
         self.files.publish(build)
         return count
@@ -197,43 +184,10 @@ class SearchIndex:
             if ix is None or stamp is None or stamp.get("schema") != SCHEMA_VERSION:
                 return self._rebuild(store, progress=False)
             synced_to = store.last_change()
-            touched = self._apply(ix, store, str(stamp["synced_to"]))
-            touched += self._drop_absent(ix, store)
+            touched = apply_changes(ix, store, str(stamp["synced_to"]), self.lock_timeout)
+            touched += drop_absent(ix, store, self.lock_timeout)
             self.files.write_stamp(build, synced_to, SCHEMA_VERSION)
             return touched
-
-    def _apply(self, ix: index.Index, store: Store, since: str) -> int:
-        writer = ix.writer(timeout=self.lock_timeout, limitmb=WRITER_MB, compound=False)
-        touched = 0
-        try:
-            for row in store.index_rows(since):
-                writer.update_document(**row_to_doc(row))
-                touched += 1
-            for alias in store.aliases():
-                touched += writer.delete_by_term("id", alias)
-        except BaseException:
-            writer.cancel()
-            raise
-        if touched:
-            writer.commit()
-        else:
-            writer.cancel()
-        return touched
-
-    def _drop_absent(self, ix: index.Index, store: Store) -> int:
-        """Delete index docs whose papers left the store (rare: only when counts disagree)."""
-        with ix.searcher() as searcher:
-            if searcher.doc_count() == store.count("papers"):
-                return 0
-            indexed = {fields["id"] for fields in searcher.all_stored_fields()}
-        absent = indexed - {paper.id for paper in store.iter_papers()}
-        if not absent:
-            return 0
-        writer = ix.writer(timeout=self.lock_timeout, compound=False)
-        for paper_id in absent:
-            writer.delete_by_term("id", paper_id)
-        writer.commit()
-        return len(absent)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -313,6 +267,31 @@ class SearchIndex:
             for docnum, pid, score in found
         ]
 
+    def warm(self) -> str:
+        """Read now what the first searches would otherwise read one by one: the columns, the
+        field lengths and the postings of the most frequent terms (up to half the cache).
+        `paperboy serve` runs it in the background; queries go on meanwhile, term by term."""
+        started = time.perf_counter()
+        with self._lock:
+            searcher = self._current()
+            for name in ("published", "month", "catnames"):
+                self._facets.get(searcher, name)
+            for field in ("title", "abstract", "authors"):
+                self._postings.lengths(field)
+            reader = searcher.reader()
+            frequent = [
+                (field, text.decode() if isinstance(text, bytes) else text)
+                for field in ("abstract", "title")
+                for _, text in reader.most_frequent_terms(field, WARM_TERMS)
+            ]
+        for field, text in frequent:
+            with self._lock:
+                cache = self._postings
+                if self._searcher is not searcher or cache.size * 2 > cache.budget:
+                    break
+                cache.get(field, text)
+        return f"search index warm in {time.perf_counter() - started:.1f}s"
+
     def doc_count(self) -> int:
         """Papers in the live index (0 when there is none)."""
         if self.files.current() is None:
@@ -353,7 +332,8 @@ class SearchIndex:
                 build = moved
         self.close()
         self._searcher, self._build = fresh, build
-        self._postings = Postings(fresh, segments=self._facets.segments)
+        budget = max(BUDGET, BUDGET_PER_DOC * fresh.doc_count_all())
+        self._postings = Postings(fresh, budget, segments=self._facets.segments)
         self._vocab = None  # read on the first did-you-mean
         return fresh
 
@@ -367,20 +347,3 @@ class SearchIndex:
             return self._searcher.up_to_date()
         except OSError:  # the build was removed under us: reopen from CURRENT
             return False
-
-
-def _writer_options(papers: int) -> dict:
-    """Segments as separate files, not compound: whoosh reads a compound segment whole into
-    memory when it opens it (800 MB of server RSS at 200k papers)."""
-    procs = min(os.cpu_count() or 1, MAX_PROCS)
-    if papers < PARALLEL_FROM or procs < 2:
-        return {"limitmb": WRITER_MB, "compound": False}
-    return {"limitmb": WRITER_MB // procs, "procs": procs, "multisegment": True, "compound": False}
-
-
-def _progress(rows, store: Store, show: bool):
-    if not show:
-        return rows
-    from tqdm import tqdm
-
-    return tqdm(rows, total=store.count("papers"), unit="paper", desc="indexing")

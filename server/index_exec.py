@@ -156,6 +156,10 @@ class Postings:
             return self._field_lengths(field)
         return {d: self.reader.doc_field_length(d, field) for d in docs}
 
+    def lengths(self, field: str) -> array:
+        """Every doc's length in a field (kept)."""
+        return self._field_lengths(field)
+
     def _field_lengths(self, field: str) -> array:
         if field not in self._lengths:
             if self.segments is None:

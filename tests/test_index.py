@@ -278,7 +278,7 @@ def test_failed_rebuild_keeps_the_live_index(idx: SearchIndex, store: Store, mon
     def broken(row):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("server.index.row_to_doc", broken)
+    monkeypatch.setattr("server.index_write.row_to_doc", broken)
     with pytest.raises(RuntimeError):
         idx.rebuild(store)
     assert idx.state(store) == "ok"
@@ -408,3 +408,19 @@ def test_no_global_random_seed() -> None:
         source = (ROOT / "server" / f"{module}.py").read_text()
         assert "import random" not in source
     assert index_schema.SCHEMA_VERSION >= 1
+
+
+def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store) -> None:
+    cold = SearchIndex(tmp_path / "index")
+    cold.rebuild(store)
+    before = {q: ids(cold, q) for q in ("graph", "diffusion model", '"neural networks"')}
+    before["sorted"] = ids(cold, "", sort="date")
+    cold.close()
+    assert cold.warm().startswith("search index warm in")
+    assert cold._postings.size > 0  # the most frequent terms are decoded
+    assert set(cold._postings._lengths) == {"title", "abstract", "authors"}
+    assert set(cold._facets.columns) >= {"published", "month", "catnames"}
+    after = {q: ids(cold, q) for q in ("graph", "diffusion model", '"neural networks"')}
+    after["sorted"] = ids(cold, "", sort="date")
+    assert after == before
+    cold.close()
