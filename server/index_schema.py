@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -120,12 +121,24 @@ class FoldTokenizer(Tokenizer):
         """Character spans of the words whose terms are wanted: what tokens with chars=True
         give, without making a token per word (highlighting a page of hits runs this a lot)."""
         stemmed = self.stemmed
-        return [m.span() for m in _WORD.finditer(value) if term(m.group(), stemmed) in wanted]
+        words = _WORD.finditer(value)
+        if value.isascii() and all(wanted):  # only words that begin as a wanted term can be one
+            words = _starting(tuple(sorted({w[:2] for w in wanted}))).finditer(value)
+        return [m.span() for m in words if term(m.group(), stemmed) in wanted]
 
     def _gaps(self, value: str) -> list[int]:
         if not self.gap_on or self.gap_on not in value:
             return []
         return [i for i, c in enumerate(value) if c == self.gap_on]
+
+
+@functools.lru_cache(maxsize=256)
+def _starting(heads: tuple[str, ...]) -> re.Pattern:
+    """_WORD's tokens that begin with one of `heads` (any case). A term's first two letters
+    are its word's: stemming changes only endings, folding only case on ASCII text."""
+    alternatives = "|".join(map(re.escape, heads))
+    # a token starts where no word character, nor a word character and a dot, comes before
+    return re.compile(rf"(?<!\w)(?<!\w\.)(?:{alternatives})\w*(?:\.?\w+)*", re.IGNORECASE)
 
 
 class PairTokenizer(Tokenizer):
