@@ -253,7 +253,7 @@ class SearchIndex:
         text = f"{paper.title}\n{paper.abstract}"
         with self._lock:
             searcher = self._current()
-            keys = key_terms(searcher, text)
+            keys = key_terms(searcher, text, self._postings.stats)
             if not keys:
                 return []
             wanted = query.Or([query.Term(f, k) for k in keys for f in ("title", "abstract")])

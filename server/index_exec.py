@@ -41,6 +41,7 @@ class Postings:
         self._sets: OrderedDict[tuple[str, str], frozenset[int]] = OrderedDict()
         self._lengths: dict[str, list[int]] = {}
         self._scorers: dict[tuple[str, str], object] = {}
+        self.stats: dict[str, tuple[int, int] | None] = {}  # index_rank.key_terms's cache
 
     def get(self, field: str, text: str) -> tuple[array, array]:
         """The term's doc numbers (ascending) and weights; empty when the term is absent."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from math import log2
+
 from whoosh import query, sorting
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
@@ -13,6 +16,7 @@ RERANK = 50  # top hits of a plain-words query re-ranked so exact phrase matches
 KEY_TERMS = 8  # terms a more-like-this query is built from
 # Terms in more than this share of papers say little about a paper, and cost the most to search.
 KEY_TERM_MAX_SHARE = 0.02
+STATS_LIMIT = 200_000  # words whose index statistics key_terms keeps
 
 
 def filters(cat: str | None) -> list[query.Query]:
@@ -72,13 +76,35 @@ def phrases_first(searcher: Searcher, schema: Schema, text: str, ranked: list[tu
     return top + ranked[RERANK:]
 
 
-def key_terms(searcher: Searcher, text: str) -> list[str]:
-    """The text's most telling terms by Bo1 weight, leaving out ones too common to tell much."""
-    reader = searcher.reader()
+def key_terms(searcher: Searcher, text: str, stats: dict | None = None) -> list[str]:
+    """The text's most telling terms by Bo1 weight (as whoosh's key_terms_from_text ranks them),
+    leaving out ones too common to tell much. `stats` caches each word's (frequency, papers)
+    across calls: a word looked up in whoosh's term files costs a file read per segment."""
+    stats = {} if stats is None else stats
+    if len(stats) > STATS_LIMIT:
+        stats.clear()
+    field, reader = searcher.schema["abstract"], searcher.reader()
+    weights: Counter[str] = Counter()
+    for raw, _freq, weight, _value in field.index(text):
+        weights[field.from_bytes(raw)] += weight
+    n, scored = reader.doc_count_all(), []
+    for word, weight in weights.items():
+        if word not in stats:
+            stats[word] = _word_stats(reader, word)
+        if stats[word] and stats[word][0]:
+            f = stats[word][0] / n
+            scored.append((weight * log2((1.0 + f) / f) + log2(1.0 + f), word))
+    scored.sort(key=lambda sw: (-sw[0], sw[1]))
     most = max(50, searcher.doc_count() * KEY_TERM_MAX_SHARE)
-    ranked = searcher.key_terms_from_text("abstract", text, numterms=KEY_TERMS * 3)
-    keys = [k for k, _ in ranked if reader.doc_frequency("abstract", k) <= most]
+    keys = [w for _, w in scored[: KEY_TERMS * 3] if stats[w][1] <= most]
     return keys[:KEY_TERMS]
+
+
+def _word_stats(reader, word: str) -> tuple[int, int] | None:
+    """(occurrences, papers) of an abstract word in the index, None when it is absent."""
+    if ("abstract", word) not in reader:
+        return None
+    return reader.frequency("abstract", word), reader.doc_frequency("abstract", word)
 
 
 def shared_terms(searcher: Searcher, keys: list[str], docnums: list[int]) -> dict[int, set[str]]:

@@ -424,3 +424,19 @@ def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store)
     after["sorted"] = ids(cold, "", sort="date")
     assert after == before
     cold.close()
+
+
+def test_key_terms_rank_as_whooshs_key_terms(idx: SearchIndex) -> None:
+    from server.index_rank import KEY_TERM_MAX_SHARE, KEY_TERMS, key_terms
+
+    searcher = idx._current()
+    stats: dict = {}
+    for paper in PAPERS + FILLER:
+        text = f"{paper.title}\n{paper.abstract}"
+        ranked = searcher.key_terms_from_text("abstract", text, numterms=KEY_TERMS * 3)
+        most = max(50, searcher.doc_count() * KEY_TERM_MAX_SHARE)
+        freq = searcher.reader().doc_frequency
+        expected = [k for k, _ in ranked if freq("abstract", k) <= most][:KEY_TERMS]
+        assert key_terms(searcher, text, stats) == expected
+        assert key_terms(searcher, text) == expected  # without the cache
+    assert stats
