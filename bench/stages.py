@@ -162,11 +162,16 @@ def site(data: Path, pagefind: bool) -> dict:
             idx = SearchIndex(copy / "index")
             idx.ensure(store)
             full = build(store, idx, out, "https://example.org/", full=True, pagefind=pagefind)
+            same = build(store, idx, out, "https://example.org/", pagefind=pagefind)
             store.ingest(bench_build.new_day(store))
             idx.sync(store)
             idx.close()
         day = bench_build.build_once(copy, out, pagefind)
-    return {"full": bench_build.figures(full), "one new day, new process": day}
+    return {
+        "full": bench_build.figures(full),
+        "no change": bench_build.figures(same),
+        "one new day, new process": day,
+    }
 
 
 def _bench_module(name: str):

@@ -19,6 +19,8 @@ GOALS = {
     "index build docs/s": {"36k": "≥ 1,000", "200k": "≥ 1,000", "1m": "≤ 30 min"},
     "import papers/s": {"36k": "≥ 2,000", "200k": "≥ 2,000"},
     "server RSS MB": {"1m": "≤ 300"},
+    "site build, full": {"36k": "≥ 500 pages/s"},
+    "site build, one new day, new process": {"36k": "≤ 1 s"},
     "8 clients searching": {"1m": "0 errors"},
 }
 
@@ -56,7 +58,8 @@ def cells(r: dict) -> dict[str, str]:
         out["server RSS MB"] = f"{s['server RSS MB']:.0f}"
     for label, row in r.get("site", {}).items():
         out[f"site build, {label}"] = (
-            f"{row['pages']:,} pages in {row['seconds']:.2f} s ({row['pages/s']:,.0f} pages/s)"
+            f"{row['pages']:,} pages, {row['written']:,} files written, {row['seconds']:.2f} s "
+            f"({row['pages/s']:,.0f} pages/s; Pagefind {row['pagefind s']:.0f} s more)"
         )
     if "digest" in r:
         d = r["digest"]
