@@ -23,6 +23,7 @@ SORT_COLUMNS = {
 }
 
 
+RANGE_BUDGET = 1_000_000  # docs kept in cached date-range sets (a set costs ~60 bytes a doc)
 FACETS = ("month", "category")  # the counts a search gives by default
 EMPTY = {"upvotes": 0}  # a missing value sorts lowest; text columns use ""
 
@@ -105,7 +106,7 @@ class FacetColumns:
         published = self.get(searcher, "published")
         key = (first or "0", last or "9")
         if key not in self.ranges:
-            if len(self.ranges) > 64:
+            if len(self.ranges) > 64 or sum(map(len, self.ranges.values())) > RANGE_BUDGET:
                 self.ranges.clear()
             low, high = key
             self.ranges[key] = {d for d, p in enumerate(published) if p and low <= p <= high}

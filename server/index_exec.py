@@ -25,6 +25,9 @@ from whoosh.util.numeric import byte_to_length
 from server.index_schema import COMMON, PAIR_FIELDS, pair
 
 BUDGET = 4_000_000  # postings kept decoded (8 bytes each) before the least used are dropped
+# Doc numbers kept as sets for the last terms asked about (a set costs ~60 bytes a doc: at 1M
+# papers one common word's set is 30 MB, so the bound is on docs, not on sets).
+SET_BUDGET = 1_000_000
 SPARSE = 256  # a term list this many times longer than the docs asked about is probed, not decoded
 
 
@@ -39,6 +42,7 @@ class Postings:
         self.size = 0
         self._cache: OrderedDict[tuple[str, str], tuple[array, array]] = OrderedDict()
         self._sets: OrderedDict[tuple[str, str], frozenset[int]] = OrderedDict()
+        self._set_size = 0
         self._lengths: dict[str, list[int]] = {}
         self._scorers: dict[tuple[str, str], object] = {}
         self.stats: dict[str, tuple[int, int] | None] = {}  # index_rank.key_terms's cache
@@ -65,8 +69,9 @@ class Postings:
         if found is None:
             found = frozenset(self.get(field, text)[0])
             self._sets[key] = found
-            if len(self._sets) > 16:
-                self._sets.popitem(last=False)
+            self._set_size += len(found)
+            while self._set_size > SET_BUDGET and len(self._sets) > 1:
+                self._set_size -= len(self._sets.popitem(last=False)[1])
         return found
 
     def cheap(self, field: str, text: str) -> bool:
