@@ -1,6 +1,7 @@
 """Every stage of Paperboy at one archive size, with SQLite FTS5 and a linear scan as peers.
 
     python bench/run.py [--quick] [--size 36k|200k|1m] [--work DIR] [--site] [--no-site]
+                        [--only STAGE,...]   (run those stages again on the kept store)
 
 36k is the real corpus: the HF daily-papers and arXiv OAI bulk sets in ../shared/corpus (36,415
 papers), imported into a fresh store. 200k and 1m are made from it by bench/corpus.py
@@ -66,13 +67,16 @@ def prepare(work: Path, size: str) -> dict:
     return {"data": data, "corpus seconds": time.perf_counter() - start}
 
 
-def run(size: str, quick: bool, work: Path, with_site: bool) -> dict:
-    """Every stage in turn; the figures as one dict."""
+def run(size: str, quick: bool, work: Path, with_site: bool, only: list[str], old: dict) -> dict:
+    """Every stage in turn (or only those named, over the last run's figures); as one dict."""
     if not stages.BULK.is_dir():
         raise SystemExit(f"bench/run.py needs the corpus: {stages.BULK} is absent")
-    made = prepare(work, size)
+    if only and not (work / size / "index").is_dir():
+        raise SystemExit(f"--only needs a finished run of {size} in {work / size}")
+    made = {"data": work / size} if only else prepare(work, size)
     data = made.pop("data")
-    results: dict = {"size": size, "quick": quick, "prepare": made}
+    results: dict = {**old, "size": size, "quick": quick}
+    results["prepare"] = old.get("prepare", made) if only else made
     steps = [
         ("import", lambda: stages.reimport(data)),
         ("index", lambda: stages.index(data)),
@@ -83,6 +87,10 @@ def run(size: str, quick: bool, work: Path, with_site: bool) -> dict:
     if with_site:
         steps.insert(3, ("site", lambda: stages.site(data, pagefind=not quick)))
     for name, step in steps:
+        if only and name not in only:
+            continue
+        if only:
+            results.setdefault("rerun", {})[name] = time.strftime("%Y-%m-%d %H:%M")
         print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
         results[name] = step()
     results["papers"] = results["index"]["docs"]
@@ -99,10 +107,14 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=HERE / ".work")
     parser.add_argument("--site", dest="site", action="store_true", default=None)
     parser.add_argument("--no-site", dest="site", action="store_false")
+    parser.add_argument("--only", help="stages to run again, e.g. search,digest (kept figures)")
     args = parser.parse_args()
     with_site = args.site if args.site is not None else args.size != "1m"
-    results = run(args.size, args.quick, args.work.resolve(), with_site)
     out = HERE / "results" / f"{args.size}{'-quick' if args.quick else ''}.json"
+    only = args.only.split(",") if args.only else []
+    old = json.loads(out.read_text()) if only and out.is_file() else {}
+    with_site = with_site or "site" in only
+    results = run(args.size, args.quick, args.work.resolve(), with_site, only, old)
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(table.markdown(results))
