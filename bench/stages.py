@@ -84,7 +84,8 @@ def index(data: Path) -> dict:
         docs = idx.rebuild(store)
         seconds = time.perf_counter() - start
         idx.close()
-    size = sum(p.stat().st_size for p in (data / "index").rglob("*") if p.is_file())
+    live = idx.files.current()  # older builds may linger until no reader holds them
+    size = sum(p.stat().st_size for p in live.rglob("*") if p.is_file())
     return {"docs": docs, "seconds": seconds, "docs/s": docs / seconds, "MB": size / 1e6}
 
 
