@@ -115,16 +115,17 @@ def test_paper_page_shows_title_latex_and_chart():
     assert page.find("pre").get_text().startswith("@misc{")
 
 
-def _day_listing(day: str) -> Listing:
+def _day_listing(day: str, ids=None, title="New paper {n}", abstract="Fresh retrieval work."):
+    ids = ids or [f"2408.9890{n}" for n in range(1, 4)]
     papers = [
         Paper(
-            id=f"2408.9890{n}",
-            title=f"New paper {n}",
-            abstract="Fresh retrieval work.",
+            id=pid,
+            title=title.format(n=n),
+            abstract=abstract,
             authors=["A. Author"],
             published=day,
         )
-        for n in range(1, 4)
+        for n, pid in enumerate(ids, 1)
     ]
     apps = [
         Appearance(p.id, "hf-daily", day, rank=n, upvotes=10 * n) for n, p in enumerate(papers, 1)
@@ -190,18 +191,9 @@ def test_corpus_site_has_real_papers():
 
 
 def _retrieval_day(day: str, first: int) -> Listing:
-    papers = [
-        Paper(
-            id=f"2408.9{first + n:04d}",
-            title=f"Sparse retrieval with learned routers, part {n}",
-            abstract="Sparse retrieval with learned routers and distilled rerankers.",
-            authors=["A. Author"],
-            published=day,
-        )
-        for n in range(3)
-    ]
-    apps = [Appearance(p.id, "hf-daily", day, rank=n + 1) for n, p in enumerate(papers)]
-    return Listing(kind="hf-api", url=None, date=day, papers=papers, appearances=apps)
+    ids = [f"2408.9{first + n:04d}" for n in range(3)]
+    abstract = "Sparse retrieval with learned routers and distilled rerankers."
+    return _day_listing(day, ids, "Sparse retrieval with learned routers, part {n}", abstract)
 
 
 def test_similar_papers_replayed_from_the_log_match_a_whole_save(tmp_path, monkeypatch):
