@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from whoosh import index
@@ -74,7 +75,9 @@ def _writer_options(papers: int) -> dict:
     """Segments as separate files, not compound: whoosh reads a compound segment whole into
     memory when it opens it (800 MB of server RSS at 200k papers)."""
     procs = min(os.cpu_count() or 1, MAX_PROCS)
-    if papers < PARALLEL_FROM or procs < 2:
+    # worker processes are forked: never from a server thread, whose siblings may hold locks
+    threaded = threading.current_thread() is not threading.main_thread()
+    if papers < PARALLEL_FROM or procs < 2 or threaded:
         return {"limitmb": WRITER_MB, "compound": False}
     return {"limitmb": WRITER_MB // procs, "procs": procs, "multisegment": True, "compound": False}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import os
 import random
 import subprocess
 import sys
@@ -440,3 +441,16 @@ def test_key_terms_rank_as_whooshs_key_terms(idx: SearchIndex) -> None:
         assert key_terms(searcher, text, stats) == expected
         assert key_terms(searcher, text) == expected  # without the cache
     assert stats
+
+
+def test_bulk_builds_fork_workers_only_from_the_main_thread() -> None:
+    from server.index_write import PARALLEL_FROM, _writer_options
+
+    assert "procs" not in _writer_options(PARALLEL_FROM - 1)
+    found = {}
+    worker = threading.Thread(target=lambda: found.update(_writer_options(PARALLEL_FROM * 10)))
+    worker.start()
+    worker.join()
+    assert "procs" not in found and found["compound"] is False
+    if (os.cpu_count() or 1) > 1:
+        assert _writer_options(PARALLEL_FROM * 10)["procs"] >= 2
