@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from server.config import ConfigError, load
-from server.index import SearchIndex
+from server.index import EngineMissing, SearchIndex
 from server.site_build import DEFAULT_BASE_URL, BuildReport, build
 from server.site_build import options as site_options
 from server.store import Store, StoreError
@@ -43,7 +43,8 @@ def options(argv: list[str] | None) -> argparse.Namespace:
 def settings(opts: argparse.Namespace) -> dict[str, object]:
     """Options, then paperboy.toml / PAPERBOY_* settings, then defaults."""
     config = load({"data": opts.data})
-    return {"data": config.data_dir, **site_options(config, opts.out, opts.base_url, opts.topic)}
+    options = site_options(config, opts.out, opts.base_url, opts.topic)
+    return {"data": config.data_dir, "engine": config["index_engine"], **options}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = settings(opts)
         with Store(cfg["data"] / "papers.sqlite3") as store:
-            index = SearchIndex(cfg["data"] / "index")
+            index = SearchIndex(cfg["data"] / "index", engine=str(cfg["engine"]))
             print(index.ensure(store), file=sys.stderr)
             report = build(
                 store,
@@ -60,10 +61,10 @@ def main(argv: list[str] | None = None) -> int:
                 full=opts.full,
                 progress=sys.stderr.isatty() and not opts.quiet,
                 pagefind=not opts.no_pagefind,
-                **{k: v for k, v in cfg.items() if k != "data"},
+                **{k: v for k, v in cfg.items() if k not in ("data", "engine")},
             )
             index.close()
-    except (ConfigError, StoreError) as exc:
+    except (ConfigError, StoreError, EngineMissing) as exc:
         print(f"build: error: {exc}", file=sys.stderr)
         return 2
     print_report(report, cfg["out"], opts.quiet)

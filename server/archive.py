@@ -7,8 +7,8 @@ import secrets
 import threading
 from pathlib import Path
 
-from server.config import Config
-from server.index import SearchIndex
+from server.config import Config, ConfigError
+from server.index import EngineMissing, SearchIndex
 from server.store import Store
 
 
@@ -19,7 +19,10 @@ class Archive:
         self.config = config
         self.data_dir = config.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.index = SearchIndex(self.data_dir / "index")
+        try:
+            self.index = SearchIndex(self.data_dir / "index", engine=str(config["index_engine"]))
+        except EngineMissing as exc:
+            raise ConfigError(str(exc)) from None
         self._local = threading.local()
 
     @property

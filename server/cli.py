@@ -43,7 +43,10 @@ class Context:
 
     def archive(self) -> Archive:
         """The store and search index together (the store opened now, so errors show early)."""
-        archive = Archive(self.config)
+        try:
+            archive = Archive(self.config)
+        except ConfigError as exc:
+            fail(str(exc), EXIT_USAGE)
         try:
             archive.store  # noqa: B018 - open it now
         except StoreError as exc:

@@ -13,12 +13,13 @@ import click
 from server import service
 from server.archive import Archive
 from server.cli import EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, main
+from server.config import ConfigError
 from server.index import QueryError
 
 
 def archive_of(obj: Context) -> Archive:
     """The archive for the configured data directory."""
-    return Archive(obj.config)
+    return obj.archive()
 
 
 def _marked(text: str, spans: list[list[int]]) -> str:
@@ -115,7 +116,10 @@ def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) 
             f"warning: serving on {host}: anyone who can reach it can read your archive", err=True
         )
     obj.config.values.update(host=host, port=port)
-    app = create_app(obj.config)
+    try:
+        app = create_app(obj.config)
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
     archive = app.extensions["paperboy"]
     click.echo(f"index: {archive.index.ensure(archive.store)}")
     threading.Thread(target=_warm, args=(archive.index,), name="warm-index", daemon=True).start()

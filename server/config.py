@@ -26,6 +26,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("threads", 8, "worker threads of the API server"),
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
+    Setting("index_engine", "whoosh", "search engine: whoosh, or tantivy (paperboy[tantivy])"),
     # the archive site
     Setting("base_url", "", "public URL the archive site is served from (feeds, sitemap)"),
     Setting("topics", {}, "saved searches: topic page name -> query (a [topics] table in TOML)"),
@@ -130,4 +131,14 @@ def load(
                 raise ConfigError(f"{origin}: unknown setting {name!r}")
             values[name] = _coerce(_BY_NAME[name], value, origin)
             sources[name] = origin
+            _check_choice(name, values[name], origin)
     return Config(values, sources)
+
+
+CHOICES = {"index_engine": ("whoosh", "tantivy")}
+
+
+def _check_choice(name: str, value: object, origin: str) -> None:
+    if name in CHOICES and value not in CHOICES[name]:
+        allowed = ", ".join(CHOICES[name])
+        raise ConfigError(f"{origin}: {name} must be one of {allowed}, not {value!r}")

@@ -46,6 +46,8 @@ from server.models import Paper
 from server.store import Store
 
 __all__ = [
+    "ENGINES",
+    "EngineMissing",
     "Hit",
     "IndexBusy",
     "IndexCorrupt",
@@ -56,6 +58,7 @@ __all__ = [
 ]
 
 SORTS = ("relevance", "date", "upvotes", "trending")
+ENGINES = ("whoosh", "tantivy")  # the setting index_engine; tantivy is an optional extra
 FEW_RESULTS = 5  # below this many hits, offer a did-you-mean
 BUDGET_PER_DOC = 8  # decoded postings kept: 4M, or 8 per paper in a bigger archive (64 MB at 1M)
 WARM_TERMS = 400  # most frequent terms per field whose postings `warm()` reads ahead
@@ -63,6 +66,26 @@ WARM_TERMS = 400  # most frequent terms per field whose postings `warm()` reads 
 
 class IndexCorrupt(Exception):
     """The index is missing or cannot be read: `paperboy reindex` rebuilds it."""
+
+
+class EngineMissing(Exception):
+    """The configured index engine is unknown or its package is not installed."""
+
+
+def engine_class(engine: str) -> type[SearchIndex]:
+    """The SearchIndex class of an engine name, or EngineMissing saying what to install."""
+    if engine == "whoosh":
+        return SearchIndex
+    if engine != "tantivy":
+        raise EngineMissing(f"unknown index_engine {engine!r} (one of {', '.join(ENGINES)})")
+    try:
+        from server.index_tantivy import TantivyIndex
+    except ImportError as exc:
+        raise EngineMissing(
+            f"index_engine 'tantivy' needs the tantivy package ({exc}): "
+            "pip install 'paperboy[tantivy]'"
+        ) from None
+    return TantivyIndex
 
 
 @dataclass
@@ -95,9 +118,20 @@ class Similar:
 
 
 class SearchIndex:
-    """The Whoosh index in `path`, with one long-lived searcher refreshed when the index changes."""
+    """The Whoosh index in `path`, with one long-lived searcher refreshed when the index changes.
 
-    def __init__(self, path: Path, lock_timeout: float = 300.0):
+    `SearchIndex(path, engine="tantivy")` gives the tantivy engine's subclass instead: the same
+    interface, tested by the same tests (tests/conftest.py runs them on both engines)."""
+
+    engine = "whoosh"
+    schema_version: int | str = SCHEMA_VERSION  # a build stamped otherwise is rebuilt
+
+    def __new__(cls, path: Path, lock_timeout: float = 300.0, engine: str = "whoosh"):
+        if cls is SearchIndex:
+            cls = engine_class(engine)
+        return super().__new__(cls)
+
+    def __init__(self, path: Path, lock_timeout: float = 300.0, engine: str = "whoosh"):
         self.files = IndexFiles(path)
         self.lock_timeout = lock_timeout
         self._lock = threading.RLock()  # one searcher, shared by the server's threads
@@ -121,7 +155,7 @@ class SearchIndex:
         if checked is None:
             return "corrupt"
         stamp, count = checked
-        if stamp.get("schema") != SCHEMA_VERSION or stamp["synced_to"] != store.last_change():
+        if stamp.get("schema") != self.schema_version or stamp["synced_to"] != store.last_change():
             return "stale"
         return "ok" if count == store.count("papers") else "stale"
 
@@ -131,7 +165,7 @@ class SearchIndex:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
-                return self.files.read_stamp(build), probe(build)
+                return self.files.read_stamp(build), self._probe(build)
             except Exception:  # any failure to read the index means it must be rebuilt
                 return None
             finally:
@@ -139,7 +173,8 @@ class SearchIndex:
 
     def _schema_current(self) -> bool:
         build = self.files.current()
-        return build is not None and self.files.read_stamp(build).get("schema") == SCHEMA_VERSION
+        stamp = self.files.read_stamp(build) if build is not None else {}
+        return stamp.get("schema") == self.schema_version
 
     def ensure(self, store: Store) -> str:
         """Detect a missing, corrupt or stale index and repair it; says what it did."""
@@ -164,8 +199,8 @@ class SearchIndex:
     def _rebuild(self, store: Store, progress: bool) -> int:
         synced_to = store.last_change()  # read first: a change made meanwhile is re-synced later
         build = self.files.new_build()
-        count = write_all(build, self._schema, store, progress)
-        self.files.write_stamp(build, synced_to, SCHEMA_VERSION)
+        count = self._write_all(build, store, progress)
+        self.files.write_stamp(build, synced_to, self.schema_version)
         self.files.publish(build)
         return count
 
@@ -178,16 +213,32 @@ class SearchIndex:
             build = self.files.current()
             try:
                 stamp = self.files.read_stamp(build) if build else None
-                ix = index.open_dir(str(build)) if build else None
             except Exception:
-                stamp = ix = None
-            if ix is None or stamp is None or stamp.get("schema") != SCHEMA_VERSION:
+                stamp = None
+            if stamp is None or stamp.get("schema") != self.schema_version:
                 return self._rebuild(store, progress=False)
             synced_to = store.last_change()
-            touched = apply_changes(ix, store, str(stamp["synced_to"]), self.lock_timeout)
-            touched += drop_absent(ix, store, self.lock_timeout)
-            self.files.write_stamp(build, synced_to, SCHEMA_VERSION)
+            touched = self._apply(build, store, str(stamp["synced_to"]))
+            if touched is None:  # the build cannot be opened: start again
+                return self._rebuild(store, progress=False)
+            self.files.write_stamp(build, synced_to, self.schema_version)
             return touched
+
+    def _write_all(self, build: Path, store: Store, progress: bool) -> int:
+        return write_all(build, self._schema, store, progress)
+
+    def _apply(self, build: Path, store: Store, since: str) -> int | None:
+        """Apply the store's changes since `since` to the build; None if it cannot be opened."""
+        try:
+            ix = index.open_dir(str(build))
+        except Exception:
+            return None
+        touched = apply_changes(ix, store, since, self.lock_timeout)
+        return touched + drop_absent(ix, store, self.lock_timeout)
+
+    @staticmethod
+    def _probe(build: Path) -> int:
+        return probe(build)
 
     # -- reading ---------------------------------------------------------------------------
 

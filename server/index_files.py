@@ -45,7 +45,7 @@ class IndexFiles:
             raise ValueError(f"{build / 'stamp.json'}: not a stamp")
         return stamp
 
-    def write_stamp(self, build: Path, synced_to: str, schema: int) -> None:
+    def write_stamp(self, build: Path, synced_to: str, schema: int | str) -> None:
         """Record what store change the build holds, atomically."""
         text = json.dumps({"schema": schema, "synced_to": synced_to})
         _write_atomic(build / "stamp.json", text)

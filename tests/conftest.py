@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -20,6 +21,15 @@ def need(condition: bool, reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"required under CI: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(params=["whoosh", "tantivy"])
+def engine(request) -> str:
+    """Each index engine in turn: a test taking this runs against both."""
+    if request.param == "tantivy":
+        installed = importlib.util.find_spec("tantivy") is not None
+        need(installed, "tantivy is not installed (pip install 'paperboy[tantivy]')")
+    return request.param
 
 
 @pytest.fixture

@@ -97,9 +97,9 @@ def store(tmp_path: Path):
 
 
 @pytest.fixture
-def idx(tmp_path: Path, store: Store):
-    """A built index over the store."""
-    index = SearchIndex(tmp_path / "index")
+def idx(tmp_path: Path, store: Store, engine: str):
+    """A built index over the store, on each engine."""
+    index = SearchIndex(tmp_path / "index", engine=engine)
     index.rebuild(store)
     yield index
     index.close()
@@ -209,8 +209,8 @@ def test_similar_shares_key_terms(idx: SearchIndex, store: Store) -> None:
     assert "2401.00001" not in [s.id for s in skipped]
 
 
-def test_missing_index_is_detected_and_built(tmp_path: Path, store: Store) -> None:
-    index = SearchIndex(tmp_path / "fresh")
+def test_missing_index_is_detected_and_built(tmp_path: Path, store: Store, engine: str) -> None:
+    index = SearchIndex(tmp_path / "fresh", engine=engine)
     assert index.state(store) == "missing"
     assert not (tmp_path / "fresh").exists()  # nothing created until needed
     assert "missing" in index.ensure(store)
@@ -219,9 +219,9 @@ def test_missing_index_is_detected_and_built(tmp_path: Path, store: Store) -> No
     index.close()
 
 
-def test_an_empty_store_gives_an_empty_working_index(tmp_path: Path) -> None:
+def test_an_empty_store_gives_an_empty_working_index(tmp_path: Path, engine: str) -> None:
     with Store(tmp_path / "empty.sqlite3") as empty:
-        index = SearchIndex(tmp_path / "index")
+        index = SearchIndex(tmp_path / "index", engine=engine)
         index.ensure(empty)
         assert index.state(empty) == "ok"
         found = index.search("")
@@ -231,7 +231,7 @@ def test_an_empty_store_gives_an_empty_working_index(tmp_path: Path) -> None:
 
 def test_corrupt_index_is_detected_and_rebuilt(idx: SearchIndex, store: Store) -> None:
     build = idx.files.current()
-    for toc in build.glob("*.toc"):
+    for toc in [*build.glob("*.toc"), *build.glob("meta.json")]:  # whoosh's, tantivy's
         toc.write_bytes(b"garbage")
     assert idx.state(store) == "corrupt"
     assert "corrupt" in idx.ensure(store)
@@ -279,7 +279,11 @@ def test_failed_rebuild_keeps_the_live_index(idx: SearchIndex, store: Store, mon
     def broken(row):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("server.index_write.row_to_doc", broken)
+    where = {
+        "whoosh": "server.index_write.row_to_doc",
+        "tantivy": "server.index_tantivy.make_document",
+    }
+    monkeypatch.setattr(where[idx.engine], broken)
     with pytest.raises(RuntimeError):
         idx.rebuild(store)
     assert idx.state(store) == "ok"
@@ -298,7 +302,7 @@ def test_a_writer_waits_for_the_lock(idx: SearchIndex, store: Store) -> None:
     thread = threading.Thread(target=hold)
     thread.start()
     held.wait()
-    impatient = SearchIndex(idx.files.path, lock_timeout=0.1)
+    impatient = SearchIndex(idx.files.path, lock_timeout=0.1, engine=idx.engine)
     with pytest.raises(IndexBusy):
         impatient.sync(store)
     assert idx.sync(store) == 1  # waits for the holder, then writes
@@ -312,7 +316,7 @@ from pathlib import Path
 from server.index import SearchIndex
 from server.models import Listing, Paper
 from server.store import Store
-store, index = Store(sys.argv[1]), SearchIndex(Path(sys.argv[2]))
+store, index = Store(sys.argv[1]), SearchIndex(Path(sys.argv[2]), engine=sys.argv[4])
 for i in range(int(sys.argv[3])):
     paper = Paper(f"2411.{i:05d}", f"Concurrent paper {i}", "Written while reading.", ["W R"])
     store.ingest(Listing("text", papers=[paper]))
@@ -324,7 +328,7 @@ def test_reader_keeps_working_while_another_process_writes(idx: SearchIndex, sto
     rounds = 25
     writer = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(WRITER), str(store.path), str(idx.files.path)]
-        + [str(rounds)],
+        + [str(rounds), idx.engine],
         cwd=ROOT,
         stderr=subprocess.PIPE,
         text=True,
@@ -340,11 +344,13 @@ def test_reader_keeps_working_while_another_process_writes(idx: SearchIndex, sto
     assert idx.state(store) == "ok"
 
 
-def test_phrases_from_abstracts_find_their_paper_first(corpus: Path, tmp_path: Path) -> None:
+def test_phrases_from_abstracts_find_their_paper_first(
+    corpus: Path, tmp_path: Path, engine: str
+) -> None:
     """On the real corpus, 3-5 word phrases that only one paper holds find that paper first."""
     with Store(tmp_path / "papers.sqlite3") as store:
         import_paths(store, [str(corpus / "bulk")], progress=False)
-        index = SearchIndex(tmp_path / "index")
+        index = SearchIndex(tmp_path / "index", engine=engine)
         index.rebuild(store)
         papers = list(store.iter_papers())
     sample = _unique_phrases(papers, random.Random(20240801), 100)
@@ -427,6 +433,7 @@ def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store)
     cold.close()
 
 
+@pytest.mark.parametrize("engine", ["whoosh"])  # whoosh's own key terms, read by its searcher
 def test_key_terms_rank_as_whooshs_key_terms(idx: SearchIndex) -> None:
     from server.index_rank import KEY_TERM_MAX_SHARE, KEY_TERMS, key_terms
 
