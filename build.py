@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from server.config import ConfigError, load
-from server.index import EngineMissing, SearchIndex
+from server.index import EngineMissing, open_index
 from server.site_build import DEFAULT_BASE_URL, BuildReport, build
 from server.site_build import options as site_options
 from server.store import Store, StoreError
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = settings(opts)
         with Store(cfg["data"] / "papers.sqlite3") as store:
-            index = SearchIndex(cfg["data"] / "index", engine=str(cfg["engine"]))
+            index = open_index(cfg["data"], str(cfg["engine"]))
             print(index.ensure(store), file=sys.stderr)
             report = build(
                 store,

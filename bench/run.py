@@ -1,7 +1,7 @@
 """Every stage of Paperboy at one archive size, with SQLite FTS5 and a linear scan as peers.
 
-    python bench/run.py [--quick] [--size 36k|200k|1m] [--work DIR] [--site] [--no-site]
-                        [--only STAGE,...]   (run those stages again on the kept store)
+    python bench/run.py [--quick] [--size 36k|200k|1m] [--engine whoosh|tantivy] [--work DIR]
+                        [--site] [--no-site] [--only STAGE,...]   (again, on the kept store)
 
 36k is the real corpus: the HF daily-papers and arXiv OAI bulk sets in ../shared/corpus (36,415
 papers), imported into a fresh store. 200k and 1m are made from it by bench/corpus.py
@@ -11,7 +11,8 @@ into the bigger store. Then: parse (pages/s per page kind), import (papers/s), i
 in-process), 8 clients searching at once, lookup, similar, trending, the site build (full and
 one new day; at 1m only with --site), the digest over SMTP, and the server's memory.
 
-Prints a Markdown table and writes the figures as JSON to bench/results/SIZE[-quick].json.
+Prints a Markdown table and writes the figures as JSON to bench/results/SIZE[-quick].json
+(SIZE-tantivy.json with --engine tantivy: every stage runs on that engine, as index_engine).
 --quick: fewer queries, 10 s of concurrent load instead of 60, no Pagefind, 100 subscribers.
 The working folder (default bench/.work/SIZE) is kept between runs; nothing else is touched.
 """
@@ -71,7 +72,7 @@ def run(size: str, quick: bool, work: Path, with_site: bool, only: list[str], ol
     """Every stage in turn (or only those named, over the last run's figures); as one dict."""
     if not stages.BULK.is_dir():
         raise SystemExit(f"bench/run.py needs the corpus: {stages.BULK} is absent")
-    if only and not (work / size / "index").is_dir():
+    if only and not (work / size / "papers.sqlite3").is_file():
         raise SystemExit(f"--only needs a finished run of {size} in {work / size}")
     made = {"data": work / size} if only else prepare(work, size)
     data = made.pop("data")
@@ -104,17 +105,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="36k")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
     parser.add_argument("--work", type=Path, default=HERE / ".work")
     parser.add_argument("--site", dest="site", action="store_true", default=None)
     parser.add_argument("--no-site", dest="site", action="store_false")
     parser.add_argument("--only", help="stages to run again, e.g. search,digest (kept figures)")
     args = parser.parse_args()
     with_site = args.site if args.site is not None else args.size != "1m"
-    out = HERE / "results" / f"{args.size}{'-quick' if args.quick else ''}.json"
+    os.environ["PAPERBOY_INDEX_ENGINE"] = args.engine  # this process's stages and their servers
+    suffix = ("-quick" if args.quick else "") + ("-tantivy" if args.engine != "whoosh" else "")
+    out = HERE / "results" / f"{args.size}{suffix}.json"
     only = args.only.split(",") if args.only else []
     old = json.loads(out.read_text()) if only and out.is_file() else {}
     with_site = with_site or "site" in only
     results = run(args.size, args.quick, args.work.resolve(), with_site, only, old)
+    results["engine"] = args.engine
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
     print(table.markdown(results))

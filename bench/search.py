@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BULK = ROOT.parent / "shared" / "corpus" / "bulk"
 
-from server.index import SearchIndex  # noqa: E402
+from server.index import open_index  # noqa: E402
 from server.ingest import import_paths  # noqa: E402
 from server.store import Store  # noqa: E402
 
@@ -169,7 +169,7 @@ def main() -> None:
         if not store.count("papers"):
             import_paths(store, [str(d) for d in sorted(BULK.glob("*"))], progress=False)
         papers = list(store.iter_papers())
-        index = SearchIndex(data / "index")
+        index = open_index(data)
         start = time.perf_counter()
         docs = index.rebuild(store)
         build = time.perf_counter() - start

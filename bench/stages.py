@@ -21,7 +21,7 @@ import load as load_bench
 import search as search_bench
 from peers import LinearScan
 
-from server.index import SearchIndex
+from server.index import open_index
 from server.ingest import InputError, import_paths, read_listing
 from server.site_build import build
 from server.store import Store
@@ -79,7 +79,7 @@ def reimport(data: Path) -> dict:
 def index(data: Path) -> dict:
     """Rebuild the search index from the store."""
     with Store(data / "papers.sqlite3") as store:
-        idx = SearchIndex(data / "index")
+        idx = open_index(data)
         start = time.perf_counter()
         docs = idx.rebuild(store)
         seconds = time.perf_counter() - start
@@ -160,7 +160,7 @@ def site(data: Path, pagefind: bool) -> dict:
         copy, out = Path(tmp) / "data", Path(tmp) / "site"
         shutil.copytree(data, copy, ignore=shutil.ignore_patterns("raw", "fts5.sqlite3"))
         with Store(copy / "papers.sqlite3") as store:
-            idx = SearchIndex(copy / "index")
+            idx = open_index(copy)
             idx.ensure(store)
             full = build(store, idx, out, "https://example.org/", full=True, pagefind=pagefind)
             same = build(store, idx, out, "https://example.org/", pagefind=pagefind)

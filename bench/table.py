@@ -1,6 +1,6 @@
 """The Markdown tables of bench/run.py's figures: one size, or every size side by side.
 
-    python bench/table.py   (reads bench/results/{36k,200k,1m}.json, prints one table)
+    python bench/table.py   (reads bench/results/{36k,200k,1m}[-tantivy].json, prints one table)
 
 Each search cell reads "p50 / p99 ms", then the FTS5 ratio (ours / FTS5 at p50: how many times
 slower we are) and the linear scan's ratio (scan / ours: how many times faster we are).
@@ -78,21 +78,22 @@ def _goal(measure: str, size: str) -> str:
 
 def markdown(r: dict) -> str:
     """One run as a table: measure | figure | goal."""
-    lines = [f"| measure ({r['size']}{', quick' if r.get('quick') else ''}) | figure | goal |"]
+    label = r["size"] + (", quick" if r.get("quick") else "") + f", {r.get('engine', 'whoosh')}"
+    lines = [f"| measure ({label}) | figure | goal |"]
     lines.append("|---|---|---|")
     lines += [f"| {m} | {c} | {_goal(m, r['size'])} |" for m, c in cells(r).items()]
     return "\n".join(lines)
 
 
 def side_by_side(runs: dict[str, dict]) -> str:
-    """Every size's run in one table: measure | 36k | 200k | 1m."""
+    """Every run in one table: measure | 36k | 36k tantivy | 200k | ... (goals by size)."""
     per = {size: cells(r) for size, r in runs.items()}
     measures = list(dict.fromkeys(m for c in per.values() for m in c))
     lines = ["| measure | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
     for m in measures:
         row = []
         for size in runs:
-            goal = _goal(m, size)
+            goal = _goal(m, runs[size]["size"])
             row.append(per[size].get(m, "") + (f" (goal {goal})" if goal else ""))
         lines.append(f"| {m} | " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -101,11 +102,12 @@ def side_by_side(runs: dict[str, dict]) -> str:
 def main() -> None:
     runs = {}
     for size in SIZES:
-        path = RESULTS / f"{size}.json"
-        if not path.is_file():
-            path = RESULTS / f"{size}-quick.json"
-        if path.is_file():
-            runs[size] = json.loads(path.read_text())
+        for engine in ("", "-tantivy"):
+            path = RESULTS / f"{size}{engine}.json"
+            if not path.is_file():
+                path = RESULTS / f"{size}-quick{engine}.json"
+            if path.is_file():
+                runs[size + engine.replace("-", " ")] = json.loads(path.read_text())
     if not runs:
         raise SystemExit(f"no results in {RESULTS}: run bench/run.py first")
     print(side_by_side(runs))

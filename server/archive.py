@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from server.config import Config, ConfigError
-from server.index import EngineMissing, SearchIndex
+from server.index import EngineMissing, open_index
 from server.store import Store
 
 
@@ -20,7 +20,7 @@ class Archive:
         self.data_dir = config.data_dir
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
-            self.index = SearchIndex(self.data_dir / "index", engine=str(config["index_engine"]))
+            self.index = open_index(self.data_dir, str(config["index_engine"]))
         except EngineMissing as exc:
             raise ConfigError(str(exc)) from None
         self._local = threading.local()

@@ -48,6 +48,7 @@ from server.store import Store
 __all__ = [
     "ENGINES",
     "EngineMissing",
+    "open_index",
     "Hit",
     "IndexBusy",
     "IndexCorrupt",
@@ -70,6 +71,18 @@ class IndexCorrupt(Exception):
 
 class EngineMissing(Exception):
     """The configured index engine is unknown or its package is not installed."""
+
+
+def open_index(data_dir: Path, engine: str | None = None, lock_timeout: float = 300.0):
+    """The engine's index in a data directory: `index/` for whoosh, `index-tantivy/` for
+    tantivy. Each engine keeps its own, so switching back and forth syncs instead of rebuilding.
+    No engine: the configured one (paperboy.toml, PAPERBOY_INDEX_ENGINE), as for bench/."""
+    if engine is None:
+        from server.config import load
+
+        engine = str(load()["index_engine"])
+    folder = "index" if engine == "whoosh" else f"index-{engine}"
+    return SearchIndex(Path(data_dir) / folder, lock_timeout, engine)
 
 
 def engine_class(engine: str) -> type[SearchIndex]:
