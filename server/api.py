@@ -123,6 +123,7 @@ def _routes(app: Flask, archive: Archive) -> None:
                 "index": {
                     "state": archive.index.state(store),
                     "documents": archive.index.doc_count(),
+                    "engine": archive.index.engine,
                 },
             }
         )

@@ -20,9 +20,12 @@ DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
 EXE = shutil.which("paperboy", path=str(Path(sys.executable).parent)) or "paperboy"
 
 
-def run(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run `paperboy` with PAPERBOY_DATA=data; capture its output."""
+def run(
+    data: Path, *args: str, cwd: Path | None = None, **settings: str
+) -> subprocess.CompletedProcess:
+    """Run `paperboy` with PAPERBOY_DATA=data (and settings as PAPERBOY_*); capture its output."""
     env = {**os.environ, "PAPERBOY_DATA": str(data)}
+    env.update({f"PAPERBOY_{k.upper()}": v for k, v in settings.items()})
     return subprocess.run(
         [EXE, *args], capture_output=True, text=True, env=env, timeout=300, cwd=cwd
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import urllib.error
 import urllib.request
 
 import pytest
+from conftest import need
 from helpers import DEMO, run, serving
 
 from server.api import create_app
@@ -38,19 +40,24 @@ class Client:
         return self.call("GET", path, **kw)
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """A real `paperboy serve` process on the demo pages; yields (client, token)."""
+@pytest.fixture(scope="module", params=["whoosh", "tantivy"])
+def served(tmp_path_factory, request):
+    """A real `paperboy serve` process on the demo pages, on each index engine in turn;
+    yields (client, token)."""
+    if request.param == "tantivy":
+        installed = importlib.util.find_spec("tantivy") is not None
+        need(installed, "tantivy is not installed (pip install 'paperboy[tantivy]')")
     data = tmp_path_factory.mktemp("data")
     assert run(data, "import", str(DEMO)).returncode == 0
     token = run(data, "token").stdout.strip()
     with serving(
         data,
+        index_engine=request.param,
         site_dir=str(data / "no-site"),
         site_origin="https://me.example",
         max_body_bytes="200000",
     ) as base:
-        yield Client(base), token
+        yield Client(base), token, request.param
 
 
 @pytest.fixture
@@ -58,10 +65,12 @@ def client(served):
     return served[0]
 
 
-def test_health(client):
+def test_health(served):
+    client, _, engine = served
     status, body, _ = client.get("/api/health")
     assert status == 200 and body["ok"] is True
     assert body["data"]["papers"] >= 8 and body["data"]["index"]["state"] == "ok"
+    assert body["data"]["index"]["engine"] == engine
 
 
 def test_search_hits_have_spans_and_facets(client):
@@ -162,7 +171,7 @@ def test_method_not_allowed_and_too_large(client):
 
 
 def test_ingest_needs_the_token_then_stores_and_indexes(served):
-    client, token = served
+    client, token, _ = served
     page = {
         "url": "https://example.org/paper",
         "html": (

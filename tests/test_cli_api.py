@@ -1,9 +1,12 @@
 """`paperboy search`, `reindex`, `token` and `serve`, run as real processes."""
 
 import json
+import os
 import subprocess
+import sys
 
 import pytest
+from conftest import ROOT
 from helpers import DEMO, EXE, free_port, run, wait_for_json
 
 
@@ -39,6 +42,33 @@ def test_reindex_rebuilds_from_the_store(data):
     result = run(data, "reindex")
     assert result.returncode == 0 and "indexed 8 papers" in result.stdout
     assert json.loads(run(data, "search", "lattice", "--json").stdout)["total"] == 1
+
+
+def test_switching_engines_keeps_each_engines_index(data, engine):
+    hits = json.loads(run(data, "search", "reward", "--json", index_engine=engine).stdout)
+    assert [h["id"] for h in hits["hits"]][:1] == ["2408.90007"]
+    assert (data / "index").is_dir()  # whoosh's stays beside tantivy's
+    if engine == "tantivy":
+        assert (data / "index-tantivy" / "CURRENT").is_file()
+    again = run(data, "search", "lattice", "--json", index_engine=engine)
+    assert json.loads(again.stdout)["total"] == 1
+
+
+def test_an_unknown_or_missing_engine_is_a_usage_error(data):
+    unknown = run(data, "search", "reward", index_engine="lucene")
+    assert unknown.returncode == 2 and "Traceback" not in unknown.stderr
+    assert "index_engine must be one of whoosh, tantivy, not 'lucene'" in unknown.stderr
+    # as if tantivy were not installed: its import fails
+    code = "import sys; sys.modules['tantivy'] = None; from server.cli import main; main()"
+    missing = subprocess.run(
+        [sys.executable, "-c", code, "search", "reward"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PAPERBOY_DATA": str(data), "PAPERBOY_INDEX_ENGINE": "tantivy"},
+    )
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert "pip install 'paperboy[tantivy]'" in missing.stderr
 
 
 def test_token_is_stable_and_private(data):
