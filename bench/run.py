@@ -94,7 +94,7 @@ def run(size: str, quick: bool, work: Path, with_site: bool, only: list[str], ol
             results.setdefault("rerun", {})[name] = time.strftime("%Y-%m-%d %H:%M")
         print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
         results[name] = step()
-    results["papers"] = results["index"]["docs"]
+    results["papers"] = results.get("index", {}).get("docs", SIZES[size])
     python = platform.python_version()
     results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {python}"
     results["date"] = time.strftime("%Y-%m-%d")

@@ -1,8 +1,7 @@
 """The search index: derived from the store, rebuildable, searched by the API and the site.
 
-Only this module and its helpers (server/index_*.py) import whoosh. The index
+Only this module and its helpers (server/index_*.py) import whoosh or tantivy. The index
 holds nothing the store lacks; it stores only ids, so every result is shown from SQLite.
-Whoosh names segments with the global `random` module: never call random.seed() globally.
 """
 
 from __future__ import annotations
@@ -11,37 +10,21 @@ import gc
 import threading
 import time
 import warnings
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-from whoosh import index, query
-from whoosh.searching import Searcher
+from whoosh import query
 
-from server.index_columns import FACETS, FacetColumns
-from server.index_exec import BUDGET, Postings
-from server.index_files import IndexBusy, IndexFiles, probe
+from server.index_columns import FACETS
+from server.index_files import IndexBusy, IndexFiles
 from server.index_query import (
     QueryError,
     Vocabulary,
     make_parser,
-    match_terms,
     parse,
-    plain_words,
     spans,
-    suggest,
-    surface_words,
 )
-from server.index_rank import (
-    RERANK,
-    filters,
-    key_terms,
-    phrases_first,
-    run,
-    shared_terms,
-)
-from server.index_schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
-from server.index_write import apply_changes, drop_absent, write_all
+from server.index_schema import TEXT_FIELDS, make_schema
+from server.index_types import Ask, EngineMissing, Hit, IndexCorrupt, SearchResult, Similar
 from server.models import Paper
 from server.store import Store
 
@@ -65,14 +48,6 @@ BUDGET_PER_DOC = 8  # decoded postings kept: 4M, or 8 per paper in a bigger arch
 WARM_TERMS = 400  # most frequent terms per field whose postings `warm()` reads ahead
 
 
-class IndexCorrupt(Exception):
-    """The index is missing or cannot be read: `paperboy reindex` rebuilds it."""
-
-
-class EngineMissing(Exception):
-    """The configured index engine is unknown or its package is not installed."""
-
-
 def open_index(data_dir: Path, engine: str | None = None, lock_timeout: float = 300.0):
     """The engine's index in a data directory: `index/` for whoosh, `index-tantivy/` for
     tantivy. Each engine keeps its own, so switching back and forth syncs instead of rebuilding.
@@ -88,7 +63,9 @@ def open_index(data_dir: Path, engine: str | None = None, lock_timeout: float = 
 def engine_class(engine: str) -> type[SearchIndex]:
     """The SearchIndex class of an engine name, or EngineMissing saying what to install."""
     if engine == "whoosh":
-        return SearchIndex
+        from server.index_whoosh import WhooshIndex
+
+        return WhooshIndex
     if engine != "tantivy":
         raise EngineMissing(f"unknown index_engine {engine!r} (one of {', '.join(ENGINES)})")
     try:
@@ -101,43 +78,17 @@ def engine_class(engine: str) -> type[SearchIndex]:
     return TantivyIndex
 
 
-@dataclass
-class Hit:
-    """One search result: the paper id and its relevance score (0 when sorted otherwise)."""
-
-    id: str
-    score: float
-
-
-@dataclass
-class SearchResult:
-    """One page of hits, the total, facets over all hits, and a did-you-mean."""
-
-    hits: list[Hit]
-    total: int
-    facets: dict[str, dict[str, int]]
-    suggestion: str | None
-    page: int
-    per_page: int
-
-
-@dataclass
-class Similar:
-    """A similar paper, its score, and the key terms it shares with the original."""
-
-    id: str
-    score: float
-    terms: list[str]
-
-
 class SearchIndex:
-    """The Whoosh index in `path`, with one long-lived searcher refreshed when the index changes.
+    """The search index in `path`, with one long-lived searcher refreshed when the index changes.
 
-    `SearchIndex(path, engine="tantivy")` gives the tantivy engine's subclass instead: the same
-    interface, tested by the same tests (tests/conftest.py runs them on both engines)."""
+    `SearchIndex(path)` is the whoosh engine (server/index_whoosh.py); `SearchIndex(path,
+    engine="tantivy")` the tantivy one (server/index_tantivy.py). This class holds what both
+    share: builds, stamps and repair, the query parser, argument checks, highlight caching. Each
+    engine implements the methods at the end of this class (the engine interface); the tests in
+    tests/test_index.py and tests/test_api.py run on both."""
 
-    engine = "whoosh"
-    schema_version: int | str = SCHEMA_VERSION  # a build stamped otherwise is rebuilt
+    engine = ""
+    schema_version: int | str = 0  # a build stamped otherwise is rebuilt
 
     def __new__(cls, path: Path, lock_timeout: float = 300.0, engine: str = "whoosh"):
         if cls is SearchIndex:
@@ -148,13 +99,11 @@ class SearchIndex:
         self.files = IndexFiles(path)
         self.lock_timeout = lock_timeout
         self._lock = threading.RLock()  # one searcher, shared by the server's threads
-        self._searcher: Searcher | None = None
+        self._searcher = None
         self._build: Path | None = None
-        self._facets = FacetColumns()
-        self._postings: Postings | None = None  # decoded postings of the current searcher
         self._vocab: Vocabulary | None = None  # frequent terms, for did-you-mean
         self._terms_cache: dict[int, dict[str, set]] = {}
-        self._schema = make_schema()
+        self._schema = make_schema()  # whoosh's: the parser's fields and analyzers, both engines
         self._parser = make_parser(self._schema)
 
     # -- health ----------------------------------------------------------------------------
@@ -237,24 +186,6 @@ class SearchIndex:
             self.files.write_stamp(build, synced_to, self.schema_version)
             return touched
 
-    def _write_all(self, build: Path, store: Store, progress: bool) -> int:
-        return write_all(build, self._schema, store, progress)
-
-    def _apply(self, build: Path, store: Store, since: str) -> int | None:
-        """Apply the store's changes since `since` to the build; None if it cannot be opened."""
-        try:
-            ix = index.open_dir(str(build))
-        except Exception:
-            return None
-        touched = apply_changes(ix, store, since, self.lock_timeout)
-        return touched + drop_absent(ix, store, self.lock_timeout)
-
-    @staticmethod
-    def _probe(build: Path) -> int:
-        return probe(build)
-
-    # -- reading ---------------------------------------------------------------------------
-
     def search(
         self,
         q: str,
@@ -274,25 +205,9 @@ class SearchIndex:
         if page < 1 or per_page < 1:
             raise QueryError("page and per_page must be 1 or more")
         parsed = parse(self._parser, q) if q.strip() else query.Every()
-        narrow = filters(cat)
-        # And(Every, x) normalizes to Every in Whoosh, so filters stand alone on an empty query
-        full = query.And(narrow if q.strip() == "" and narrow else [parsed, *narrow])
+        ask = Ask(q, parsed, page, per_page, sort, date_from, date_to, cat, facets)
         with self._lock:
-            searcher = self._current()
-            limit = page * per_page
-            dated = date_from or date_to
-            allow = self._facets.between(searcher, date_from, date_to) if dated else None
-            order = partial(self._facets.top, searcher, sort)
-            wanted = max(limit, RERANK)
-            ranked, docs = run(searcher, full, wanted, sort, allow, self._postings, order)
-            counts = self._facets.count(searcher, docs, facets)
-            if sort == "relevance" and plain_words(q):
-                ranked = phrases_first(searcher, self._schema, q, ranked)
-            start = (page - 1) * per_page
-            hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in ranked[start:limit]]
-            few = q.strip() and len(docs) < FEW_RESULTS
-            suggestion = suggest(parsed, q, searcher.reader(), self._vocabulary()) if few else None
-        return SearchResult(hits, len(docs), counts, suggestion, page, per_page)
+            return self._search(ask)
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""
@@ -303,7 +218,7 @@ class SearchIndex:
                 if len(cache) > 256:
                     cache.clear()
                 self._terms_cache = {id(searcher): cache}
-                cache[q] = match_terms(parse(self._parser, q), searcher.reader())
+                cache[q] = self._match_terms(searcher, q)
             terms = cache[q]
         return {
             field: spans(self._schema[field].analyzer, field, text, terms)
@@ -311,103 +226,45 @@ class SearchIndex:
             if field in TEXT_FIELDS
         }
 
+    # -- the engine interface --------------------------------------------------------------
+
+    def _write_all(self, build: Path, store: Store, progress: bool) -> int:
+        """Index every paper of the store into the empty folder `build`; return the count."""
+        raise NotImplementedError
+
+    def _apply(self, build: Path, store: Store, since: str) -> int | None:
+        """Apply the store's changes since `since` to the build; None if it cannot be opened."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _probe(build: Path) -> int:
+        """The build's doc count; raises when it cannot be read."""
+        raise NotImplementedError
+
+    def _search(self, ask: Ask) -> SearchResult:
+        """Run a checked request (under the lock)."""
+        raise NotImplementedError
+
+    def _match_terms(self, searcher, q: str) -> set[tuple[str, bytes]]:
+        """The (field, term) pairs of the index that the query's positive parts match."""
+        raise NotImplementedError
+
     def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
         """Papers like this one by the key terms of its title and abstract, and the terms shared."""
-        skip = {paper.id, *exclude}
-        text = f"{paper.title}\n{paper.abstract}"
-        with self._lock:
-            searcher = self._current()
-            keys = key_terms(searcher, text, self._postings.stats)
-            if not keys:
-                return []
-            wanted = query.Or([query.Term(f, k) for k in keys for f in ("title", "abstract")])
-            ranked, _ = run(searcher, wanted, limit + len(skip), "relevance", None, self._postings)
-            found = [(d, searcher.stored_fields(d)["id"], score) for d, score in ranked]
-            found = [hit for hit in found if hit[1] not in skip][:limit]
-            shared = shared_terms(searcher, keys, [docnum for docnum, _, _ in found])
-        words = surface_words([paper.title, paper.abstract])
-        return [
-            Similar(pid, float(score), [words.get(k, k) for k in keys if k in shared[docnum]])
-            for docnum, pid, score in found
-        ]
+        raise NotImplementedError
 
     def warm(self) -> str:
-        """Read now what the first searches would otherwise read one by one: the columns, the
-        field lengths and the postings of the most frequent terms (up to half the cache).
-        `paperboy serve` runs it in the background; queries go on meanwhile, term by term."""
-        started = time.perf_counter()
-        with self._lock:
-            searcher = self._current()
-            for name in ("published", "month", "catnames"):
-                self._facets.get(searcher, name)
-            for field in ("title", "abstract", "authors"):
-                self._postings.lengths(field)
-            reader = searcher.reader()
-            frequent = [
-                (field, text.decode() if isinstance(text, bytes) else text)
-                for field in ("abstract", "title")
-                for _, text in reader.most_frequent_terms(field, WARM_TERMS)
-            ]
-        for field, text in frequent:
-            with self._lock:
-                cache = self._postings
-                if self._searcher is not searcher or cache.size * 2 > cache.budget:
-                    break
-                cache.get(field, text)
-        return f"search index warm in {time.perf_counter() - started:.1f}s"
+        """Read ahead what the first searches need; say how long it took."""
+        raise NotImplementedError
 
     def doc_count(self) -> int:
         """Papers in the live index (0 when there is none)."""
-        if self.files.current() is None:
-            return 0
-        with self._lock:
-            return self._current().doc_count()
+        raise NotImplementedError
 
     def close(self) -> None:
         """Close the searcher; the index can still be used afterwards (it reopens)."""
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = self._build = None
-            self._facets = FacetColumns()
-            self._postings = None
+        raise NotImplementedError
 
-    # -- internals -------------------------------------------------------------------------
-
-    def _current(self) -> Searcher:
-        """The searcher over the live build, reopened only when a writer committed since.
-
-        Not Searcher.refresh(): it reuses segment readers and so misses new deletions in them.
-        """
-        build = self.files.current()
-        if self._searcher is not None and build == self._build and self._fresh():
-            return self._searcher
-        for attempt in range(3):
-            if build is None:
-                raise IndexCorrupt("there is no search index yet: run `paperboy reindex`")
-            try:
-                fresh = index.open_dir(str(build)).searcher()
-                break
-            except Exception as exc:
-                # a rebuild may have swapped the build out between reading CURRENT and opening it
-                moved = self.files.current()
-                if moved == build or attempt == 2:
-                    raise IndexCorrupt(f"{build}: cannot read the search index ({exc})") from exc
-                build = moved
-        self.close()
-        self._searcher, self._build = fresh, build
-        budget = max(BUDGET, BUDGET_PER_DOC * fresh.doc_count_all())
-        self._postings = Postings(fresh, budget, segments=self._facets.segments)
-        self._vocab = None  # read on the first did-you-mean
-        return fresh
-
-    def _vocabulary(self) -> Vocabulary:
-        if self._vocab is None:
-            self._vocab = Vocabulary(self._searcher.reader())
-        return self._vocab
-
-    def _fresh(self) -> bool:
-        try:
-            return self._searcher.up_to_date()
-        except OSError:  # the build was removed under us: reopen from CURRENT
-            return False
+    def _current(self):
+        """The searcher over the live build, reopened only when a writer committed since."""
+        raise NotImplementedError

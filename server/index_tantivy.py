@@ -8,6 +8,7 @@ quick at a million papers where the whoosh engine decodes them in Python.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import Counter
@@ -15,17 +16,13 @@ from math import log2
 from pathlib import Path
 
 import tantivy
-from whoosh import query
 
-from server.index import SORTS, Hit, IndexCorrupt, SearchIndex, SearchResult, Similar
-from server.index_columns import FACETS
+from server.index import FEW_RESULTS, SearchIndex
 from server.index_query import (
-    QueryError,
     Vocabulary,
     parse,
     plain_words,
     positive_leaves,
-    spans,
     suggest,
     surface_words,
 )
@@ -42,13 +39,14 @@ from server.index_tantivy_query import (
     make_document,
     make_tantivy_schema,
 )
+from server.index_types import Ask, Hit, IndexCorrupt, SearchResult, Similar
+from server.index_write import _progress
 from server.models import Paper
 from server.store import Store
 
 WRITER_HEAP = 256_000_000  # bytes the writer buffers before it writes a segment
 SORT_FIELDS = {"date": "published", "upvotes": "by_upvotes", "trending": "by_trending"}
 FACET_SIZE = 100_000  # months and categories counted at most
-FEW_RESULTS = 5
 
 
 class _Reader:
@@ -90,19 +88,11 @@ class TantivyIndex(SearchIndex):
 
     def _write_all(self, build: Path, store: Store, progress: bool) -> int:
         ix = tantivy.Index(make_tantivy_schema(), path=str(build))
-        writer = ix.writer(heap_size=WRITER_HEAP, num_threads=_threads())
-        count = 0
-        try:
-            from server.index_write import _progress
-
+        with _writing(ix, WRITER_HEAP, _threads()) as writer:
+            count = 0
             for row in _progress(store.index_rows(), store, progress):
                 writer.add_document(make_document(row))
                 count += 1
-        except BaseException:
-            writer.rollback()
-            raise
-        writer.commit()
-        writer.wait_merging_threads()
         return count
 
     def _apply(self, build: Path, store: Store, since: str) -> int | None:
@@ -110,33 +100,27 @@ class TantivyIndex(SearchIndex):
             ix = tantivy.Index.open(str(build))
         except Exception:
             return None
-        writer = ix.writer(heap_size=WRITER_HEAP // 4, num_threads=1)
         touched = 0
-        try:
+        with _writing(ix, WRITER_HEAP // 4, 1) as writer:
             for row in store.index_rows(since):
                 writer.delete_documents_by_term("id", row.paper.id)
                 writer.add_document(make_document(row))
                 touched += 1
             for alias in store.aliases():
                 writer.delete_documents_by_term("id", alias)
-            touched += self._drop_absent(ix, writer, store)
-        except BaseException:
-            writer.rollback()
-            raise
-        writer.commit()
-        writer.wait_merging_threads()
-        return touched
+        return touched + self._drop_absent(ix, store)
 
     @staticmethod
-    def _drop_absent(ix: tantivy.Index, writer, store: Store) -> int:
+    def _drop_absent(ix: tantivy.Index, store: Store) -> int:
         """Delete docs whose papers left the store (only looked for when the counts differ)."""
         ix.reload()
         if ix.searcher().num_docs == store.count("papers"):
             return 0
         indexed = {text for text, _ in ix.searcher().terms_with_prefix("id", "")}
         absent = indexed - {paper.id for paper in store.iter_papers()}
-        for paper_id in absent:
-            writer.delete_documents_by_term("id", paper_id)
+        with _writing(ix, WRITER_HEAP // 4, 1) as writer:
+            for paper_id in absent:
+                writer.delete_documents_by_term("id", paper_id)
         return len(absent)
 
     @staticmethod
@@ -145,41 +129,23 @@ class TantivyIndex(SearchIndex):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def search(
-        self,
-        q: str,
-        page: int = 1,
-        per_page: int = 20,
-        sort: str = "relevance",
-        date_from: str | None = None,
-        date_to: str | None = None,
-        cat: str | None = None,
-        facets: tuple[str, ...] = FACETS,
-    ) -> SearchResult:
-        """As SearchIndex.search: a page of hits, the total, facets and a did-you-mean."""
-        if sort not in SORTS:
-            raise QueryError(f"unknown sort {sort!r} (one of {', '.join(SORTS)})")
-        if page < 1 or per_page < 1:
-            raise QueryError("page and per_page must be 1 or more")
-        parsed = parse(self._parser, q) if q.strip() else query.Every()
-        with self._lock:
-            searcher, translate = self._current(), self._translate
-            wanted = translate(parsed)
-            narrow = [translate.term("categories", cat.lower())] if cat else []
-            if date_from or date_to:
-                narrow.append(translate.dates(date_from, date_to))
-            if narrow:
-                filters = [tantivy.Query.const_score_query(f, 0.0) for f in narrow]
-                wanted = all_of(wanted, *filters)
-            limit = page * per_page
-            ranked, total = self._ranked(searcher, wanted, sort, max(limit, RERANK))
-            if sort == "relevance" and plain_words(q):
-                ranked = self._phrases_first(searcher, q, ranked)
-            hits = [Hit(pid, score) for pid, score in ranked[(page - 1) * per_page : limit]]
-            counts = self._facets_of(searcher, wanted, facets)
-            few = q.strip() and total < FEW_RESULTS
-            suggestion = suggest(parsed, q, _Reader(searcher), self._vocabulary()) if few else None
-        return SearchResult(hits, total, counts, suggestion, page, per_page)
+    def _search(self, ask: Ask) -> SearchResult:
+        searcher, translate = self._current(), self._translate
+        wanted = translate(ask.parsed)
+        narrow = [translate.term("categories", ask.cat.lower())] if ask.cat else []
+        if ask.date_from or ask.date_to:
+            narrow.append(translate.dates(ask.date_from, ask.date_to))
+        if narrow:
+            wanted = all_of(wanted, *[tantivy.Query.const_score_query(f, 0.0) for f in narrow])
+        ranked, total = self._ranked(searcher, wanted, ask.sort, max(ask.limit, RERANK))
+        if ask.sort == "relevance" and plain_words(ask.q):
+            ranked = self._phrases_first(searcher, ask.q, ranked)
+        hits = [Hit(pid, score) for pid, score in ranked[ask.start : ask.limit]]
+        counts = self._facets_of(searcher, wanted, ask.facets)
+        suggestion = None
+        if ask.q.strip() and total < FEW_RESULTS:
+            suggestion = suggest(ask.parsed, ask.q, _Reader(searcher), self._vocabulary())
+        return SearchResult(hits, total, counts, suggestion, ask.page, ask.per_page)
 
     def _ranked(self, searcher, wanted, sort: str, limit: int) -> tuple[list, int]:
         """The first `limit` (id, score) hits in the sort order, and the number of matches."""
@@ -228,25 +194,11 @@ class TantivyIndex(SearchIndex):
             out[name] = dict(ordered)
         return out
 
-    def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
-        """Character spans in each given text that the query matches (as SearchIndex's)."""
-        with self._lock:
-            searcher = self._current()
-            cache = self._terms_cache.setdefault(id(searcher), {})
-            if q not in cache:
-                if len(cache) > 256:
-                    cache.clear()
-                self._terms_cache = {id(searcher): cache}
-                found: set[tuple[str, bytes]] = set()
-                for leaf in positive_leaves(parse(self._parser, q)):
-                    found |= expand(searcher, leaf)
-                cache[q] = found
-            terms = cache[q]
-        return {
-            field: spans(self._schema[field].analyzer, field, text, terms)
-            for field, text in texts.items()
-            if field in TEXT_FIELDS
-        }
+    def _match_terms(self, searcher, q: str) -> set[tuple[str, bytes]]:
+        found: set[tuple[str, bytes]] = set()
+        for leaf in positive_leaves(parse(self._parser, q)):
+            found |= expand(searcher, leaf)
+        return found
 
     def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
         """Papers like this one by the key terms of its title and abstract, and the terms shared."""
@@ -352,6 +304,19 @@ def _mtime(path: Path) -> int:
         return path.stat().st_mtime_ns
     except OSError:
         return 0
+
+
+@contextlib.contextmanager
+def _writing(ix: tantivy.Index, heap: int, threads: int):
+    """A writer that commits (and waits for its merges) on success, rolls back on failure."""
+    writer = ix.writer(heap_size=heap, num_threads=threads)
+    try:
+        yield writer
+    except BaseException:
+        writer.rollback()
+        raise
+    writer.commit()
+    writer.wait_merging_threads()
 
 
 def _threads() -> int:

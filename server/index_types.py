@@ -1,0 +1,69 @@
+"""What the search index answers with, and how it fails: shared by both engines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from whoosh import query
+
+
+class IndexCorrupt(Exception):
+    """The index is missing or cannot be read: `paperboy reindex` rebuilds it."""
+
+
+class EngineMissing(Exception):
+    """The configured index engine is unknown or its package is not installed."""
+
+
+@dataclass
+class Hit:
+    """One search result: the paper id and its relevance score (0 when sorted otherwise)."""
+
+    id: str
+    score: float
+
+
+@dataclass
+class SearchResult:
+    """One page of hits, the total, facets over all hits, and a did-you-mean."""
+
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    page: int
+    per_page: int
+
+
+@dataclass
+class Similar:
+    """A similar paper, its score, and the key terms it shares with the original."""
+
+    id: str
+    score: float
+    terms: list[str]
+
+
+@dataclass
+class Ask:
+    """One checked search request, its query parsed (query.Every() for an empty one)."""
+
+    q: str
+    parsed: query.Query
+    page: int
+    per_page: int
+    sort: str
+    date_from: str | None
+    date_to: str | None
+    cat: str | None
+    facets: tuple[str, ...]
+
+    @property
+    def limit(self) -> int:
+        """Hits up to the end of the asked page."""
+        return self.page * self.per_page
+
+    @property
+    def start(self) -> int:
+        """Where the asked page begins among the hits."""
+        return (self.page - 1) * self.per_page
