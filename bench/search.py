@@ -150,10 +150,11 @@ def serve(data: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the server did not start")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process in MB."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    """Resident memory of a process in MB: all of it (VmRSS), its private memory (RssAnon), or
+    the file pages it maps (RssFile: tantivy maps its index files; the kernel can drop them)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 

@@ -110,6 +110,8 @@ def search(data: Path, quick: bool, size: int) -> dict:
             out[f"search {kind}"]["scan"] = _ms(scan.timings(items[:scan_n]))
         out["8 clients"] = _clients(base, queries, 10 if quick else 60)
         out["server RSS MB"] = search_bench.rss_mb(proc.pid)
+        out["server RSS private MB"] = search_bench.rss_mb(proc.pid, "RssAnon")
+        out["server RSS file MB"] = search_bench.rss_mb(proc.pid, "RssFile")
     finally:
         proc.terminate()
         proc.wait()

@@ -58,6 +58,9 @@ def cells(r: dict) -> dict[str, str]:
         )
     if "server RSS MB" in s:
         out["server RSS MB"] = f"{s['server RSS MB']:.0f}"
+        if "server RSS private MB" in s:
+            private, mapped = s["server RSS private MB"], s["server RSS file MB"]
+            out["server RSS MB"] += f" (private {private:.0f}, mapped files {mapped:.0f})"
     for label, row in r.get("site", {}).items():
         out[f"site build, {label}"] = (
             f"{row['pages']:,} pages, {row['written']:,} files written, {row['seconds']:.2f} s "
