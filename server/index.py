@@ -226,6 +226,21 @@ class SearchIndex:
             if field in TEXT_FIELDS
         }
 
+    def _open_live(self, build: Path | None, open_build):
+        """(build, open_build(build)) for the live build, tried again when a rebuild swapped
+        the build out between reading CURRENT and opening it."""
+        for attempt in range(3):
+            if build is None:
+                raise IndexCorrupt("there is no search index yet: run `paperboy reindex`")
+            try:
+                return build, open_build(build)
+            except Exception as exc:
+                moved = self.files.current()
+                if moved == build or attempt == 2:
+                    raise IndexCorrupt(f"{build}: cannot read the search index ({exc})") from exc
+                build = moved
+        raise AssertionError("unreachable")
+
     # -- the engine interface --------------------------------------------------------------
 
     def _write_all(self, build: Path, store: Store, progress: bool) -> int:

@@ -39,7 +39,7 @@ from server.index_tantivy_query import (
     make_document,
     make_tantivy_schema,
 )
-from server.index_types import Ask, Hit, IndexCorrupt, SearchResult, Similar
+from server.index_types import Ask, Hit, SearchResult, Similar
 from server.index_write import _progress
 from server.models import Paper
 from server.store import Store
@@ -270,22 +270,9 @@ class TantivyIndex(SearchIndex):
         seen = (build, build and _mtime(build / "meta.json"))
         if self._searcher is not None and seen == self._seen:
             return self._searcher
-        for attempt in range(3):
-            if build is None:
-                raise IndexCorrupt("there is no search index yet: run `paperboy reindex`")
-            try:
-                ix = tantivy.Index.open(str(build))
-                searcher = ix.searcher()
-                break
-            except Exception as exc:
-                # a rebuild may have swapped the build out between reading CURRENT and opening it
-                moved = self.files.current()
-                if moved == build or attempt == 2:
-                    raise IndexCorrupt(f"{build}: cannot read the search index ({exc})") from exc
-                build = moved
-                seen = (build, build and _mtime(build / "meta.json"))
+        build, (ix, searcher, stamp) = self._open_live(build, _open)
         self.close()
-        self._ix, self._searcher, self._build, self._seen = ix, searcher, build, seen
+        self._ix, self._searcher, self._build, self._seen = ix, searcher, build, (build, stamp)
         self._translate = Translator(ix)
         return searcher
 
@@ -293,6 +280,14 @@ class TantivyIndex(SearchIndex):
         if self._vocab is None:
             self._vocab = Vocabulary(_Reader(self._searcher))
         return self._vocab
+
+
+def _open(build: Path) -> tuple[tantivy.Index, tantivy.Searcher, int]:
+    """The build's index, a searcher, and the commit's time (read first: a later commit
+    then shows as a change)."""
+    stamp = _mtime(build / "meta.json")
+    ix = tantivy.Index.open(str(build))
+    return ix, ix.searcher(), stamp
 
 
 def _id(searcher: tantivy.Searcher, address) -> str:

@@ -35,7 +35,7 @@ from server.index_rank import (
     shared_terms,
 )
 from server.index_schema import SCHEMA_VERSION
-from server.index_types import Ask, Hit, IndexCorrupt, SearchResult, Similar
+from server.index_types import Ask, Hit, SearchResult, Similar
 from server.index_write import apply_changes, drop_absent, write_all
 from server.models import Paper
 from server.store import Store
@@ -170,18 +170,7 @@ class WhooshIndex(SearchIndex):
         build = self.files.current()
         if self._searcher is not None and build == self._build and self._fresh():
             return self._searcher
-        for attempt in range(3):
-            if build is None:
-                raise IndexCorrupt("there is no search index yet: run `paperboy reindex`")
-            try:
-                fresh = index.open_dir(str(build)).searcher()
-                break
-            except Exception as exc:
-                # a rebuild may have swapped the build out between reading CURRENT and opening it
-                moved = self.files.current()
-                if moved == build or attempt == 2:
-                    raise IndexCorrupt(f"{build}: cannot read the search index ({exc})") from exc
-                build = moved
+        build, fresh = self._open_live(build, lambda b: index.open_dir(str(b)).searcher())
         self.close()
         self._searcher, self._build = fresh, build
         budget = max(BUDGET, BUDGET_PER_DOC * fresh.doc_count_all())
