@@ -19,6 +19,7 @@ import tantivy
 
 from server.index import FEW_RESULTS, SearchIndex
 from server.index_query import (
+    QueryError,
     Vocabulary,
     parse,
     plain_words,
@@ -131,7 +132,12 @@ class TantivyIndex(SearchIndex):
 
     def _search(self, ask: Ask) -> SearchResult:
         searcher, translate = self._current(), self._translate
-        wanted = translate(ask.parsed)
+        try:
+            wanted = translate(ask.parsed)
+        except QueryError:
+            raise
+        except ValueError as exc:  # tantivy refuses a part (a pattern it cannot compile)
+            raise QueryError(f"cannot run the query {ask.q[:80]!r}: {exc}") from None
         narrow = [translate.term("categories", ask.cat.lower())] if ask.cat else []
         if ask.date_from or ask.date_to:
             narrow.append(translate.dates(ask.date_from, ask.date_to))

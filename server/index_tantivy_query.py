@@ -24,7 +24,7 @@ RAW = ("id", "categories", "published", "first_seen", "last_trended")
 BOOSTS = {"title": 2.0}  # as whoosh's field_boost
 AUTHOR_GAP = "|"  # a term between two authors' names, so a phrase never spans both
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
-_RANGE_VALUE = re.compile(r"[\w.:\-]+")
+_RANGE_VALUE = re.compile(r"[\w.\-]+")
 _WHOOSH = make_schema()
 
 
@@ -132,9 +132,9 @@ class Translator:
             found = Q.fuzzy_term_query(self.schema, field, q.text, distance=q.maxdist)
             return _boosted(field, found)
         if isinstance(q, query.Prefix):
-            return _boosted(field, Q.regex_query(self.schema, field, re.escape(q.text) + ".*"))
-        if isinstance(q, query.Wildcard):
-            pattern = fnmatch.translate(q.text).removeprefix("(?s:").removesuffix(")\\Z")
+            return _boosted(field, Q.regex_query(self.schema, field, _literal(q.text) + ".*"))
+        if isinstance(q, query.Wildcard):  # whoosh's wildcards: * any run, ? one character
+            pattern = ".*".join(".".join(map(_literal, p.split("?"))) for p in q.text.split("*"))
             return _boosted(field, Q.regex_query(self.schema, field, pattern))
         if isinstance(q, query.Term):
             return self.term(field, q.text)
@@ -177,6 +177,14 @@ class Translator:
     def dates(self, first: str | None, last: str | None) -> tantivy.Query:
         """Papers published from `first` to `last` (either may be open)."""
         return self._text_range("published", first, last)
+
+
+def _literal(text: str) -> str:
+    """Text matched as itself by tantivy's (Rust) regex syntax."""
+    return "".join(c if c.isalnum() or c == "_" else f"\\{c}" if c in _META else c for c in text)
+
+
+_META = set("\\.+*?()|[]{}^$#&-~")
 
 
 def _boosted(field: str, q: tantivy.Query) -> tantivy.Query:

@@ -133,6 +133,8 @@ def ids(idx: SearchIndex, q: str, **kw) -> list[str]:
         ("rewarding networks", []),
         ("network", ["2401.00001"]),  # stemmed: networks
         ("qu?ntum", ["1501.00005"]),  # wildcard
+        ("q*nt*m", ["1501.00005"]),
+        ("title:sp*s", ["2408.00003"]),
         ("sparse ANDNOT attention", ["2408.00003"]),
         ("title:graph ANDMAYBE sparse", ["2312.00004", "2401.00001"]),
         ("upvotes:>10", ["2312.00004", "2408.00003"]),
