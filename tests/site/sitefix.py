@@ -14,7 +14,7 @@ from pathlib import Path
 from conftest import CORPUS, ROOT, need
 from payloads import hostile_listing
 
-from server.index import SearchIndex
+from server.index import SearchIndex, open_index
 from server.ingest import import_paths
 from server.site_build import build
 from server.store import Store
@@ -24,10 +24,12 @@ TOPICS = [("Agents", "agent OR agents"), ("Retrieval <b>&</b>", "retrieval")]
 CORPUS_DAYS = 8
 
 
-def make_site(data: Path, out: Path, **options) -> tuple[Store, SearchIndex]:
-    """Open the store and index in `data`, sync the index and build into `out`."""
+def make_site(
+    data: Path, out: Path, engine: str = "whoosh", **options
+) -> tuple[Store, SearchIndex]:
+    """Open the store and the engine's index in `data`, sync the index and build into `out`."""
     store = Store(data / "papers.sqlite3")
-    index = SearchIndex(data / "index")
+    index = open_index(data, engine)
     index.ensure(store)
     build(store, index, out, base_url="https://example.org/pb/", topics=TOPICS, **options)
     return store, index

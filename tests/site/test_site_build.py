@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlsplit
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 from payloads import hostile_listing
-from sitefix import DEMO, TOPICS, corpus_site, demo_site, page_kinds, sites
+from sitefix import DEMO, TOPICS, corpus_site, demo_site, make_site, page_kinds, sites
 
 from server.index import SearchIndex
 from server.ingest import import_paths
@@ -215,3 +215,17 @@ def test_similar_papers_replayed_from_the_log_match_a_whole_save(tmp_path, monke
         assert len(logged) == (6 if log_max else 0)
     assert "2408.90010" in pages[200]  # a paper of the first new day, known only from the log
     assert pages[200] == pages[0]
+
+
+def test_topic_pages_list_the_same_papers_on_both_engines(tmp_path, engine):
+    with Store(tmp_path / "data" / "papers.sqlite3") as store:
+        import_paths(store, [str(DEMO)], progress=False)
+    built = {}
+    for name in ("whoosh", engine):
+        store, index = make_site(tmp_path / "data", tmp_path / name, engine=name, pagefind=False)
+        index.close()
+        store.close()
+        pages = sorted((tmp_path / name / "topic").glob("*.md"))
+        built[name] = {p.name: set(re.findall(r"paper/([\w.]+)\.md", p.read_text())) for p in pages}
+    assert built["whoosh"] and all(built["whoosh"].values())
+    assert built[engine] == built["whoosh"]
