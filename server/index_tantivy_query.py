@@ -226,7 +226,9 @@ def _expansions(searcher: tantivy.Searcher, field: str, leaf: query.Query) -> li
         head = re.split(r"[*?\[]", text, maxsplit=1)[0]
         found = searcher.terms_with_prefix(field, head, limit=EXPAND_MAX * 10)
         return [t for t, _ in found if fnmatch.fnmatchcase(t, text)][:EXPAND_MAX]
-    head = text[: max(leaf.prefixlength, 1)]  # fuzzy: terms with the same first letter
+    # fuzzy: terms with the same first two letters (all of a letter's terms at 1M papers would
+    # take seconds to compare; the search itself finds every match, this only highlights)
+    head = text[: max(leaf.prefixlength, 2)]
     near = (t for t, _ in searcher.terms_with_prefix(field, head))
     dist = leaf.maxdist
     return [t for t in near if abs(len(t) - len(text)) <= dist and _edits(t, text) <= dist]
