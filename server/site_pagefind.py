@@ -16,6 +16,11 @@ from pathlib import Path
 from server.site_output import Output
 
 BUNDLE = "pagefind"
+PAGEFIND = [sys.executable, "-m", "pagefind"]  # the pagefind[bin] package's binary
+
+
+class PagefindFailed(RuntimeError):
+    """Pagefind exited with an error or was killed (at 200k papers it needs over 20 GB)."""
 
 
 def index_pages(out: Output, html_changed: bool) -> str:
@@ -27,7 +32,15 @@ def index_pages(out: Output, html_changed: bool) -> str:
         return "search bundle unchanged"
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="pagefind-") as tmp:
-        _run(out.root, Path(tmp))
+        try:
+            _run(out.root, Path(tmp))
+        except PagefindFailed as exc:  # the pages stand; the search page falls back
+            for rel in old:
+                out.keep(rel)
+            return (
+                f"{exc}; the search page falls back to titles and authors "
+                "(search-index.json); --no-pagefind skips Pagefind"
+            )
         files = sorted(p for p in Path(tmp).rglob("*") if p.is_file())
         written = sum(
             out.put(f"{BUNDLE}/{p.relative_to(tmp).as_posix()}", p.read_bytes(), "search bundle")
@@ -39,9 +52,7 @@ def index_pages(out: Output, html_changed: bool) -> str:
 
 def _run(site: Path, bundle: Path) -> None:
     command = [
-        sys.executable,
-        "-m",
-        "pagefind",
+        *PAGEFIND,
         "--site",
         str(site),
         "--output-path",
@@ -52,5 +63,8 @@ def _run(site: Path, bundle: Path) -> None:
         "--silent",
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode < 0:
+        why = f"was killed by signal {-done.returncode}"
+        raise PagefindFailed(f"pagefind {why} (out of memory, for a big archive?)")
     if done.returncode != 0:
-        raise RuntimeError(f"pagefind failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+        raise PagefindFailed(f"pagefind failed ({done.returncode}): {done.stderr.strip()[-500:]}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 import re
 import shutil
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -229,3 +230,29 @@ def test_topic_pages_list_the_same_papers_on_both_engines(tmp_path, engine):
         built[name] = {p.name: set(re.findall(r"paper/([\w.]+)\.md", p.read_text())) for p in pages}
     assert built["whoosh"] and all(built["whoosh"].values())
     assert built[engine] == built["whoosh"]
+
+
+def test_a_killed_pagefind_leaves_a_working_site(tmp_path, monkeypatch):
+    """At 200k papers Pagefind needs over 20 GB and the kernel kills it: the build must still
+    finish, say so, and keep the pages (a real process killed by SIGKILL stands in for it)."""
+    with Store(tmp_path / "data" / "papers.sqlite3") as store:
+        import_paths(store, [str(DEMO)], progress=False)
+    killed = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
+    monkeypatch.setattr("server.site_pagefind.PAGEFIND", [sys.executable, "-c", killed])
+    store, index = make_site(tmp_path / "data", tmp_path / "site")
+    index.close()
+    store.close()
+    report = build_report(tmp_path / "data", tmp_path / "site")
+    assert "pagefind was killed by signal 9" in report.search
+    assert "falls back to titles and authors" in report.search
+    assert (tmp_path / "site" / "search-index.json").is_file()
+    assert (tmp_path / "site" / "index.html").is_file()
+    assert not (tmp_path / "site" / "pagefind").exists()
+
+
+def build_report(data, out):
+    with Store(data / "papers.sqlite3") as store:
+        index = SearchIndex(data / "index")
+        report = build(store, index, out, base_url="https://example.org/pb/", full=True)
+        index.close()
+    return report
