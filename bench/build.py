@@ -59,6 +59,7 @@ def figures(report) -> dict:
         "pages/s": report.pages / pages_s if pages_s else 0.0,
         "pagefind s": report.search_seconds,
         "total s": report.seconds,
+        "pagefind": report.search != "pagefind skipped",
     }
 
 

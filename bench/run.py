@@ -14,6 +14,7 @@ one new day; at 1m only with --site), the digest over SMTP, and the server's mem
 Prints a Markdown table and writes the figures as JSON to bench/results/SIZE[-quick].json
 (SIZE-tantivy.json with --engine tantivy: every stage runs on that engine, as index_engine).
 --quick: fewer queries, 10 s of concurrent load instead of 60, no Pagefind, 100 subscribers.
+--no-pagefind: the site stage without Pagefind (at 200k papers Pagefind needs over 20 GB).
 The working folder (default bench/.work/SIZE) is kept between runs; nothing else is touched.
 """
 
@@ -68,7 +69,9 @@ def prepare(work: Path, size: str) -> dict:
     return {"data": data, "corpus seconds": time.perf_counter() - start}
 
 
-def run(size: str, quick: bool, work: Path, with_site: bool, only: list[str], old: dict) -> dict:
+def run(
+    size: str, quick: bool, work: Path, with_site: bool, only: list[str], old: dict, pagefind=True
+) -> dict:
     """Every stage in turn (or only those named, over the last run's figures); as one dict."""
     if not stages.BULK.is_dir():
         raise SystemExit(f"bench/run.py needs the corpus: {stages.BULK} is absent")
@@ -86,7 +89,7 @@ def run(size: str, quick: bool, work: Path, with_site: bool, only: list[str], ol
         ("parse", lambda: stages.parse(quick)),
     ]
     if with_site:
-        steps.insert(3, ("site", lambda: stages.site(data, pagefind=not quick)))
+        steps.insert(3, ("site", lambda: stages.site(data, pagefind=pagefind and not quick)))
     for name, step in steps:
         if only and name not in only:
             continue
@@ -105,6 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="36k")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--no-pagefind", dest="pagefind", action="store_false")
     parser.add_argument("--engine", choices=("whoosh", "tantivy"), default="whoosh")
     parser.add_argument("--work", type=Path, default=HERE / ".work")
     parser.add_argument("--site", dest="site", action="store_true", default=None)
@@ -118,7 +122,8 @@ def main() -> None:
     only = args.only.split(",") if args.only else []
     old = json.loads(out.read_text()) if only and out.is_file() else {}
     with_site = with_site or "site" in only
-    results = run(args.size, args.quick, args.work.resolve(), with_site, only, old)
+    work = args.work.resolve()
+    results = run(args.size, args.quick, work, with_site, only, old, args.pagefind)
     results["engine"] = args.engine
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")

@@ -64,7 +64,12 @@ def cells(r: dict) -> dict[str, str]:
     for label, row in r.get("site", {}).items():
         out[f"site build, {label}"] = (
             f"{row['pages']:,} pages, {row['written']:,} files written, {row['seconds']:.2f} s "
-            f"({row['pages/s']:,.0f} pages/s; Pagefind {row['pagefind s']:.0f} s more)"
+            f"({row['pages/s']:,.0f} pages/s; "
+            + (
+                f"Pagefind {row['pagefind s']:.0f} s more)"
+                if row.get("pagefind", 1)
+                else "no Pagefind)"
+            )
         )
     if "digest" in r:
         d = r["digest"]
@@ -96,8 +101,8 @@ def side_by_side(runs: dict[str, dict]) -> str:
     for m in measures:
         row = []
         for size in runs:
-            goal = _goal(m, runs[size]["size"])
-            row.append(per[size].get(m, "") + (f" (goal {goal})" if goal else ""))
+            goal, figure = _goal(m, runs[size]["size"]), per[size].get(m, "")
+            row.append(figure + (f" (goal {goal})" if goal and figure else ""))
         lines.append(f"| {m} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 
