@@ -143,8 +143,11 @@ class TantivyIndex(SearchIndex):
             narrow.append(translate.dates(ask.date_from, ask.date_to))
         if narrow:
             wanted = all_of(wanted, *[tantivy.Query.const_score_query(f, 0.0) for f in narrow])
-        ranked, total = self._ranked(searcher, wanted, ask.sort, max(ask.limit, RERANK))
-        if ask.sort == "relevance" and plain_words(ask.q):
+        # each hit's id is read from tantivy's doc store: only as many as the page (or re-ranking)
+        rerank = ask.sort == "relevance" and plain_words(ask.q)
+        depth = max(ask.limit, RERANK) if rerank else ask.limit
+        ranked, total = self._ranked(searcher, wanted, ask.sort, depth)
+        if rerank:
             ranked = self._phrases_first(searcher, ask.q, ranked)
         hits = [Hit(pid, score) for pid, score in ranked[ask.start : ask.limit]]
         counts = self._facets_of(searcher, wanted, ask.facets)

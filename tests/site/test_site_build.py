@@ -239,9 +239,6 @@ def test_a_killed_pagefind_leaves_a_working_site(tmp_path, monkeypatch):
         import_paths(store, [str(DEMO)], progress=False)
     killed = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
     monkeypatch.setattr("server.site_pagefind.PAGEFIND", [sys.executable, "-c", killed])
-    store, index = make_site(tmp_path / "data", tmp_path / "site")
-    index.close()
-    store.close()
     report = build_report(tmp_path / "data", tmp_path / "site")
     assert "pagefind was killed by signal 9" in report.search
     assert "falls back to titles and authors" in report.search
@@ -253,6 +250,7 @@ def test_a_killed_pagefind_leaves_a_working_site(tmp_path, monkeypatch):
 def build_report(data, out):
     with Store(data / "papers.sqlite3") as store:
         index = SearchIndex(data / "index")
+        index.ensure(store)
         report = build(store, index, out, base_url="https://example.org/pb/", full=True)
         index.close()
     return report
