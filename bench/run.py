@@ -2,6 +2,7 @@
 
     python bench/run.py [--quick] [--size 36k|200k|1m] [--engine whoosh|tantivy] [--work DIR]
                         [--site] [--no-site] [--only STAGE,...]   (again, on the kept store)
+                        [--memory-cap MB]   (with --only search: the server in a memory cgroup)
 
 36k is the real corpus: the HF daily-papers and arXiv OAI bulk sets in ../shared/corpus (36,415
 papers), imported into a fresh store. 200k and 1m are made from it by bench/corpus.py
@@ -15,6 +16,8 @@ Prints a Markdown table and writes the figures as JSON to bench/results/SIZE[-qu
 (SIZE-tantivy.json with --engine tantivy: every stage runs on that engine, as index_engine).
 --quick: fewer queries, 10 s of concurrent load instead of 60, no Pagefind, 100 subscribers.
 --no-pagefind: the site stage without Pagefind (at 200k papers Pagefind needs over 20 GB).
+--memory-cap MB: the search stage again with the server inside a Linux memory cgroup of MB,
+which counts the index pages it reads (bench/memcap.py); figures in SIZE[-tantivy]-capMB.json.
 The working folder (default bench/.work/SIZE) is kept between runs; nothing else is touched.
 """
 
@@ -70,7 +73,7 @@ def prepare(work: Path, size: str) -> dict:
 
 
 def run(
-    size: str, quick: bool, work: Path, with_site: bool, only: list[str], old: dict, pagefind=True
+    size: str, quick: bool, work: Path, with_site: bool, only: list[str], old: dict, **options
 ) -> dict:
     """Every stage in turn (or only those named, over the last run's figures); as one dict."""
     if not stages.BULK.is_dir():
@@ -84,12 +87,13 @@ def run(
     steps = [
         ("import", lambda: stages.reimport(data)),
         ("index", lambda: stages.index(data)),
-        ("search", lambda: stages.search(data, quick, SIZES[size])),
+        ("search", lambda: stages.search(data, quick, SIZES[size], options.get("cap"))),
         ("digest", lambda: stages.digest(data, quick)),
         ("parse", lambda: stages.parse(quick)),
     ]
     if with_site:
-        steps.insert(3, ("site", lambda: stages.site(data, pagefind=pagefind and not quick)))
+        pagefind = options.get("pagefind", True) and not quick
+        steps.insert(3, ("site", lambda: stages.site(data, pagefind=pagefind)))
     for name, step in steps:
         if only and name not in only:
             continue
@@ -114,16 +118,23 @@ def main() -> None:
     parser.add_argument("--site", dest="site", action="store_true", default=None)
     parser.add_argument("--no-site", dest="site", action="store_false")
     parser.add_argument("--only", help="stages to run again, e.g. search,digest (kept figures)")
+    parser.add_argument("--memory-cap", type=int, metavar="MB")
     args = parser.parse_args()
+    if args.memory_cap and args.only != "search":
+        parser.error("--memory-cap measures the search stage of a finished run: add --only search")
     with_site = args.site if args.site is not None else args.size != "1m"
     os.environ["PAPERBOY_INDEX_ENGINE"] = args.engine  # this process's stages and their servers
     suffix = ("-quick" if args.quick else "") + ("-tantivy" if args.engine != "whoosh" else "")
-    out = HERE / "results" / f"{args.size}{suffix}.json"
+    plain = HERE / "results" / f"{args.size}{suffix}.json"
+    out = plain.with_stem(f"{plain.stem}-cap{args.memory_cap}") if args.memory_cap else plain
     only = args.only.split(",") if args.only else []
     old = json.loads(out.read_text()) if only and out.is_file() else {}
+    if args.memory_cap and not old and plain.is_file():  # the uncapped run's store and index
+        old = {k: v for k, v in json.loads(plain.read_text()).items() if k in ("prepare", "index")}
     with_site = with_site or "site" in only
     work = args.work.resolve()
-    results = run(args.size, args.quick, work, with_site, only, old, args.pagefind)
+    options = {"pagefind": args.pagefind, "cap": args.memory_cap}
+    results = run(args.size, args.quick, work, with_site, only, old, **options)
     results["engine"] = args.engine
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")

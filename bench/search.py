@@ -131,14 +131,16 @@ def get(base: str, path: str, params: dict) -> float:
     return time.perf_counter() - start
 
 
-def serve(data: Path) -> tuple[subprocess.Popen, str]:
-    """Start `paperboy serve` on a free port and wait until it answers."""
+def serve(data: Path, preexec=None) -> tuple[subprocess.Popen, str]:
+    """Start `paperboy serve` on a free port and wait until it answers (`preexec` runs in the
+    child first: MemoryCap.enter puts it in a memory cgroup)."""
     port = free_port()
     exe = Path(sys.executable).parent / "paperboy"
     proc = subprocess.Popen(
         [str(exe), "--data", str(data), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=preexec,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):

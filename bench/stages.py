@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import digest as digest_bench
 import load as load_bench
 import search as search_bench
+from memcap import MemoryCap
 from peers import LinearScan
 
 from server.index import open_index
@@ -89,9 +90,10 @@ def index(data: Path) -> dict:
     return {"docs": docs, "seconds": seconds, "docs/s": docs / seconds, "MB": size / 1e6}
 
 
-def search(data: Path, quick: bool, size: int) -> dict:
+def search(data: Path, quick: bool, size: int, cap_mb: int | None = None) -> dict:
     """Search, lookup, similar and trending over HTTP; the peers on the same queries; 8 clients
-    searching at once; the server's memory."""
+    searching at once; the server's memory (with `cap_mb`, the server runs inside a memory
+    cgroup of that size, which counts the index pages it reads: see memcap.py)."""
     with Store(data / "papers.sqlite3") as store:
         papers = list(store.iter_papers())
     queries = search_bench.make_queries(
@@ -102,7 +104,16 @@ def search(data: Path, quick: bool, size: int) -> dict:
     scan = LinearScan(papers)
     ids = [SimpleNamespace(id=p.id) for p in _sample(papers)]
     del papers
-    proc, base = search_bench.serve(data)
+    if cap_mb is None:
+        return _measure(data, queries, fts, ids, scan, scan_n, quick)
+    with MemoryCap(cap_mb, _served_files(data)) as cap:
+        out = _measure(data, queries, fts, ids, scan, scan_n, quick, cap.enter)
+        out["memory cap MB"], out["cgroup peak MB"] = cap_mb, cap.peak_mb()
+    return out
+
+
+def _measure(data, queries, fts, ids, scan, scan_n, quick, preexec=None) -> dict:
+    proc, base = search_bench.serve(data, preexec)
     try:
         rows = search_bench.report(base, queries, fts, ids)
         out = {name: _latency(ours, peer) for name, ours, peer in rows}
@@ -116,6 +127,14 @@ def search(data: Path, quick: bool, size: int) -> dict:
         proc.terminate()
         proc.wait()
     return out
+
+
+def _served_files(data: Path) -> list[Path]:
+    """The files the server reads: the store and the live index build."""
+    idx = open_index(data)
+    live = idx.files.current()
+    idx.close()
+    return [data / "papers.sqlite3", *(p for p in live.rglob("*") if p.is_file())]
 
 
 def _sample(items: list) -> list:

@@ -1,6 +1,7 @@
 """The Markdown tables of bench/run.py's figures: one size, or every size side by side.
 
-    python bench/table.py   (reads bench/results/{36k,200k,1m}[-tantivy].json, prints one table)
+    python bench/table.py   (reads bench/results/{36k,200k,1m}[-tantivy][-capMB].json, prints
+                             one table)
 
 Each search cell reads "p50 / p99 ms", then the FTS5 ratio (ours / FTS5 at p50: how many times
 slower we are) and the linear scan's ratio (scan / ours: how many times faster we are).
@@ -61,6 +62,11 @@ def cells(r: dict) -> dict[str, str]:
         if "server RSS private MB" in s:
             private, mapped = s["server RSS private MB"], s["server RSS file MB"]
             out["server RSS MB"] += f" (private {private:.0f}, mapped files {mapped:.0f})"
+        if "memory cap MB" in s:
+            out["server RSS MB"] += (
+                f"; in a {s['memory cap MB']} MB cgroup, which counts page cache: "
+                f"peak {s['cgroup peak MB']:.0f} MB"
+            )
     for label, row in r.get("site", {}).items():
         out[f"site build, {label}"] = (
             f"{row['pages']:,} pages, {row['written']:,} files written, {row['seconds']:.2f} s "
@@ -116,6 +122,11 @@ def main() -> None:
                 path = RESULTS / f"{size}-quick{engine}.json"
             if path.is_file():
                 runs[size + engine.replace("-", " ")] = json.loads(path.read_text())
+            for capped in sorted(RESULTS.glob(f"{size}{engine}-cap*.json")):
+                mb = capped.stem.rsplit("-cap", 1)[1]
+                runs[f"{size}{engine.replace('-', ' ')}, {mb} MB cap"] = json.loads(
+                    capped.read_text()
+                )
     if not runs:
         raise SystemExit(f"no results in {RESULTS}: run bench/run.py first")
     print(side_by_side(runs))
