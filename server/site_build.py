@@ -309,7 +309,7 @@ class Site:
     def search_index(self) -> str:
         """Pagefind's index of the HTML, re-made only when an HTML page changed."""
         html_changed = any(p.endswith(".html") for p, _ in self.out.written)
-        return index_pages(self.out, html_changed)
+        return index_pages(self.out, html_changed, list(self.pages))
 
     def finish(self, started: float, search_note: str) -> BuildReport:
         """Remove what is gone, save the manifest, and report."""

@@ -17,6 +17,8 @@
     try {
       if (location.protocol === "file:") throw new Error("no fetch from file://");
       const pagefind = await import(new URL("pagefind/pagefind.js", root).href);
+      await pagefind.options({ baseUrl: root.pathname });
+      await mergeShards(pagefind);
       const found = await pagefind.search(q);
       const items = await Promise.all(found.results.slice(0, 30).map((r) => r.data()));
       show(q, found.results.length, items.map(fromPagefind), "full text");
@@ -25,6 +27,17 @@
       const hits = fallbackSearch(rows, q);
       show(q, hits.length, hits.slice(0, 50).map((row) => fromRow(row, q)), "titles and authors");
     }
+  }
+
+  // A big archive's index comes in shards: the first bundle lists the others to merge.
+  async function mergeShards(pagefind) {
+    if (window.PAPERBOY_MERGED) return;
+    const reply = await fetch(new URL("pagefind/shards.json", root));
+    const shards = reply.ok ? await reply.json() : [];
+    for (const dir of shards) {
+      await pagefind.mergeIndex(new URL(dir, root).href, { baseUrl: root.pathname });
+    }
+    window.PAPERBOY_MERGED = true;
   }
 
   function status(text) {
@@ -68,7 +81,7 @@
   }
 
   function fromPagefind(data) {
-    const href = new URL(data.url.replace(/^\/+/, ""), root).href;
+    const href = new URL(data.url, root).href; // a path from the site's root (baseUrl)
     return { href, title: [document.createTextNode(data.meta.title || data.url)], meta: marked(data.excerpt) };
   }
 

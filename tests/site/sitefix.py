@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from conftest import CORPUS, ROOT, need
 from payloads import hostile_listing
 
@@ -52,6 +53,26 @@ def demo_site() -> Path:
     index.close()
     store.close()
     return root / "site"
+
+
+SHARD_PAGES = 3  # paper pages per Pagefind shard in sharded_site()
+
+
+@functools.cache
+def sharded_site() -> tuple[Path, str]:
+    """The demo pages built with Pagefind in shards of SHARD_PAGES paper pages (as a big
+    archive is), and the build's line about its search bundle (once per run)."""
+    root = _scratch("shards")
+    with Store(root / "data" / "papers.sqlite3") as store:
+        import_paths(store, [str(DEMO)], progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("server.site_pagefind.SHARD_PAGES", SHARD_PAGES)
+        with Store(root / "data" / "papers.sqlite3") as store:
+            index = open_index(root / "data", "whoosh")
+            index.ensure(store)
+            report = build(store, index, root / "site", base_url="https://example.org/pb/")
+            index.close()
+    return root / "site", report.search
 
 
 def corpus_days() -> list[Path]:

@@ -7,10 +7,11 @@ import functools
 import http.server
 import threading
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import ROOT, need
-from sitefix import demo_site, page_kinds, sites
+from sitefix import demo_site, page_kinds, sharded_site, sites
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 AXE = ROOT / "tests" / "site" / ".cache" / "node_modules" / "axe-core" / "axe.min.js"
@@ -57,7 +58,16 @@ def browse():
 @pytest.fixture(scope="module")
 def served():
     """The demo site over HTTP on 127.0.0.1, under a subpath (/pb/)."""
-    site = demo_site()
+    yield from _serve(demo_site())
+
+
+@pytest.fixture(scope="module")
+def served_shards():
+    """The demo site built with Pagefind in shards, over HTTP under /pb/."""
+    yield from _serve(sharded_site()[0])
+
+
+def _serve(site: Path):
     handler = functools.partial(_Quiet, directory=str(site.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     (site.parent / "pb").symlink_to(site, target_is_directory=True)
@@ -137,9 +147,29 @@ def _pagefind_search(browser, served):
     items = _results(page)
     assert "full text" in page.inner_text("#search-results p")
     assert any("<mark>" in i for i in items)
-    page.click("#search-results li a")
-    page.wait_for_load_state()
+    with page.expect_navigation() as went:
+        page.click("#search-results li a")
+    assert went.value.ok, page.url  # the result's page exists (no doubled /pb/pb/)
     assert page.url.startswith(served) and page.url.endswith(".html")
+    page.context.close()
+
+
+def test_search_merges_every_pagefind_shard(browse, served_shards):
+    browse(functools.partial(_sharded_search, served=served_shards))
+
+
+def _sharded_search(browser, served):
+    """The last paper page is only in the last shard (its title is on a day page too, which is
+    in the first): the search must find the paper page itself."""
+    site = sharded_site()[0]
+    last = sorted((site / "paper").glob("*.html"))[-1]
+    title = (site / "paper" / f"{last.stem}.md").read_text().splitlines()[0].lstrip("# ")
+    page = _page(browser)
+    page.goto(served + "search.html?q=" + quote(title))
+    _results(page)
+    assert "full text" in page.inner_text("#search-results p")
+    links = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
+    assert served + f"paper/{last.name}" in links, (title, links)
     page.context.close()
 
 

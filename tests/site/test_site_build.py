@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import marshal
 import re
 import shutil
@@ -12,7 +13,17 @@ from urllib.parse import unquote, urlsplit
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 from payloads import hostile_listing
-from sitefix import DEMO, TOPICS, corpus_site, demo_site, make_site, page_kinds, sites
+from sitefix import (
+    DEMO,
+    SHARD_PAGES,
+    TOPICS,
+    corpus_site,
+    demo_site,
+    make_site,
+    page_kinds,
+    sharded_site,
+    sites,
+)
 
 from server.index import SearchIndex
 from server.ingest import import_paths
@@ -245,6 +256,22 @@ def test_a_killed_pagefind_leaves_a_working_site(tmp_path, monkeypatch):
     assert (tmp_path / "site" / "search-index.json").is_file()
     assert (tmp_path / "site" / "index.html").is_file()
     assert not (tmp_path / "site" / "pagefind").exists()
+
+
+def test_a_big_archive_is_indexed_by_pagefind_in_shards():
+    """Pagefind's memory grows with the pages it holds: paper pages go to it SHARD_PAGES at a
+    time, and the first bundle lists the others for the search page to merge."""
+    site, said = sharded_site()
+    papers = len(list((site / "paper").glob("*.html")))
+    count = -(-papers // SHARD_PAGES)
+    assert papers > 2 * SHARD_PAGES and f"in {count} shards" in said
+    others = json.loads((site / "pagefind" / "shards.json").read_text())
+    assert others == [f"pagefind-{n}/" for n in range(2, count + 1)]
+    for name in ("pagefind", *others):
+        assert (site / name / "pagefind-entry.json").is_file(), name
+        assert list((site / name / "fragment").glob("*.pf_fragment")), name
+    fragments = sum(len(list((site / n / "fragment").iterdir())) for n in ("pagefind", *others))
+    assert fragments == len(html_files(site))  # every page in exactly one shard
 
 
 def build_report(data, out):
