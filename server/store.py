@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sqlite3
 import zlib
 from dataclasses import dataclass, field, fields, replace
@@ -55,6 +57,21 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+def _private_file(path: Path, create: bool = True) -> None:
+    """Make the store's folder 0700 and the file 0600 (created empty when absent), whether or
+    not they existed: the store holds subscriber addresses and, later, the user's own notes.
+    A file or folder owned by someone else keeps its mode (only its owner may change it)."""
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(PermissionError):
+            path.parent.chmod(0o700)
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    # no -wal or -shm yet is fine: SQLite makes them with the store file's mode
+    with contextlib.suppress(PermissionError, FileNotFoundError):
+        path.chmod(0o600)
+
+
 def _paper_values(paper: Paper) -> dict[str, object]:
     values = {name: getattr(paper, name) for name in _PAPER_COLUMNS}
     for name in _JSON_COLUMNS:
@@ -69,7 +86,7 @@ class Store(StoreReads, DigestStore, CrawlStore):
     def __init__(self, path: Path | str):
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _private_file(self.path)
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             for pragma in (
@@ -80,6 +97,8 @@ class Store(StoreReads, DigestStore, CrawlStore):
             ):
                 self.db.execute(f"PRAGMA {pragma}")
             self._migrate()
+            for suffix in ("-wal", "-shm"):  # SQLite copies the mode, but an old file keeps its own
+                _private_file(self.path.with_name(self.path.name + suffix), create=False)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from None
 

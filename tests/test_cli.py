@@ -109,3 +109,12 @@ def test_demo_ends_serving_the_archive(tmp_path):
             out, _ = proc.communicate(timeout=10)
     assert body["data"]["hits"][0]["id"] == "2408.90001"
     assert b"Next:" in out
+
+
+def test_an_existing_data_dir_is_made_user_only(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o755)
+    assert run(data, "import", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert (data / "papers.sqlite3").stat().st_mode & 0o777 == 0o600

@@ -148,3 +148,30 @@ def test_an_old_store_is_migrated_in_place(tmp_path):
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         tables = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master")}
         assert {"fetch_cache", "subscribers", "digests_sent"} <= tables
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_store_files_are_private_even_in_an_existing_folder(tmp_path):
+    # subscriber addresses live in the store: no other local user may read it, its WAL or SHM
+    folder = tmp_path / "data"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)  # whatever the umask made of it
+    path = folder / "papers.sqlite3"
+    with Store(path) as store:
+        store.ingest(listing(paper()))  # a write, so the WAL holds something
+        assert _mode(folder) == 0o700
+        for name in ("papers.sqlite3", "papers.sqlite3-wal", "papers.sqlite3-shm"):
+            assert (folder / name).exists(), name
+            assert _mode(folder / name) == 0o600, name
+
+
+def test_an_old_world_readable_store_is_made_private(tmp_path):
+    path = tmp_path / "papers.sqlite3"
+    Store(path).close()
+    path.chmod(0o644)
+    tmp_path.chmod(0o755)
+    with Store(path):
+        assert _mode(path) == 0o600 and _mode(tmp_path) == 0o700
