@@ -21,6 +21,7 @@ from server.config import ConfigError, load
 from server.ingest import import_paths
 from server.models import Paper
 from server.store import Store, StoreError
+from server.text import printable
 
 EXIT_NEW, EXIT_NOTHING_NEW, EXIT_USAGE, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 4, 5
 
@@ -56,8 +57,14 @@ class Context:
 
 def fail(message: str, code: int) -> None:
     """Print an error on stderr and exit with the given code."""
-    click.echo(f"paperboy: error: {message}", err=True)
+    say(f"paperboy: error: {message}", err=True)
     sys.exit(code)
+
+
+def say(text: str, err: bool = False) -> None:
+    """Print a line that holds stored or outside text (titles, authors, paths, page problems):
+    control and direction characters are shown as U+FFFD, never sent to the terminal."""
+    click.echo(printable(text), err=err)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -85,9 +92,9 @@ def import_cmd(obj: Context, paths: tuple[str, ...], quiet: bool) -> None:
     finally:
         archive.close()
     for line in report.failures:
-        click.echo(f"paperboy: error: {line}", err=True)
+        say(f"paperboy: error: {line}", err=True)
     for line in report.skips if not quiet else []:
-        click.echo(line, err=True)
+        say(line, err=True)
     click.echo(report.summary())
     click.echo(f"index: {note}")
     if report.failures:
@@ -104,7 +111,7 @@ def papers(obj: Context, limit: int) -> None:
         for i, paper in enumerate(store.iter_papers(order="published")):
             if i >= limit:
                 break
-            click.echo(f"{paper.id:<18} {paper.published or '':<10}  {paper.title}")
+            say(f"{paper.id:<18} {paper.published or '':<10}  {paper.title}")
 
 
 @main.command()
@@ -116,16 +123,16 @@ def show(obj: Context, ref: str) -> None:
         paper = store.get_paper(ref)
         if paper is None:
             fail(f"{ref}: no such paper in the store", EXIT_NOTHING_NEW)
-        click.echo(f"{paper.title}\n{', '.join(paper.authors)}\n")
+        say(f"{paper.title}\n{', '.join(paper.authors)}\n")
         for name in ("id", "version", "published", "updated", "categories", "doi", "code_url"):
             value = getattr(paper, name)
             if value:
-                click.echo(f"{name:>10}: {', '.join(value) if isinstance(value, list) else value}")
-        click.echo(f"\n{paper.abstract}\n")
+                say(f"{name:>10}: {', '.join(value) if isinstance(value, list) else value}")
+        say(f"\n{paper.abstract}\n")
         for a in store.appearances(paper.id):
             extras = [f"#{a.rank}" if a.rank else "", f"{a.upvotes} upvotes" if a.upvotes else ""]
             where = f"{a.list} {a.category}".strip()
-            click.echo(f"  {a.date}  {where:<22} {' '.join(e for e in extras if e)}")
+            say(f"  {a.date}  {where:<22} {' '.join(e for e in extras if e)}")
 
 
 @main.command()
@@ -191,7 +198,7 @@ def demo(ctx: click.Context, then_serve: bool) -> None:
     click.echo(report.summary())
     click.echo(f"index: {note}")
     for line in report.failures:
-        click.echo(f"paperboy: error: {line}", err=True)
+        say(f"paperboy: error: {line}", err=True)
     ctx.invoke(stats)
     from server.cli_site import build_cmd
 

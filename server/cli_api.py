@@ -12,9 +12,10 @@ import click
 
 from server import service
 from server.archive import Archive
-from server.cli import EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, main
+from server.cli import EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, main, say
 from server.config import ConfigError
 from server.index import QueryError
+from server.text import printable
 
 
 def archive_of(obj: Context) -> Archive:
@@ -23,8 +24,9 @@ def archive_of(obj: Context) -> Archive:
 
 
 def _marked(text: str, spans: list[list[int]]) -> str:
-    """Text with its match spans in bold (plain when not on a terminal)."""
-    out, last = [], 0
+    """Text with its match spans in bold (plain when not on a terminal); the text's own control
+    characters are shown as U+FFFD, so only our styling reaches the terminal."""
+    text, out, last = printable(text), [], 0
     for start, end in spans:
         out += [text[last:start], click.style(text[start:end], bold=True, fg="yellow")]
         last = end
@@ -52,9 +54,9 @@ def search(obj: Context, query: str, limit: int, sort: str, as_json: bool) -> No
     for n, hit in enumerate(result["hits"], start=1):
         authors = ", ".join(hit["authors"][:3]) + (" et al." if len(hit["authors"]) > 3 else "")
         click.echo(f"{n:>2}. {_marked(hit['title'], hit['title_spans'])}  [{hit['id']}]")
-        click.echo(f"    {authors} · {hit['date'] or 'no date'}")
+        say(f"    {authors} · {hit['date'] or 'no date'}")
         click.echo(f"    {_marked(hit['snippet']['text'], hit['snippet']['spans'])}\n")
-    click.echo(
+    say(
         f"{result['total']} results"
         + (f"; did you mean: {result['suggestion']}" if result["suggestion"] else "")
     )

@@ -23,6 +23,7 @@ from server.cli import (
     Context,
     fail,
     main,
+    say,
 )
 from server.config import SETTINGS, ConfigError
 from server.fetch import Fetcher, Politeness
@@ -65,9 +66,9 @@ def _fetcher(obj: Context) -> Fetcher:
 
 def _echo(outcome: Outcome) -> None:
     if outcome.status == "failed":
-        click.echo(f"paperboy: error: {outcome.line()}", err=True)
+        say(f"paperboy: error: {outcome.line()}", err=True)
     else:
-        click.echo(outcome.line())
+        say(outcome.line())
 
 
 def _scrape(obj: Context, make_targets) -> None:
@@ -167,7 +168,7 @@ def update_cmd(obj: Context, day, no_build, no_digest) -> None:
     archive = obj.archive()
     crash_after = os.environ.get("PAPERBOY_TEST_CRASH_AFTER")  # test-only: see crash_point
     try:
-        report = update(archive, _fetcher(obj), _today(day), click.echo, steps, crash_after)
+        report = update(archive, _fetcher(obj), _today(day), say, steps, crash_after)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     except UpdateBusy as exc:
@@ -177,9 +178,9 @@ def update_cmd(obj: Context, day, no_build, no_digest) -> None:
     finally:
         archive.close()
     for outcome in report.scrape.failures:
-        click.echo(f"paperboy: error: {outcome.line()}", err=True)
+        say(f"paperboy: error: {outcome.line()}", err=True)
     for line in report.notes:
-        click.echo(line)
+        say(line)
     click.echo(report.scrape.summary())
     if report.new and not report.scrape.changed:
         click.echo("new: what the interrupted update stored, now indexed")

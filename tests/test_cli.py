@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -118,3 +119,34 @@ def test_an_existing_data_dir_is_made_user_only(tmp_path):
     assert run(data, "import", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
     assert data.stat().st_mode & 0o777 == 0o700
     assert (data / "papers.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def test_stored_control_characters_never_reach_the_terminal(tmp_path):
+    # however they got into the store (an old store, another tool), the CLI shows them as U+FFFD
+    data = tmp_path / "data"
+    assert run(data, "import", str(DEMO)).returncode == 0
+    hostile = "\x1b[2J\x1b]8;;https://evil.example\x1b\\Evil\x1b]8;;\x1b\\ \x9b31m \u202eRotor\x07"
+    db = sqlite3.connect(data / "papers.sqlite3")
+    with db:
+        db.execute(
+            "UPDATE papers SET title = ?, authors = ?, abstract = ?, changed_at = ? "
+            "WHERE id = '2408.90001'",
+            (
+                "Lattice " + hostile,
+                json.dumps(["Ada " + hostile]),
+                "Lattice gauge " + hostile,
+                "9999-12-31T00:00:00",
+            ),
+        )
+    db.close()
+    outputs = {
+        "show": run(data, "show", "2408.90001"),
+        "papers": run(data, "papers", "--limit", "100"),
+        "search": run(data, "search", "lattice"),
+    }
+    for verb, result in outputs.items():
+        assert result.returncode == 0, (verb, result.stderr)
+        shown = result.stdout + result.stderr
+        assert "Rotor" in shown, verb  # the paper is shown...
+        for char in ("\x1b", "\x9b", "\x07", "\u202e"):
+            assert char not in shown, (verb, repr(char))  # ...but none of its controls
