@@ -20,6 +20,7 @@ from server import __version__, service, sources
 from server.api_subscribe import register as register_subscriptions
 from server.archive import Archive
 from server.config import Config, load
+from server.digest_run import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
 from server.openapi import document
 from server.trending import PERIODS
@@ -61,6 +62,7 @@ def error(status: int, message: str, **extra: object) -> Response:
 def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     """The Flask app over one data directory; `config` is a Config or setting overrides."""
     cfg = config if isinstance(config, Config) else load(dict(config or {}))
+    check_mail_settings(cfg)  # a bad one is a startup error, never a 500 in a request
     app = Flask(__name__, static_folder=None)
     app.url_map.converters["site_path"] = SitePath
     app.config["MAX_CONTENT_LENGTH"] = int(cfg["max_body_bytes"])

@@ -132,13 +132,25 @@ def load(
             values[name] = _coerce(_BY_NAME[name], value, origin)
             sources[name] = origin
             _check_choice(name, values[name], origin)
+            _check_range(name, values[name], origin)
     return Config(values, sources)
 
 
 CHOICES = {"index_engine": ("whoosh", "tantivy")}
+RANGES = {
+    "port": (1, 65535),
+    "smtp_port": (1, 65535),
+    "threads": (1, 256),
+}
 
 
 def _check_choice(name: str, value: object, origin: str) -> None:
     if name in CHOICES and value not in CHOICES[name]:
         allowed = ", ".join(CHOICES[name])
         raise ConfigError(f"{origin}: {name} must be one of {allowed}, not {value!r}")
+
+
+def _check_range(name: str, value: object, origin: str) -> None:
+    if name in RANGES and not RANGES[name][0] <= value <= RANGES[name][1]:
+        low, high = RANGES[name]
+        raise ConfigError(f"{origin}: {name} must be from {low} to {high}, not {value!r}")

@@ -51,6 +51,19 @@ def wait_for_json(url: str, seconds: float = 20) -> dict:
             time.sleep(0.1)
 
 
+def serve_exit(data: Path, seconds: float = 30, **settings: str) -> subprocess.CompletedProcess:
+    """`paperboy serve` with settings that must stop it at once: its output once it exits.
+
+    A server that is still running after `seconds` is stopped and the test fails.
+    """
+    env = {**os.environ, **{f"PAPERBOY_{k.upper()}": v for k, v in settings.items()}}
+    command = [EXE, "--data", str(data), "serve", "--port", str(free_port())]
+    try:
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"paperboy serve started with {settings}") from None
+
+
 @contextlib.contextmanager
 def serving(data: Path, **settings: str):
     """A real `paperboy serve` on a free port for the data dir; yields its base URL.
