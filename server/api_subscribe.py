@@ -57,7 +57,7 @@ class Limits:
 
 def register(app: Flask, archive: Archive) -> None:
     """Add the subscription routes to the API app."""
-    from server.api import ApiError, ok
+    from server.api import ApiError, json_body, ok
 
     limits = app.extensions.setdefault("paperboy_limits", Limits())
 
@@ -68,9 +68,7 @@ def register(app: Flask, archive: Archive) -> None:
             raise ApiError(
                 429, f"too many requests: try again in {wait:.0f} s", retry_after=_secs(wait)
             )
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ApiError(400, 'the body must be JSON {"email": "...", "frequency": "daily"}')
+        body = json_body('{"email": "...", "frequency": "daily"}')
         try:
             email = valid_email(body.get("email"))
             frequency, topics = (
