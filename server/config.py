@@ -24,6 +24,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address `paperboy serve` binds (loopback unless you allow more)"),
     Setting("port", 8765, "port `paperboy serve` listens on"),
     Setting("threads", 8, "worker threads of the API server"),
+    Setting("max_connections", 2000, "open connections `paperboy serve` accepts at once"),
+    Setting("idle_timeout", 30, "seconds a connection with no request in progress may stay idle"),
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
     Setting("index_engine", "whoosh", "search engine: whoosh, or tantivy (paperboy[tantivy])"),
@@ -141,6 +143,8 @@ RANGES = {
     "port": (1, 65535),
     "smtp_port": (1, 65535),
     "threads": (1, 256),
+    "max_connections": (1, 100_000),
+    "idle_timeout": (1, 86_400),
 }
 
 

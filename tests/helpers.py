@@ -65,11 +65,12 @@ def serve_exit(data: Path, seconds: float = 30, **settings: str) -> subprocess.C
 
 
 @contextlib.contextmanager
-def serving(data: Path, **settings: str):
+def serving(data: Path, preexec_fn=None, **settings: str):
     """A real `paperboy serve` on a free port for the data dir; yields its base URL.
 
-    Extra settings go in as PAPERBOY_* variables. On exit the server is stopped, and its log
-    must hold no traceback.
+    Extra settings go in as PAPERBOY_* variables; `preexec_fn` runs in the server's process
+    before it starts (to set resource limits). On exit the server is stopped, and its log must
+    hold no traceback.
     """
     port = free_port()
     env = {
@@ -80,7 +81,9 @@ def serving(data: Path, **settings: str):
     command = [EXE, "serve", "--port", str(port)]
     # the log goes to a file: a pipe nobody reads fills up under load and blocks the server
     with tempfile.TemporaryFile() as log:
-        with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log) as server:
+        with subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=preexec_fn
+        ) as server:
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_for_json(base + "/api/health")
