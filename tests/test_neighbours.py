@@ -16,6 +16,7 @@ from helpers import DEMO, run, serving
 from mailsink import MailServer, Sink
 
 from server.api import create_app
+from server.api_guard import HostAllowlist
 
 PAGE = {
     "url": "https://example.org/paper",
@@ -236,3 +237,15 @@ def test_a_symlink_out_of_the_site_folder_is_a_404(server, path):
 def test_a_symlink_inside_the_site_folder_is_served(server):
     status, body = call(server, "GET", "/twin.html")
     assert status == 200 and b"<title>page</title>" in body
+
+
+def test_the_bound_address_is_allowed_and_a_wildcard_bind_allows_addresses_only():
+    """`serve --allow-remote --host ...`: the address it binds, or any address for 0.0.0.0."""
+    lan = HostAllowlist(8765, "192.168.1.5")
+    assert lan.refusal("192.168.1.5:8765") is None and lan.refusal("localhost:8765") is None
+    assert lan.refusal("192.168.1.6:8765") and lan.refusal("192.168.1.5:8766")
+    for bound in ("0.0.0.0", "::"):
+        anywhere = HostAllowlist(8765, bound)
+        assert anywhere.refusal("192.168.1.6:8765") is None
+        assert anywhere.refusal("[fe80::1]:8765") is None
+        assert anywhere.refusal("evil.example:8765") and anywhere.refusal("192.168.1.6:80")
