@@ -15,27 +15,49 @@ export class ApiProblem extends Error {
   }
 }
 
+const KEYS = Object.keys(DEFAULTS);
+
 /** The saved settings, with the defaults filled in. */
 export async function getSettings() {
-  const stored = await ext.storage.sync.get(["serverUrl", "token"]);
+  let stored = await ext.storage.local.get(KEYS);
+  if (KEYS.some((key) => typeof stored[key] !== "string")) stored = await moveFromSync();
   return {
     serverUrl: (stored.serverUrl || DEFAULTS.serverUrl).trim().replace(/\/+$/, ""),
     token: (stored.token || "").trim(),
   };
 }
 
-/** Save settings (only the keys given). */
+/** Save settings (only the keys given), on this device only. */
 export function saveSettings(values) {
-  return ext.storage.sync.set(values);
+  return ext.storage.local.set(values);
 }
 
-/** Write the defaults for any setting not yet stored (on install and update). */
+/**
+ * Move settings an older version kept in storage.sync (which copies them into the browser
+ * account, token included) to storage.local, where a value already there wins; then remove
+ * them from sync. Resolves to the local settings.
+ */
+export async function moveFromSync() {
+  const [synced, local] = await Promise.all([
+    ext.storage.sync.get(KEYS),
+    ext.storage.local.get(KEYS),
+  ]);
+  const moved = Object.fromEntries(
+    KEYS.filter((key) => typeof synced[key] === "string" && typeof local[key] !== "string")
+      .map((key) => [key, synced[key]]),
+  );
+  if (Object.keys(moved).length) await ext.storage.local.set(moved);
+  if (KEYS.some((key) => key in synced)) await ext.storage.sync.remove(KEYS);
+  return { ...local, ...moved };
+}
+
+/** Move old synced settings, then write the defaults for any setting not yet stored. */
 export async function ensureDefaults() {
-  const stored = await ext.storage.sync.get(["serverUrl", "token"]);
+  const stored = await moveFromSync();
   const missing = Object.fromEntries(
     Object.entries(DEFAULTS).filter(([key]) => typeof stored[key] !== "string"),
   );
-  if (Object.keys(missing).length) await ext.storage.sync.set(missing);
+  if (Object.keys(missing).length) await ext.storage.local.set(missing);
 }
 
 /** The server base URL if it is one the extension may reach, else an ApiProblem. */
@@ -91,6 +113,10 @@ async function unwrap(response, base) {
     envelope = await response.json();
   } catch {
     envelope = null;
+  }
+  if (!envelope && response.status === 413) {
+    throw new ApiProblem("api", "This page is too large for Paperboy to read.",
+      "Raise max_body_bytes in paperboy.toml, then restart `paperboy serve`.", { status: 413 });
   }
   if (!envelope || typeof envelope.ok !== "boolean") {
     throw new ApiProblem("not-paperboy",

@@ -16,6 +16,9 @@ ext.runtime.onInstalled.addListener(async () => {
   });
 });
 
+// a device still running an older version may sync the token into the account again
+ext.runtime.onStartup.addListener(() => api.moveFromSync());
+
 ext.contextMenus.onClicked.addListener((info) => {
   if (info.menuItemId !== MENU_ID || !info.selectionText) return;
   const query = info.selectionText.trim().slice(0, 200);
@@ -61,6 +64,7 @@ ext.runtime.onMessage.addListener((message, sender) => {
   if (Number.isInteger(message.tabId)) mark(message.tabId, message.url, message.id);
 });
 ext.tabs.onRemoved.addListener((tabId) => cache.delete(tabId));
-ext.storage.onChanged.addListener((changes) => {
-  if (changes.serverUrl || changes.token) cache.clear(); // another server may know other papers
+ext.storage.onChanged.addListener((changes, area) => {
+  // another server may know other papers
+  if (area === "local" && (changes.serverUrl || changes.token)) cache.clear();
 });

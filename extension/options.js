@@ -1,4 +1,4 @@
-// Options: the server URL and API token (chrome.storage.sync), and a connection test.
+// Options: the server URL and API token (storage.local: never synced), and a connection test.
 
 import * as api from "./api.js";
 

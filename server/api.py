@@ -17,9 +17,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
 
 from server import __version__, service, sources
+from server.api_guard import BadJson, HostAllowlist, read_json
 from server.api_subscribe import register as register_subscriptions
 from server.archive import Archive
 from server.config import Config, load
+from server.digest_run import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
 from server.openapi import document
 from server.trending import PERIODS
@@ -61,7 +63,9 @@ def error(status: int, message: str, **extra: object) -> Response:
 def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
     """The Flask app over one data directory; `config` is a Config or setting overrides."""
     cfg = config if isinstance(config, Config) else load(dict(config or {}))
+    check_mail_settings(cfg)  # a bad one is a startup error, never a 500 in a request
     app = Flask(__name__, static_folder=None)
+    _host_guard(app, HostAllowlist(int(cfg["port"]), str(cfg["host"]), str(cfg["public_url"])))
     app.url_map.converters["site_path"] = SitePath
     app.config["MAX_CONTENT_LENGTH"] = int(cfg["max_body_bytes"])
     app.json.sort_keys = False
@@ -80,6 +84,29 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
             abort(413, description=f"the request body is over {limit} bytes")
 
     return app
+
+
+def _host_guard(app: Flask, hosts: HostAllowlist) -> None:
+    @app.before_request
+    def allowed_host():
+        # the first check of every request, preflights included: a refused one does no work
+        refusal = hosts.refusal(request.environ.get("HTTP_HOST"))
+        if refusal:
+            return error(421, refusal)
+        return None
+
+
+def json_body(shape: str) -> dict:
+    """The request's JSON object body (its shape named in errors), or a 400 saying what is wrong."""
+    if not request.is_json:
+        raise ApiError(400, f"the body must be JSON {shape} (Content-Type: application/json)")
+    try:
+        body = read_json(request.get_data(cache=False))
+    except BadJson as exc:
+        raise ApiError(400, f"{exc}: the body must be JSON {shape}") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, f"the body must be JSON {shape}")
+    return body
 
 
 def _arg_int(name: str, default: int, low: int, high: int) -> int:
@@ -181,6 +208,7 @@ def _routes(app: Flask, archive: Archive) -> None:
 
     @app.post("/api/parse")
     def parse():
+        _require_token(archive)
         listing, _ = _parsed_body()
         return ok(service.describe(listing))
 
@@ -201,19 +229,22 @@ def _routes(app: Flask, archive: Archive) -> None:
         if any(part.startswith(".") for part in Path(path).parts):
             raise ApiError(404, f"no page {path[:200]!r}")  # the builder's private state
         root = archive.site_dir.resolve()
-        target = root / path
-        if target.is_dir():
-            path = str(Path(path) / "index.html")
         if not root.is_dir():
             raise ApiError(404, "no archive site is built yet: run `paperboy build`")
-        return send_from_directory(root, path)
+        target = (root / path).resolve()
+        if target.is_dir():
+            target = (target / "index.html").resolve()
+        if not target.is_relative_to(root):  # a symlink that leads out of the site folder
+            raise ApiError(404, f"no page {path[:200]!r}")
+        return send_from_directory(root, target.relative_to(root))
 
 
 def _parsed_body():
     """The page in a {url, html} body, parsed (never fetched): (Listing, html)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("html"), str):
-        raise ApiError(400, 'the body must be JSON {"url": "...", "html": "..."}')
+    shape = '{"url": "...", "html": "..."}'
+    body = json_body(shape)
+    if not isinstance(body.get("html"), str):
+        raise ApiError(400, f"the body must be JSON {shape}")
     url = body.get("url") if isinstance(body.get("url"), str) else None
     try:
         return sources.parse(body["html"], url), body["html"]

@@ -1,4 +1,7 @@
-"""Subscription routes: POST /api/subscriptions, GET /subscriptions/confirm, GET|POST /unsubscribe.
+"""Subscription routes: POST /api/subscriptions, GET|POST /subscriptions/confirm and /unsubscribe.
+
+Mail link scanners fetch every link in a mail with GET or HEAD, so a GET of a mailed link only
+shows a page; its button POSTs, and only the POST confirms or unsubscribes.
 
 POST /api/subscriptions answers 202 with the same body whatever the address's state (new,
 pending, confirmed, unsubscribed), so it never tells whether an address is subscribed. The
@@ -30,7 +33,7 @@ from server.subscriptions import (
 log = logging.getLogger("paperboy.subscriptions")
 ACCEPTED = (
     "Thanks. Check your inbox: if this address needs confirming, a link is on its way, "
-    "and nothing is sent until it is clicked."
+    "and nothing is sent until you confirm."
 )
 PAGE_CSS = (
     "body{margin:0 auto;max-width:34rem;padding:2rem 1rem;font:1rem/1.6 system-ui,-apple-system,"
@@ -54,7 +57,7 @@ class Limits:
 
 def register(app: Flask, archive: Archive) -> None:
     """Add the subscription routes to the API app."""
-    from server.api import ApiError, ok
+    from server.api import ApiError, json_body, ok
 
     limits = app.extensions.setdefault("paperboy_limits", Limits())
 
@@ -65,9 +68,7 @@ def register(app: Flask, archive: Archive) -> None:
             raise ApiError(
                 429, f"too many requests: try again in {wait:.0f} s", retry_after=_secs(wait)
             )
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ApiError(400, 'the body must be JSON {"email": "...", "frequency": "daily"}')
+        body = json_body('{"email": "...", "frequency": "daily"}')
         try:
             email = valid_email(body.get("email"))
             frequency, topics = (
@@ -89,13 +90,15 @@ def register(app: Flask, archive: Archive) -> None:
             response.headers["Retry-After"] = str(body.get("error", {}).get("retry_after", 60))
         return response
 
-    @app.get("/subscriptions/confirm")
+    @app.route("/subscriptions/confirm", methods=["GET", "POST"])
     def confirm():
         sub = _verified(archive, "confirm")
         if sub is None:
             return _page("This link does not work", _BAD_LINK, 400)
         if sub.status == "unsubscribed":
             return _page("This subscription was cancelled", _CANCELLED, 410)
+        if request.method != "POST":  # GET or HEAD: a link scanner's fetch changes nothing
+            return _page("Confirm your subscription", _confirm_button(sub))
         archive.store.confirm_subscriber(sub.id)
         what = f"You will get the Paperboy {sub.frequency} digest at {sub.email}."
         return _page("You are subscribed", f"<p>{escape(what)}</p>" + _UNSUB_HINT)
@@ -105,8 +108,8 @@ def register(app: Flask, archive: Archive) -> None:
         sub = _verified(archive, "unsubscribe")
         if sub is None:
             return _page("This link does not work", _BAD_LINK, 400)
-        if request.method == "GET":
-            # RFC 8058: mail scanners fetch links with GET, so only the POST unsubscribes
+        if request.method != "POST":
+            # RFC 8058: mail scanners fetch links with GET (or HEAD), so only POST unsubscribes
             return _page("Unsubscribe?", _button(sub))
         archive.store.unsubscribe(sub.id)
         done = f"{sub.email} will get no more Paperboy digests."
@@ -150,6 +153,15 @@ _BAD_LINK = (
 )
 _CANCELLED = "<p>You unsubscribed from this address. To get the digest again, subscribe again.</p>"
 _UNSUB_HINT = '<p class="muted">Every digest has a one-click unsubscribe link at its end.</p>'
+
+
+def _confirm_button(sub: Subscriber) -> str:
+    question = f"Send the Paperboy {sub.frequency} digest to {sub.email}?"
+    return (
+        f'<p>{escape(question)}</p><form method="post">'
+        '<button type="submit">Confirm my subscription</button></form>'
+        '<p class="muted">If you did not ask for it, close this page: nothing will be sent.</p>'
+    )
 
 
 def _button(sub: Subscriber) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import sys
 import threading
@@ -11,6 +10,7 @@ import time
 import click
 
 from server import service
+from server.api_guard import is_loopback
 from server.archive import Archive
 from server.cli import EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, main, say
 from server.config import ConfigError
@@ -89,18 +89,53 @@ def _warm(index) -> None:
         click.echo(f"warning: could not read the search index ahead: {exc}", err=True)
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+FILES_IN_RESERVE = 256  # open files beside the connections: store, index segments, site files
+
+
+def _connection_limit(wanted: int) -> int:
+    """Raise the soft open-file limit so `wanted` connections fit (a socket each), or lower them.
+
+    Past the limit accept() fails and waitress would spin on it; so the limit is raised to the
+    hard limit if need be, and the connections are lowered, with a warning, if that is too low.
+    """
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = wanted + FILES_IN_RESERVE
+    if soft != resource.RLIM_INFINITY and soft < need:
+        soft = need if hard == resource.RLIM_INFINITY else min(need, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft != resource.RLIM_INFINITY and soft < need:
+        lowered = max(1, soft - FILES_IN_RESERVE)
+        click.echo(
+            f"warning: max_connections lowered from {wanted} to {lowered}: the open-file limit "
+            f"is {soft} (raise it with `ulimit -n`)",
+            err=True,
+        )
+        return lowered
+    return wanted
+
+
+def _waitress_options(config) -> dict:
+    """waitress settings that keep idle and slow sockets from stopping anyone else."""
+    idle = int(config["idle_timeout"])
+    return {
+        "threads": int(config["threads"]),
+        "connection_limit": _connection_limit(int(config["max_connections"])),
+        "channel_timeout": idle,
+        "cleanup_interval": max(1, min(30, idle // 2)),  # an idle socket closes within 1.5x
+        "asyncore_use_poll": True,  # select() fails past file descriptor 1024
+        "backlog": 1024,
+        # waitress buffers a whole body before the app sees it: keep that near max_body_bytes
+        # (the API answers its own JSON 413 below max_body_bytes + 1 MB)
+        "max_request_body_size": int(config["max_body_bytes"]) + 1_000_000,
+        "ident": "paperboy",
+    }
 
 
 @main.command()
 @click.option("--host", help="Address to bind (default 127.0.0.1).")
-@click.option("--port", type=int, help="Port (default 8765).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8765).")
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
 @click.pass_obj
 def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) -> None:
@@ -111,9 +146,9 @@ def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) 
 
     host = host or str(obj.config["host"])
     port = port or int(obj.config["port"])
-    if not _loopback(host) and not allow_remote:
+    if not is_loopback(host) and not allow_remote:
         fail(f"refusing to bind {host}: not a loopback address (use --allow-remote)", EXIT_USAGE)
-    if not _loopback(host):
+    if not is_loopback(host):
         click.echo(
             f"warning: serving on {host}: anyone who can reach it can read your archive", err=True
         )
@@ -129,4 +164,4 @@ def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) 
         f"Paperboy {host}:{port}: API at http://{host}:{port}/api/health, "
         f"site at http://{host}:{port}/ (token: `paperboy token`)"
     )
-    waitress_serve(app, host=host, port=port, threads=int(obj.config["threads"]), ident="paperboy")
+    waitress_serve(app, host=host, port=port, **_waitress_options(obj.config))

@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from server.cli import EXIT_NEW, EXIT_NOTHING_NEW, EXIT_STORE, EXIT_USAGE, Context, fail, main
+from server.config import ConfigError
 from server.digest import NothingToSend
-from server.digest_compose import HeaderInjection
 from server.digest_run import RunReport, run
 from server.digest_send import SmtpFailure
 from server.store import StoreError
@@ -52,7 +52,7 @@ def digest(obj: Context, period: str, day: str | None, dry_run: bool, out: str |
     except NothingToSend as exc:
         click.echo(f"nothing to send: {exc}")
         sys.exit(EXIT_NOTHING_NEW)
-    except (ValueError, HeaderInjection) as exc:  # smtp_security, mail_from, public_url
+    except (ConfigError, ValueError) as exc:  # a bad mail setting, named with where it was set
         fail(str(exc), EXIT_USAGE)
     except SmtpFailure as exc:
         fail(f"{exc}; nothing was sent", EXIT_SMTP)

@@ -24,6 +24,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "address `paperboy serve` binds (loopback unless you allow more)"),
     Setting("port", 8765, "port `paperboy serve` listens on"),
     Setting("threads", 8, "worker threads of the API server"),
+    Setting("max_connections", 2000, "open connections `paperboy serve` accepts at once"),
+    Setting("idle_timeout", 30, "seconds a connection with no request in progress may stay idle"),
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
     Setting("index_engine", "whoosh", "search engine: whoosh, or tantivy (paperboy[tantivy])"),
@@ -132,13 +134,27 @@ def load(
             values[name] = _coerce(_BY_NAME[name], value, origin)
             sources[name] = origin
             _check_choice(name, values[name], origin)
+            _check_range(name, values[name], origin)
     return Config(values, sources)
 
 
 CHOICES = {"index_engine": ("whoosh", "tantivy")}
+RANGES = {
+    "port": (1, 65535),
+    "smtp_port": (1, 65535),
+    "threads": (1, 256),
+    "max_connections": (1, 100_000),
+    "idle_timeout": (1, 86_400),
+}
 
 
 def _check_choice(name: str, value: object, origin: str) -> None:
     if name in CHOICES and value not in CHOICES[name]:
         allowed = ", ".join(CHOICES[name])
         raise ConfigError(f"{origin}: {name} must be one of {allowed}, not {value!r}")
+
+
+def _check_range(name: str, value: object, origin: str) -> None:
+    if name in RANGES and not RANGES[name][0] <= value <= RANGES[name][1]:
+        low, high = RANGES[name]
+        raise ConfigError(f"{origin}: {name} must be from {low} to {high}, not {value!r}")

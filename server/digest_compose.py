@@ -14,7 +14,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from server import digest_html as h
 from server.digest import Edition, topic_matches
@@ -53,21 +53,38 @@ def day_label(edition: Edition) -> str:
     return f"{edition.first.day} {edition.first:%B} to {last}"
 
 
+def sender_address(mail_from: str) -> tuple[str, str]:
+    """(From header, envelope address) of the mail_from setting; HeaderInjection if unusable."""
+    problem = f"mail_from must be an address like Paperboy <me@host>, not {mail_from!r}"
+    try:
+        name, addr = parseaddr(header_safe(mail_from))
+        if "@" not in addr:
+            raise HeaderInjection(problem)
+        return str(Address(display_name=name, addr_spec=addr)), addr
+    except ValueError:  # HeaderInjection, or an address the email package refuses
+        raise HeaderInjection(problem) from None
+
+
+def link_base(public_url: str) -> str:
+    """public_url without a trailing slash; HeaderInjection unless it is an http(s) URL."""
+    problem = f"public_url must be an http(s) URL like https://host, not {public_url!r}"
+    try:
+        parts = urlsplit(header_safe(public_url))
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise HeaderInjection(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in public_url:
+        raise HeaderInjection(problem)
+    return public_url.rstrip("/")
+
+
 class Composer:
     """Builds digest and confirmation messages from the settings and the signing secret."""
 
     def __init__(self, mail_from: str, public_url: str, secret: bytes, index: SearchIndex | None):
-        name, addr = parseaddr(header_safe(mail_from))
-        if "@" not in addr:
-            raise HeaderInjection(
-                f"mail_from must be an address like Paperboy <me@host>: {mail_from!r}"
-            )
-        self.sender = addr
-        self.from_header = str(Address(display_name=name, addr_spec=addr))
-        self.domain = addr.rpartition("@")[2]
-        self.public_url = header_safe(public_url.rstrip("/"))
-        if not self.public_url.startswith(("https://", "http://")) or " " in self.public_url:
-            raise HeaderInjection(f"public_url must be an http(s) URL: {public_url!r}")
+        self.from_header, self.sender = sender_address(mail_from)
+        self.domain = self.sender.rpartition("@")[2]
+        self.public_url = link_base(public_url)
         self.signer = Signer(secret)
         self._secret = secret
         self.index = index
@@ -166,9 +183,10 @@ class Composer:
             f"Someone (we hope you) asked for the Paperboy {subscriber.frequency} digest of "
             f"trending papers at {subscriber.email}."
         )
-        ignore = "If it was not you, ignore this mail: nothing will be sent without the click."
+        ignore = "If it was not you, ignore this mail: nothing will be sent unless you confirm."
         msg.set_content(
-            f"{ask}\n\nConfirm with this link:\n{confirm}\n\n{ignore}\n", cte="quoted-printable"
+            f"{ask}\n\nOpen this link and press Confirm:\n{confirm}\n\n{ignore}\n",
+            cte="quoted-printable",
         )
         body = (
             f'<tr><td style="padding:14px 24px;{h.FONT};font-size:15px;color:{h.FG}">'

@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 
 from server.archive import Archive
+from server.config import ConfigError
 from server.digest import Edition, NothingToSend, plan
-from server.digest_compose import Composer
+from server.digest_compose import Composer, HeaderInjection, link_base, sender_address
 from server.digest_send import Outcome, SmtpSettings, dry_run, pending, send
 from server.subscriptions import load_secret
 
@@ -29,6 +30,17 @@ class RunReport:
 def site_url(config) -> str:
     """Where archive pages are linked: the base_url setting, else the server's public_url."""
     return str(config["base_url"] or config["public_url"]).rstrip("/")
+
+
+def check_mail_settings(config) -> SmtpSettings:
+    """The SMTP settings, once every mail setting is checked; ConfigError names a bad one."""
+    smtp = SmtpSettings.from_config(config)
+    for name, check in (("mail_from", sender_address), ("public_url", link_base)):
+        try:
+            check(str(config[name]))
+        except HeaderInjection as exc:
+            raise ConfigError(f"{config.sources[name]}: {exc}") from None
+    return smtp
 
 
 def composer_for(archive: Archive, with_index: bool = True) -> Composer:
@@ -51,6 +63,7 @@ def run(
 ) -> RunReport:
     """Plan the edition and send it (or write .eml files to `out`); NothingToSend says why not."""
     store, config = archive.store, archive.config
+    smtp = check_mail_settings(config)  # a bad setting stops every run, with or without mail
     edition = plan(store, period, day, int(config["digest_size"]), site_url(config))
     due, interrupted, already = pending(store, edition)
     if not due:
@@ -62,7 +75,6 @@ def run(
     if out is not None:
         report.written = dry_run(edition, composer, due, out)
         return report
-    smtp = SmtpSettings.from_config(config)
     report.outcome = send(store, edition, composer, smtp, due, interrupted, progress)
     return report
 

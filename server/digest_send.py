@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from server.config import ConfigError
 from server.digest import Edition
 from server.digest_compose import Composer, to_bytes
 from server.store import Store
@@ -51,12 +52,20 @@ class SmtpSettings:
 
     @classmethod
     def from_config(cls, config) -> SmtpSettings:
-        """The smtp_* settings of a Config."""
-        security = str(config["smtp_security"]).lower()
+        """The smtp_* settings of a Config (ConfigError naming the setting and its source)."""
+        security, host = str(config["smtp_security"]).lower(), str(config["smtp_host"])
         if security not in SECURITY:
-            raise ValueError(f"smtp_security must be none, starttls or ssl, not {security!r}")
+            raise ConfigError(
+                f"{config.sources['smtp_security']}: smtp_security must be none, starttls or "
+                f"ssl, not {config['smtp_security']!r}"
+            )
+        if not host or len(host) > 253 or any(c.isspace() or ord(c) < 32 for c in host):
+            raise ConfigError(
+                f"{config.sources['smtp_host']}: smtp_host must be a host name or address, "
+                f"not {host[:100]!r}"
+            )
         return cls(
-            str(config["smtp_host"]),
+            host,
             int(config["smtp_port"]),
             security,
             str(config["smtp_user"]),

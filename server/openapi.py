@@ -147,6 +147,7 @@ SUBSCRIBE = {
         },
         "400": {"$ref": "#/components/responses/Error"},
         "413": {"$ref": "#/components/responses/Error"},
+        "421": {"$ref": "#/components/responses/Error"},
         "429": {
             "description": "Too many requests from this client",
             "headers": {"Retry-After": {"required": True, "schema": {"type": "string"}}},
@@ -172,7 +173,7 @@ def _op(op_id: str, summary: str, data: dict, params: list, errors=(400,), **ext
     responses = {"200": {"description": "OK", "content": {"application/json": {"schema": ok}}}}
     if links:
         responses["200"]["links"] = links
-    for status in errors:
+    for status in (*errors, 421):  # 421: a Host this server does not answer to
         responses[str(status)] = {"$ref": "#/components/responses/Error"}
     return {
         "operationId": op_id,
@@ -268,7 +269,8 @@ def _paths() -> dict:
                 "Read a page without storing it",
                 obj,
                 [],
-                (400, 413, 422),
+                (400, 401, 403, 413, 422),
+                security=[{"token": []}],
                 requestBody=PAGE_BODY,
             )
         },

@@ -51,12 +51,26 @@ def wait_for_json(url: str, seconds: float = 20) -> dict:
             time.sleep(0.1)
 
 
+def serve_exit(data: Path, seconds: float = 30, **settings: str) -> subprocess.CompletedProcess:
+    """`paperboy serve` with settings that must stop it at once: its output once it exits.
+
+    A server that is still running after `seconds` is stopped and the test fails.
+    """
+    env = {**os.environ, **{f"PAPERBOY_{k.upper()}": v for k, v in settings.items()}}
+    command = [EXE, "--data", str(data), "serve", "--port", str(free_port())]
+    try:
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"paperboy serve started with {settings}") from None
+
+
 @contextlib.contextmanager
-def serving(data: Path, **settings: str):
+def serving(data: Path, preexec_fn=None, **settings: str):
     """A real `paperboy serve` on a free port for the data dir; yields its base URL.
 
-    Extra settings go in as PAPERBOY_* variables. On exit the server is stopped, and its log
-    must hold no traceback.
+    Extra settings go in as PAPERBOY_* variables; `preexec_fn` runs in the server's process
+    before it starts (to set resource limits). On exit the server is stopped, and its log must
+    hold no traceback.
     """
     port = free_port()
     env = {
@@ -67,7 +81,9 @@ def serving(data: Path, **settings: str):
     command = [EXE, "serve", "--port", str(port)]
     # the log goes to a file: a pipe nobody reads fills up under load and blocks the server
     with tempfile.TemporaryFile() as log:
-        with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log) as server:
+        with subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=preexec_fn
+        ) as server:
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_for_json(base + "/api/health")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import stat
 import time
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import run
+from flask.testing import FlaskClient
+from helpers import DEMO, run, serve_exit, serving
 from mailsink import MailServer, Sink
 
 from server.api import create_app
@@ -109,11 +112,21 @@ def sink():
         yield server
 
 
+class PublicClient(FlaskClient):
+    """A test client whose requests carry public_url's host: the Host allowlist refuses the
+    default `localhost` (port 80), which is not where this server listens."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", "https://pb.example")
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path, sink):
     app = create_app(
         {"data": str(tmp_path / "data"), "smtp_port": sink.port, "public_url": "https://pb.example"}
     )
+    app.test_client_class = PublicClient
     yield app
     app.extensions["paperboy"].close()
 
@@ -143,7 +156,13 @@ def test_subscribe_confirm_unsubscribe_round_trip(app, sink):
     store = app.extensions["paperboy"].store
     assert store.subscriber_by_email("reader@example.org").status == "pending"
 
-    page = client.get(_link(confirmation, "/subscriptions/confirm"))
+    link = _link(confirmation, "/subscriptions/confirm")
+    assert client.head(link).status_code == 200
+    shown = client.get(link)
+    assert shown.status_code == 200 and b'<form method="post">' in shown.data
+    assert b"Confirm" in shown.data and b"reader@example.org" in shown.data
+    assert store.subscriber_by_email("reader@example.org").status == "pending"  # a link scanner
+    page = client.post(link)
     assert page.status_code == 200 and b"You are subscribed" in page.data
     assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert not re.search(rb"<(img|script|link)\b", page.data)
@@ -151,13 +170,15 @@ def test_subscribe_confirm_unsubscribe_round_trip(app, sink):
     assert (sub.status, sub.frequency, sub.topics) == ("confirmed", "weekly", ["agents"])
 
     signer_link = "/unsubscribe?token=" + _unsubscribe_token(app, sub)
+    assert client.head(signer_link).status_code == 200
     shown = client.get(signer_link)
     assert shown.status_code == 200 and b'<form method="post">' in shown.data
-    assert store.subscriber(sub.id).status == "confirmed"  # a GET (a link scanner) changes nothing
+    assert store.subscriber(sub.id).status == "confirmed"  # a link scanner changes nothing
     done = client.post(signer_link, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 200 and b"You are unsubscribed" in done.data
     assert store.subscriber(sub.id).status == "unsubscribed"
-    again = client.get(_link(confirmation, "/subscriptions/confirm"))
+    assert client.get(link).status_code == 410
+    again = client.post(link)
     assert again.status_code == 410 and store.subscriber(sub.id).status == "unsubscribed"
 
 
@@ -209,6 +230,7 @@ def test_bad_requests_and_forged_tokens(app, sink):
         page = client.get(path)
         assert page.status_code == 400 and b"does not work" in page.data
     assert client.post("/unsubscribe?token=1.forged").status_code == 400
+    assert client.post("/subscriptions/confirm?token=1.forged").status_code == 400
     assert sink.handler.received == []
 
 
@@ -244,3 +266,73 @@ def test_cli_subscribers_add_list_remove(tmp_path):
     assert run(data, "subscribers", "remove", "me@example.org").returncode == 0
     assert run(data, "subscribers", "remove", "me@example.org").returncode == 1
     assert "Me@" not in run(data, "subscribers", "list").stdout
+
+
+def _status(data, email: str) -> str:
+    listed = run(data, "subscribers", "list", "--json")
+    return next(json.loads(line)["status"] for line in listed.stdout.splitlines() if email in line)
+
+
+def test_head_and_get_on_the_confirm_link_change_nothing_over_http(tmp_path, sink):
+    """A real `paperboy serve`: link scanners fetch the mailed link with HEAD and GET."""
+    data = tmp_path / "data"
+    settings = {"smtp_port": str(sink.port), "public_url": "https://pb.example"}
+    with serving(data, **settings) as base:
+        port = int(base.rsplit(":", 1)[1])
+
+        def call(method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            headers = {"Host": "pb.example", "Content-Type": "application/json"}
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                return response.status, response.read()
+            finally:
+                conn.close()
+
+        asked = call("POST", "/api/subscriptions", json.dumps({"email": "me@example.org"}).encode())
+        assert asked[0] == 202
+        sink.handler.wait_for(1)
+        link = _link(sink.handler.messages()[0], "/subscriptions/confirm")
+        for method in ("HEAD", "GET", "HEAD", "GET"):
+            assert call(method, link)[0] == 200
+        shown = call("GET", link)[1]
+        assert b'<form method="post">' in shown and b"Confirm" in shown
+        assert _status(data, "me@example.org") == "pending"
+        status, page = call("POST", link)
+        assert status == 200 and b"You are subscribed" in page
+        assert _status(data, "me@example.org") == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("smtp_security", "tls", "smtp_security must be none, starttls or ssl, not 'tls'"),
+        ("smtp_port", "70000", "smtp_port must be from 1 to 65535, not 70000"),
+        ("smtp_port", "0", "smtp_port must be from 1 to 65535, not 0"),
+        ("smtp_host", "mail host", "smtp_host must be a host name or address"),
+        ("mail_from", "nobody", "mail_from must be an address like Paperboy <me@host>"),
+        ("mail_from", "a@b.org\r\nBcc: x@evil.example", "mail_from must be"),
+        ("public_url", "ftp://pb.example", "public_url must be an http(s) URL"),
+        ("public_url", "https://", "public_url must be an http(s) URL"),
+        ("public_url", "javascript:alert(1)//", "public_url must be an http(s) URL"),
+    ],
+)
+def test_a_bad_mail_setting_stops_serve_and_digest_alike(tmp_path, setting, value, says):
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO)).returncode == 0
+    assert run(data, "subscribers", "add", "me@example.org").returncode == 0
+    served = serve_exit(data, **{setting: value})
+    assert served.returncode == 2, served.stderr
+    assert f"environment: {says}" in served.stderr and "Traceback" not in served.stderr
+    for args in (["digest", "--date", "2024-08-02"], ["digest", "--date", "2024-08-09"]):
+        sent = run(data, *args, **{setting: value})
+        assert sent.returncode == 2 and f"environment: {says}" in sent.stderr, sent.stderr
+
+
+def test_a_bad_mail_setting_names_its_file(tmp_path):
+    toml = tmp_path / "paperboy.toml"
+    toml.write_text('smtp_security = "tls"\n')
+    served = serve_exit(tmp_path / "data", config=str(toml))
+    assert served.returncode == 2
+    assert f"{toml}: smtp_security must be none, starttls or ssl" in served.stderr

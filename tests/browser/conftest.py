@@ -199,9 +199,10 @@ def firefox(tmp_path_factory, paperboy):
     browser = Firefox(FIREFOX, EXTENSION, tmp_path_factory.mktemp("firefox"))
     try:
         browser.goto(f"{browser.base}/options.html")
-        browser.wait_for("browser.storage.sync.get().then((s) => 'serverUrl' in s && 'token' in s)")
+        stored = "browser.storage.local.get().then((s) => 'serverUrl' in s && 'token' in s)"
+        browser.wait_for(stored)
         settings = json.dumps({"serverUrl": paperboy.base, "token": paperboy.token})
-        browser.evaluate(f"browser.storage.sync.set({settings})")
+        browser.evaluate(f"browser.storage.local.set({settings})")
         yield browser
     finally:
         browser.close()

@@ -49,10 +49,10 @@ class Chrome:
         raise AssertionError("the extension never wrote its default settings")
 
     def storage(self) -> dict:
-        return self.worker.evaluate("chrome.storage.sync.get(['serverUrl', 'token'])")
+        return self.worker.evaluate("chrome.storage.local.get(['serverUrl', 'token'])")
 
     def settings(self, **values: str) -> None:
-        self.worker.evaluate("(values) => chrome.storage.sync.set(values)", values)
+        self.worker.evaluate("(values) => chrome.storage.local.set(values)", values)
 
     def popup(self, query: str = ""):
         """A new tab showing popup.html with a query such as ?url=..."""

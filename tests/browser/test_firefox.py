@@ -42,7 +42,7 @@ def test_page_in_a_tab_found_by_a_port_free_pattern(firefox, site):
 def test_server_down_in_words(firefox, paperboy):
     down = f"http://127.0.0.1:{free_port()}"
     firefox.goto(f"{firefox.base}/options.html")
-    firefox.evaluate(f"browser.storage.sync.set({{ serverUrl: {json.dumps(down)} }})")
+    firefox.evaluate(f"browser.storage.local.set({{ serverUrl: {json.dumps(down)} }})")
     try:
         firefox.goto(f"{firefox.base}/popup.html?url=" + quote("https://arxiv.org/abs/2408.90003"))
         assert firefox.wait_for(STATUS) == "error-offline"
@@ -52,4 +52,11 @@ def test_server_down_in_words(firefox, paperboy):
         assert "NetworkError" not in text and "Failed to fetch" not in text
         firefox.screenshot(artifact("firefox-server-down.png"))
     finally:
-        firefox.evaluate(f"browser.storage.sync.set({{ serverUrl: {json.dumps(paperboy.base)} }})")
+        firefox.evaluate(f"browser.storage.local.set({{ serverUrl: {json.dumps(paperboy.base)} }})")
+
+
+def test_settings_live_in_storage_local(firefox, paperboy):
+    firefox.goto(f"{firefox.base}/options.html")
+    assert firefox.wait_for("document.querySelector('#token').value") == paperboy.token
+    assert firefox.evaluate("browser.storage.local.get('token')") == {"token": paperboy.token}
+    assert firefox.evaluate("browser.storage.sync.get(null)") == {}

@@ -96,3 +96,28 @@ def test_options_page(chrome, paperboy):
     page.get_by_role("button", name="Save").click()
     expect(result).to_have_text("Saved.")
     assert chrome.storage() == {"serverUrl": "http://localhost:9999", "token": "new-token"}
+
+
+def test_the_token_is_kept_in_storage_local_never_synced(chrome, paperboy):
+    page = chrome.context.new_page()
+    page.goto(f"{chrome.base}/options.html")
+    page.locator("#token").fill("a-local-token")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#result")).to_have_text("Saved.")
+    local = chrome.worker.evaluate("chrome.storage.local.get(['serverUrl', 'token'])")
+    assert local == {"serverUrl": paperboy.base, "token": "a-local-token"}
+    assert chrome.worker.evaluate("chrome.storage.sync.get(null)") == {}  # not in the account
+
+
+def test_a_token_an_older_version_synced_moves_to_local_once(chrome, paperboy):
+    chrome.worker.evaluate(
+        """(base) => chrome.storage.local.clear().then(() =>
+             chrome.storage.sync.set({ serverUrl: base, token: 'synced-token' }))""",
+        paperboy.base,
+    )
+    page = chrome.context.new_page()
+    page.goto(f"{chrome.base}/options.html")
+    expect(page.locator("#token")).to_have_value("synced-token")
+    expect(page.locator("#serverUrl")).to_have_value(paperboy.base)
+    assert chrome.storage() == {"serverUrl": paperboy.base, "token": "synced-token"}
+    assert chrome.worker.evaluate("chrome.storage.sync.get(null)") == {}
