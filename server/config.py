@@ -27,6 +27,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
     Setting("index_engine", "whoosh", "search engine: whoosh, or tantivy (paperboy[tantivy])"),
+    Setting(
+        "query_budget",
+        10.0,
+        "seconds a search, similar or trending request may compute (503 'query too broad')",
+    ),
     # the archive site
     Setting("base_url", "", "public URL the archive site is served from (feeds, sitemap)"),
     Setting("topics", {}, "saved searches: topic page name -> query (a [topics] table in TOML)"),
@@ -132,6 +137,7 @@ def load(
             values[name] = _coerce(_BY_NAME[name], value, origin)
             sources[name] = origin
             _check_choice(name, values[name], origin)
+            _check_positive(name, values[name], origin)
     return Config(values, sources)
 
 
@@ -142,3 +148,11 @@ def _check_choice(name: str, value: object, origin: str) -> None:
     if name in CHOICES and value not in CHOICES[name]:
         allowed = ", ".join(CHOICES[name])
         raise ConfigError(f"{origin}: {name} must be one of {allowed}, not {value!r}")
+
+
+POSITIVE = ("query_budget",)
+
+
+def _check_positive(name: str, value: object, origin: str) -> None:
+    if name in POSITIVE and not (isinstance(value, int | float) and value > 0):
+        raise ConfigError(f"{origin}: {name} must be a number of seconds above 0, not {value!r}")
