@@ -33,6 +33,7 @@ BUDGET = 4_000_000  # postings kept decoded (8 bytes each) before the least used
 # papers one common word's set is 30 MB, so the bound is on docs, not on sets).
 SET_BUDGET = 1_000_000
 SPARSE = 256  # a term list this many times longer than the docs asked about is probed, not decoded
+KEEP_FROM = 64  # a pattern's words in fewer papers than this are decoded each time, not kept
 
 
 class Postings:
@@ -51,8 +52,10 @@ class Postings:
         self._scorers: dict[tuple[str, str], object] = {}
         self.stats: dict[str, tuple[int, int] | None] = {}  # index_rank.key_terms's cache
 
-    def get(self, field: str, text: str) -> tuple[array, array]:
-        """The term's doc numbers (ascending) and weights; empty when the term is absent."""
+    def get(self, field: str, text: str, keep_from: int = 0) -> tuple[array, array]:
+        """The term's doc numbers (ascending) and weights; empty when the term is absent.
+
+        Lists shorter than `keep_from` are decoded again on each call instead of kept."""
         key = (field, text)
         found = self._cache.get(key)
         if found is not None:
@@ -60,6 +63,8 @@ class Postings:
             return found
         time_budget.check()
         found = _decode(self.reader, field, text)
+        if len(found[0]) < keep_from:
+            return found
         self._cache[key] = found
         self.size += len(found[0])
         while self.size > self.budget and len(self._cache) > 1:
@@ -291,11 +296,12 @@ class Executor:
 
     def _any_term(self, terms: list[query.Term]) -> set[int]:
         """Docs holding any of the terms (the words a pattern stands for), from their decoded
-        lists: a set kept per word would be hundreds of small sets, each walked by every full
-        garbage collection, which stops the server's other threads while it runs."""
+        lists. Most of a pattern's words are rare: their short lists are decoded again next
+        time rather than kept, as hundreds of small kept objects would each be walked by every
+        full garbage collection, which stops the server's other threads while it runs."""
         found: set[int] = set()
         for t in terms:
-            found.update(self.p.get(t.fieldname, t.text)[0])
+            found.update(self.p.get(t.fieldname, t.text, keep_from=KEEP_FROM)[0])
         return found
 
     def _all_terms(self, terms: list[query.Term]) -> set[int]:
