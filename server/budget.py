@@ -76,7 +76,7 @@ def check() -> None:
         raise QueryTooBroad(current[1])
 
 
-def budget() -> float | None:
+def seconds() -> float | None:
     """This thread's whole budget in seconds, or None without one."""
     current = _deadline.get()
     return None if current is None else current[1]

@@ -275,7 +275,7 @@ class SearchIndex:
         left = budget.remaining()
         if not self._lock.acquire(timeout=-1 if left is None else left):
             raise IndexBusy(
-                f"other searches held the search index for the whole {budget.budget():g} s "
+                f"other searches held the search index for the whole {budget.seconds():g} s "
                 "budget of this one (the query_budget setting): try again"
             )
         try:

@@ -77,7 +77,7 @@ def _collect(searcher: Searcher, q: query.Query, collector: collectors.Collector
     try:
         searcher.search_with_collector(q, limited)
     except collectors.TimeLimit:
-        raise budget.QueryTooBroad(budget.budget()) from None
+        raise budget.QueryTooBroad(budget.seconds()) from None
     return limited.results()
 
 
