@@ -20,6 +20,7 @@ from server import __version__, service, sources
 from server.api_guard import BadJson, HostAllowlist, read_json
 from server.api_subscribe import register as register_subscriptions
 from server.archive import Archive
+from server.budget import QueryTooBroad, deadline
 from server.config import Config, load
 from server.digest_run import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
@@ -170,15 +171,16 @@ def _routes(app: Flask, archive: Archive) -> None:
             "date_to": _arg_date("to"),
             "cat": request.args.get("cat") or None,
         }
-        return ok(service.search(archive.store, archive.index, q, **options))
+        with _budget(archive):
+            return ok(service.search(archive.store, archive.index, q, **options))
 
     @app.get("/api/papers/<path:ref>/similar")
     def similar(ref: str):
         paper = _paper(archive, ref)
         limit = _arg_int("limit", 5, 1, 50)
-        return ok(
-            {"id": paper.id, "similar": service.similar(archive.store, archive.index, paper, limit)}
-        )
+        with _budget(archive):
+            found = service.similar(archive.store, archive.index, paper, limit)
+        return ok({"id": paper.id, "similar": found})
 
     @app.get("/api/papers/<path:ref>")
     def paper(ref: str):
@@ -200,7 +202,9 @@ def _routes(app: Flask, archive: Archive) -> None:
     def trending():
         period = _arg_choice("period", tuple(PERIODS), "now")
         limit = _arg_int("limit", 20, 1, 100)
-        return ok(service.trending_papers(archive.store, period, _arg_date("date"), limit))
+        on = _arg_date("date")
+        with _budget(archive):
+            return ok(service.trending_papers(archive.store, period, on, limit))
 
     @app.get("/api/dates")
     def dates():
@@ -239,6 +243,11 @@ def _routes(app: Flask, archive: Archive) -> None:
         return send_from_directory(root, target.relative_to(root))
 
 
+def _budget(archive: Archive):
+    """The request's time budget (query_budget), SQLite statements on its store included."""
+    return deadline(float(archive.config["query_budget"]), archive.store.db)
+
+
 def _parsed_body():
     """The page in a {url, html} body, parsed (never fetched): (Listing, html)."""
     shape = '{"url": "...", "html": "..."}'
@@ -275,7 +284,11 @@ def _errors(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def query_error(exc: QueryError):
-        return error(400, f"the query does not parse: {exc}")
+        return error(400, f"{exc.what}: {exc}")
+
+    @app.errorhandler(QueryTooBroad)
+    def too_broad(exc: QueryTooBroad):
+        return error(503, str(exc))
 
     @app.errorhandler(IndexCorrupt)
     @app.errorhandler(IndexBusy)

@@ -1,6 +1,7 @@
 """The `paperboy` command: thin verbs over the store, the parsers and the importer.
 
-Exit codes: 0 something new was stored; 1 nothing new; 2 usage or configuration error;
+Exit codes: 0 something new was stored; 1 nothing new; 2 usage or configuration error (a query
+that does not parse or is refused too); 3 a search ran past its time budget (query_budget);
 4 one or more inputs could not be read or parsed; 5 the store could not be opened or written.
 """
 
@@ -23,7 +24,7 @@ from server.models import Paper
 from server.store import Store, StoreError
 from server.text import printable
 
-EXIT_NEW, EXIT_NOTHING_NEW, EXIT_USAGE, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 4, 5
+EXIT_NEW, EXIT_NOTHING_NEW, EXIT_USAGE, EXIT_TOO_BROAD, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3, 4, 5
 
 
 class Context:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import threading
@@ -12,10 +13,13 @@ import click
 from server import service
 from server.api_guard import is_loopback
 from server.archive import Archive
-from server.cli import EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, main, say
+from server.budget import QueryTooBroad, deadline
+from server.cli import EXIT_NOTHING_NEW, EXIT_TOO_BROAD, EXIT_USAGE, Context, fail, main, say
 from server.config import ConfigError
 from server.index import QueryError
 from server.text import printable
+
+SWITCH_INTERVAL = 0.001  # seconds; see serve()
 
 
 def archive_of(obj: Context) -> Archive:
@@ -45,9 +49,14 @@ def search(obj: Context, query: str, limit: int, sort: str, as_json: bool) -> No
     if archive.index.state(archive.store) != "ok":
         click.echo(f"index: {archive.index.ensure(archive.store)}", err=True)
     try:
-        result = service.search(archive.store, archive.index, query, per_page=limit, sort=sort)
+        with deadline(float(obj.config["query_budget"]), archive.store.db):
+            result = service.search(archive.store, archive.index, query, per_page=limit, sort=sort)
     except QueryError as exc:
-        fail(f"the query does not parse: {exc}", EXIT_USAGE)
+        fail(f"{exc.what}: {exc}", EXIT_USAGE)
+    except QueryTooBroad as exc:
+        fail(str(exc), EXIT_TOO_BROAD)
+    for note in result["notes"]:
+        click.echo(f"note: {note}", err=True)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=1))
         return
@@ -87,6 +96,10 @@ def _warm(index) -> None:
         click.echo(index.warm())
     except Exception as exc:  # searches still work, they read as they go
         click.echo(f"warning: could not read the search index ahead: {exc}", err=True)
+    # What is alive now (modules, the warm index) stays: leaving it out of later full garbage
+    # collections keeps them short, and each one stops every thread, /api/health's included.
+    gc.collect()
+    gc.freeze()
 
 
 FILES_IN_RESERVE = 256  # open files beside the connections: store, index segments, site files
@@ -159,6 +172,9 @@ def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) 
         fail(str(exc), EXIT_USAGE)
     archive = app.extensions["paperboy"]
     click.echo(f"index: {archive.index.ensure(archive.store)}")
+    # A thread running a long search hands the interpreter over to a waiting one (a health
+    # check, say) after this long; a request needs several handovers (5 ms each by default).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     threading.Thread(target=_warm, args=(archive.index,), name="warm-index", daemon=True).start()
     click.echo(
         f"Paperboy {host}:{port}: API at http://{host}:{port}/api/health, "

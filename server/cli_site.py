@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from server.cli import Context, main
+from server.cli import EXIT_USAGE, Context, fail, main
+from server.config import ConfigError
 from server.site_build import build, options
 
 SHOWN = 30  # written files listed one by one; past that, counted by folder
@@ -23,7 +24,10 @@ SHOWN = 30  # written files listed one by one; past that, counted by folder
 def build_cmd(obj: Context, out, base_url, full, topic, no_pagefind, quiet) -> None:
     """Build the static archive site from the store: Markdown, HTML, feeds, search."""
     archive = obj.archive()
-    where = options(obj.config, out, base_url, list(topic))
+    try:
+        where = options(obj.config, out, base_url, list(topic))
+    except ConfigError as exc:
+        fail(str(exc), EXIT_USAGE)
     click.echo(f"index: {archive.index.ensure(archive.store)}", err=True)
     report = build(
         archive.store,

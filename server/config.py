@@ -29,6 +29,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
     Setting("index_engine", "whoosh", "search engine: whoosh, or tantivy (paperboy[tantivy])"),
+    Setting(
+        "query_budget",
+        10.0,
+        "seconds a search, similar or trending request may compute (503 'query too broad')",
+    ),
     # the archive site
     Setting("base_url", "", "public URL the archive site is served from (feeds, sitemap)"),
     Setting("topics", {}, "saved searches: topic page name -> query (a [topics] table in TOML)"),
@@ -145,6 +150,7 @@ RANGES = {
     "threads": (1, 256),
     "max_connections": (1, 100_000),
     "idle_timeout": (1, 86_400),
+    "query_budget": (0.001, 3600.0),  # seconds; a budget of 0 would refuse every search
 }
 
 

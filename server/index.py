@@ -6,6 +6,7 @@ holds nothing the store lacks; it stores only ids, so every result is shown from
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
@@ -14,17 +15,29 @@ from pathlib import Path
 
 from whoosh import query
 
+from server import budget
+from server.budget import QueryTooBroad
+from server.index_bounds import Lexicon, bound
 from server.index_columns import FACETS
 from server.index_files import IndexBusy, IndexFiles
 from server.index_query import (
     QueryError,
     Vocabulary,
     make_parser,
+    match_terms,
     parse,
     spans,
 )
 from server.index_schema import TEXT_FIELDS, make_schema
-from server.index_types import Ask, EngineMissing, Hit, IndexCorrupt, SearchResult, Similar
+from server.index_types import (
+    Ask,
+    EngineMissing,
+    Hit,
+    IndexCorrupt,
+    QueryRefused,
+    SearchResult,
+    Similar,
+)
 from server.models import Paper
 from server.store import Store
 
@@ -36,6 +49,8 @@ __all__ = [
     "IndexBusy",
     "IndexCorrupt",
     "QueryError",
+    "QueryRefused",
+    "QueryTooBroad",
     "SearchIndex",
     "SearchResult",
     "Similar",
@@ -102,7 +117,8 @@ class SearchIndex:
         self._searcher = None
         self._build: Path | None = None
         self._vocab: Vocabulary | None = None  # frequent terms, for did-you-mean
-        self._terms_cache: dict[int, dict[str, set]] = {}
+        self._terms_cache: dict[int, dict[str, set]] = {}  # highlight terms per searcher
+        self._checked: tuple[tuple, tuple[dict[str, object], int]] | None = None
         self._schema = make_schema()  # whoosh's: the parser's fields and analyzers, both engines
         self._parser = make_parser(self._schema)
 
@@ -122,16 +138,31 @@ class SearchIndex:
         return "ok" if count == store.count("papers") else "stale"
 
     def _check(self, build: Path) -> tuple[dict[str, object], int] | None:
-        """The build's stamp and doc count, or None when either cannot be read."""
+        """The build's stamp and doc count, or None when either cannot be read.
+
+        Takes no lock, so /api/health answers while a search runs; the count is read again
+        only when the build, its files or its stamp changed since the last look."""
+        try:
+            seen = (build, build.stat().st_mtime_ns, (build / "stamp.json").read_bytes())
+        except OSError:
+            seen = None
+        known = self._checked
+        if seen is not None and known is not None and known[0] == seen:
+            return known[1]
+        found = self._read_check(build)
+        if seen is not None and found is not None:
+            self._checked = (seen, found)
+        return found
+
+    def _read_check(self, build: Path) -> tuple[dict[str, object], int] | None:
         # Whoosh leaves a damaged TOC's file open; it is closed when the error is dropped
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
                 return self.files.read_stamp(build), self._probe(build)
             except Exception:  # any failure to read the index means it must be rebuilt
+                gc.collect()  # (not on success: a collection in a big server takes 100s of ms)
                 return None
-            finally:
-                gc.collect()
 
     def _schema_current(self) -> bool:
         build = self.files.current()
@@ -205,26 +236,52 @@ class SearchIndex:
         if page < 1 or per_page < 1:
             raise QueryError("page and per_page must be 1 or more")
         parsed = parse(self._parser, q) if q.strip() else query.Every()
-        ask = Ask(q, parsed, page, per_page, sort, date_from, date_to, cat, facets)
-        with self._lock:
-            return self._search(ask)
+        with self._locked():
+            searcher = self._current()
+            bounded, notes = bound(parsed, self._lexicon(searcher))
+            ask = Ask(q, bounded, page, per_page, sort, date_from, date_to, cat, facets)
+            result = self._search(ask)
+            budget.check()  # a search that ran out of time is not answered late
+            self._remember_terms(searcher, q, bounded)
+        result.notes = notes
+        return result
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""
-        with self._lock:
+        with self._locked():
             searcher = self._current()
-            cache = self._terms_cache.setdefault(id(searcher), {})
-            if q not in cache:  # a results page highlights many hits for the same query
-                if len(cache) > 256:
-                    cache.clear()
-                self._terms_cache = {id(searcher): cache}
-                cache[q] = self._match_terms(searcher, q)
-            terms = cache[q]
+            terms = self._terms_cache.get(id(searcher), {}).get(q)
+            if terms is None:  # not searched for since the searcher changed
+                bounded, _ = bound(parse(self._parser, q), self._lexicon(searcher))
+                terms = self._remember_terms(searcher, q, bounded)
         return {
             field: spans(self._schema[field].analyzer, field, text, terms)
             for field, text in texts.items()
             if field in TEXT_FIELDS
         }
+
+    def _remember_terms(self, searcher, q: str, bounded: query.Query) -> set[tuple[str, bytes]]:
+        """Keep the terms a query highlights: a results page highlights many hits with them."""
+        cache = self._terms_cache.setdefault(id(searcher), {})
+        if len(cache) > 256:
+            cache.clear()
+        self._terms_cache = {id(searcher): cache}
+        cache[q] = terms = match_terms(bounded)
+        return terms
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """The searcher's lock; under a time budget, waiting for it spends the budget."""
+        left = budget.remaining()
+        if not self._lock.acquire(timeout=-1 if left is None else left):
+            raise IndexBusy(
+                f"other searches held the search index for the whole {budget.seconds():g} s "
+                "budget of this one (the query_budget setting): try again"
+            )
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _open_live(self, build: Path | None, open_build):
         """(build, open_build(build)) for the live build, tried again when a rebuild swapped
@@ -260,8 +317,8 @@ class SearchIndex:
         """Run a checked request (under the lock)."""
         raise NotImplementedError
 
-    def _match_terms(self, searcher, q: str) -> set[tuple[str, bytes]]:
-        """The (field, term) pairs of the index that the query's positive parts match."""
+    def _lexicon(self, searcher) -> Lexicon:
+        """The searcher's word list, for expanding wildcard, fuzzy and range terms."""
         raise NotImplementedError
 
     def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
@@ -273,8 +330,10 @@ class SearchIndex:
         raise NotImplementedError
 
     def doc_count(self) -> int:
-        """Papers in the live index (0 when there is none)."""
-        raise NotImplementedError
+        """Papers in the live index (0 when there is none or it cannot be read); takes no lock."""
+        build = self.files.current()
+        checked = self._check(build) if build is not None else None
+        return 0 if checked is None else checked[1]
 
     def close(self) -> None:
         """Close the searcher; the index can still be used afterwards (it reopens)."""

@@ -5,7 +5,10 @@ that costs tens of ms on 36k papers, twice (top hits, then every match for total
 Here each term's postings are decoded once per searcher into arrays, kept in a bounded cache,
 and a query's match set is built with C-speed set operations. Scores use whoosh's own BM25F
 scorer on the same weights and lengths, so rankings agree with whoosh's for terms.
-Shapes it does not know (prefix, fuzzy, ranges, ...) return None: the caller uses whoosh.
+Shapes it does not know (numeric ranges, ...) return None: the caller uses whoosh. Wildcard,
+fuzzy and range terms arrive here already expanded into plain terms (index_bounds).
+Every loop checks the thread's time budget (server.budget); a cache only ever receives a
+term's whole postings, so a search stopped part way leaves nothing half-read behind.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.searching import Searcher
 from whoosh.util.numeric import byte_to_length
 
+from server import budget as time_budget
 from server.index_schema import COMMON, PAIR_FIELDS, pair
 
 BUDGET = 4_000_000  # postings kept decoded (8 bytes each) before the least used are dropped
@@ -29,6 +33,7 @@ BUDGET = 4_000_000  # postings kept decoded (8 bytes each) before the least used
 # papers one common word's set is 30 MB, so the bound is on docs, not on sets).
 SET_BUDGET = 1_000_000
 SPARSE = 256  # a term list this many times longer than the docs asked about is probed, not decoded
+KEEP_FROM = 64  # a pattern's words in fewer papers than this are decoded each time, not kept
 
 
 class Postings:
@@ -47,14 +52,19 @@ class Postings:
         self._scorers: dict[tuple[str, str], object] = {}
         self.stats: dict[str, tuple[int, int] | None] = {}  # index_rank.key_terms's cache
 
-    def get(self, field: str, text: str) -> tuple[array, array]:
-        """The term's doc numbers (ascending) and weights; empty when the term is absent."""
+    def get(self, field: str, text: str, keep_from: int = 0) -> tuple[array, array]:
+        """The term's doc numbers (ascending) and weights; empty when the term is absent.
+
+        Lists shorter than `keep_from` are decoded again on each call instead of kept."""
         key = (field, text)
         found = self._cache.get(key)
         if found is not None:
             self._cache.move_to_end(key)
             return found
+        time_budget.check()
         found = _decode(self.reader, field, text)
+        if len(found[0]) < keep_from:
+            return found
         self._cache[key] = found
         self.size += len(found[0])
         while self.size > self.budget and len(self._cache) > 1:
@@ -80,11 +90,13 @@ class Postings:
 
     def all_docs(self) -> set[int]:
         """Every live document."""
+        time_budget.check()
         r = self.reader
         return {d for d in range(r.doc_count_all()) if not r.is_deleted(d)}
 
     def score(self, field: str, text: str, docs: set[int]) -> dict[int, float]:
         """BM25F score of one term for each of `docs` that holds it."""
+        time_budget.check()
         if self.sparse(field, text, docs):
             held = self._probe(field, text, docs)
         else:
@@ -129,7 +141,7 @@ class Postings:
                 continue
             m = seg.postings(field, text)
             m = getattr(m, "child", m)
-            for d in mine:
+            for d in time_budget.paced(mine):
                 if _at(m, d):
                     held[d + offset] = m.weight()
         return held
@@ -203,7 +215,7 @@ def _decode(reader, field: str, text: str) -> tuple[array, array]:
         deleted = seg.deleted_docs_set if seg.has_deletions() else frozenset()
         m = seg.postings(field, text)
         m = getattr(m, "child", m)  # deletions are filtered below, block by block
-        for block_ids, block_weights in _blocks(m):
+        for block_ids, block_weights in time_budget.paced(_blocks(m), every=16):
             for d, w in zip(block_ids, block_weights, strict=True):
                 if d not in deleted:
                     ids.append(d + offset)
@@ -244,6 +256,7 @@ class Executor:
         return self._matched[key][1]
 
     def _match(self, q: query.Query) -> set[int] | None:
+        time_budget.check()
         if isinstance(q, query.Term):
             return set(self.p.ids(q.fieldname, q.text))
         if isinstance(q, query.Every):
@@ -260,6 +273,11 @@ class Executor:
             return None if inner is None else self.p.all_docs() - inner
         if isinstance(q, (query.And, query.Or)) and type(q) in (query.And, query.Or):
             return self._compound(q)
+        if type(q) is query.ConstantScoreQuery:  # an expanded pattern (index_bounds)
+            words = q.child.subqueries if type(q.child) is query.Or else [q.child]
+            if all(type(w) is query.Term for w in words):
+                return self._any_term(words)
+            return self.match(q.child)
         return None
 
     def _compound(self, q: query.Query) -> set[int] | None:
@@ -275,6 +293,16 @@ class Executor:
             return set().union(*parts)
         parts.sort(key=len)
         return parts[0].intersection(*parts[1:])
+
+    def _any_term(self, terms: list[query.Term]) -> set[int]:
+        """Docs holding any of the terms (the words a pattern stands for), from their decoded
+        lists. Most of a pattern's words are rare: their short lists are decoded again next
+        time rather than kept, as hundreds of small kept objects would each be walked by every
+        full garbage collection, which stops the server's other threads while it runs."""
+        found: set[int] = set()
+        for t in terms:
+            found.update(self.p.get(t.fieldname, t.text, keep_from=KEEP_FROM)[0])
+        return found
 
     def _all_terms(self, terms: list[query.Term]) -> set[int]:
         """Docs holding every term: the rarest list decoded, the others probed or intersected."""
@@ -315,6 +343,9 @@ class Executor:
             return _sum([self.p.score(q.fieldname, w, inside) for w in q.words])
         if isinstance(q, (query.Every, query.Not)):
             return {}
+        if type(q) is query.ConstantScoreQuery:
+            inner = self.match(q)
+            return None if inner is None else dict.fromkeys(docs & inner, q.score)
         if isinstance(q, query.AndNot):
             return self.scores(q.a, docs)
         if isinstance(q, query.AndMaybe):
@@ -344,7 +375,7 @@ def in_sequence(reader, field: str, words: list[str], docs: set[int], slop: int 
             continue
         # raw leaf postings: the candidates are live docs already, so deletions do not matter
         matchers = {i: getattr(m, "child", m) for i, m in _postings(seg, field, words).items()}
-        for docnum in mine:
+        for docnum in time_budget.paced(mine, every=256):
             if all(_at(matchers[i], docnum) for i in order):  # rarest first: most fail early
                 places = [matchers[i].value_as("positions") for i in range(len(words))]
                 if _chained(places, slop):

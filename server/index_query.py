@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 
@@ -9,13 +10,11 @@ from whoosh import qparser, query
 from whoosh.fields import Schema
 from whoosh.reading import IndexReader
 
+from server import budget
+from server.index_bounds import check, edits
 from server.index_exec import in_sequence
-from server.index_schema import FIELD_ALIASES, TEXT_FIELDS, FoldTokenizer, term
-
-
-class QueryError(ValueError):
-    """A search query that does not parse; the message says what is wrong."""
-
+from server.index_schema import FIELD_ALIASES, TEXT_FIELDS, FoldTokenizer, make_schema, term
+from server.index_types import QueryError
 
 _FIELD_REF = re.compile(r"(?<![\w:.])(\w+):(?!//)")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
@@ -48,7 +47,18 @@ def parse(parser: qparser.QueryParser, text: str) -> query.Query:
         raise QueryError(f"cannot read the query {text[:80]!r} ({type(exc).__name__})") from None
     if q is query.NullQuery or isinstance(q, type(query.NullQuery)):
         raise QueryError(f"nothing to search for in {text!r}")
+    check(q)
     return q
+
+
+def check_query(text: str) -> None:
+    """Raise QueryError when a query (a saved topic, say) does not parse or would be refused."""
+    parse(_shared_parser(), text)
+
+
+@functools.cache
+def _shared_parser() -> qparser.QueryParser:
+    return make_parser(make_schema())
 
 
 def plain_words(text: str) -> bool:
@@ -119,11 +129,18 @@ def positive_leaves(q: query.Query) -> Iterator[query.Query]:
         yield from positive_leaves(child)
 
 
-def match_terms(q: query.Query, reader: IndexReader) -> set[tuple[str, bytes]]:
-    """The (field, term) pairs of the index that the query's positive parts match."""
+def match_terms(q: query.Query) -> set[tuple[str, bytes]]:
+    """The (field, term) pairs of text fields that a query's positive parts search for, its
+    patterns already expanded into plain terms (index_bounds.bound): what highlights mark."""
     found: set[tuple[str, bytes]] = set()
     for leaf in positive_leaves(q):
-        found |= leaf.existing_terms(reader, phrases=True, expand=True)
+        if getattr(leaf, "fieldname", None) not in TEXT_FIELDS:
+            continue
+        if isinstance(leaf, query.Term):
+            text = leaf.text
+            found.add((leaf.fieldname, text if isinstance(text, bytes) else text.encode()))
+        elif isinstance(leaf, query.Phrase):
+            found |= {(leaf.fieldname, w.encode()) for w in leaf.words}
     return found
 
 
@@ -167,7 +184,7 @@ def _better_word(reader: IndexReader, stemmed: str, original: str, vocab) -> str
     for candidate, cf in vocab.near(stemmed):
         if candidate == stemmed or cf < max(MIN_SUGGESTED, 10 * freq):
             continue
-        if _edits(stemmed, candidate) > 2:
+        if edits(stemmed, candidate) > 2:
             continue
         key = (_distance(stemmed, candidate), -cf, candidate)
         best = key if best is None or key < best else best
@@ -194,25 +211,15 @@ class Vocabulary:
             yield from self.by_shape.get((letter, n), ())
 
     def _read(self, letter: str) -> None:
-        for raw, info in self.reader.iter_prefix("abstract", letter):
+        found: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for raw, info in budget.paced(self.reader.iter_prefix("abstract", letter)):
             df = info.doc_frequency()
             if df >= MIN_SUGGESTED:
                 text = raw.decode() if isinstance(raw, bytes) else raw
-                self.by_shape.setdefault((letter, len(text)), []).append((text, df))
+                found.setdefault((letter, len(text)), []).append((text, df))
+        # kept only once whole: a search stopped by its time budget leaves no letter half-read
+        self.by_shape.update(found)
         self.letters.add(letter)
-
-
-def _edits(a: str, b: str) -> int:
-    """Edits between two words, a swap of neighbours counting as one (as whoosh's fuzzy terms)."""
-    d = [[i + j if not i * j else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            d[i][j] = min(
-                d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
-            )
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    return d[-1][-1]
 
 
 def readable(stemmed: str, like: str) -> str:

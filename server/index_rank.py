@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from math import log2
 
-from whoosh import query, sorting
+from whoosh import collectors, query, sorting
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
+from server import budget
 from server.index_exec import Executor, Postings, top
 from server.index_query import phrase_docs
 
@@ -51,18 +52,33 @@ def run(
     if docs is not None and sort != "relevance" and order is not None:
         return [(d, 0.0) for d in order(docs, limit)], docs
     if sort == "relevance":
-        results = searcher.search(q, limit=limit, filter=allow)
+        results = _collect(searcher, q, searcher.collector(limit=limit, filter=allow))
         ranked = [(h.docnum, float(h.score or 0.0)) for h in results]
     else:
         names = {"date": ["published"], "upvotes": ["upvotes", "published"]}
         names["trending"] = ["last_trended", "upvotes"]
         facet = sorting.MultiFacet([sorting.FieldFacet(n) for n in names[sort]])
-        results = searcher.search(q, limit=limit, sortedby=facet, reverse=True, filter=allow)
+        collector = searcher.collector(limit=limit, sortedby=facet, reverse=True, filter=allow)
+        results = _collect(searcher, q, collector)
         ranked = [(h.docnum, 0.0) for h in results]  # a sorted hit's "score" is its sort key
     if docs is None:
-        docs = set(q.docs(searcher))
+        docs = set(budget.paced(q.docs(searcher), every=4096))
         docs = docs if allow is None else docs & allow
     return ranked, docs
+
+
+def _collect(searcher: Searcher, q: query.Query, collector: collectors.Collector):
+    """Whoosh's results for a collector, stopped when the thread's time budget runs out."""
+    left = budget.remaining()
+    if left is None:
+        searcher.search_with_collector(q, collector)
+        return collector.results()
+    limited = collectors.TimeLimitCollector(collector, timelimit=left, use_alarm=False)
+    try:
+        searcher.search_with_collector(q, limited)
+    except collectors.TimeLimit:
+        raise budget.QueryTooBroad(budget.seconds()) from None
+    return limited.results()
 
 
 def phrases_first(searcher: Searcher, schema: Schema, text: str, ranked: list[tuple[int, float]]):

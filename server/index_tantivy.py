@@ -17,16 +17,9 @@ from pathlib import Path
 
 import tantivy
 
+from server import budget, index_bounds
 from server.index import FEW_RESULTS, SearchIndex
-from server.index_query import (
-    QueryError,
-    Vocabulary,
-    parse,
-    plain_words,
-    positive_leaves,
-    suggest,
-    surface_words,
-)
+from server.index_query import QueryError, Vocabulary, plain_words, suggest, surface_words
 from server.index_rank import KEY_TERM_MAX_SHARE, KEY_TERMS, RERANK, STATS_LIMIT
 from server.index_schema import _WORD, TEXT_FIELDS, term
 from server.index_tantivy_query import (
@@ -36,7 +29,6 @@ from server.index_tantivy_query import (
     Translator,
     all_of,
     any_field,
-    expand,
     make_document,
     make_tantivy_schema,
 )
@@ -51,7 +43,8 @@ FACET_SIZE = 100_000  # months and categories counted at most
 
 
 class _Reader:
-    """The few reader calls the did-you-mean makes (index_query.suggest), over tantivy."""
+    """The few reader calls the did-you-mean makes (index_query.suggest) and the word lists
+    index_bounds expands patterns from, over tantivy."""
 
     def __init__(self, searcher: tantivy.Searcher):
         self.searcher = searcher
@@ -62,6 +55,14 @@ class _Reader:
     def iter_prefix(self, field: str, prefix: str):
         for text, count in self.searcher.terms_with_prefix(field, prefix):
             yield text, _Info(count)
+
+    def scan(self, field: str, prefix: str, start: str = "") -> list[tuple[str, int]]:
+        """(word, papers) of the field's words beginning with `prefix`, in word order, at most
+        one more than index_bounds compares (tantivy cannot seek to `start`: earlier words
+        come too). Tantivy gives the words in the most papers first, so they are sorted here."""
+        return sorted(
+            self.searcher.terms_with_prefix(field, prefix, limit=index_bounds.SCAN_MAX + 1)
+        )
 
 
 class _Info:
@@ -146,11 +147,17 @@ class TantivyIndex(SearchIndex):
         # each hit's id is read from tantivy's doc store: only as many as the page (or re-ranking)
         rerank = ask.sort == "relevance" and plain_words(ask.q)
         depth = max(ask.limit, RERANK) if rerank else ask.limit
+        # tantivy's calls run in Rust and cannot be stopped: the budget is checked between them
+        # (the caps of index_bounds keep each one short)
+        budget.check()
         ranked, total = self._ranked(searcher, wanted, ask.sort, depth)
+        budget.check()
         if rerank:
             ranked = self._phrases_first(searcher, ask.q, ranked)
+            budget.check()
         hits = [Hit(pid, score) for pid, score in ranked[ask.start : ask.limit]]
         counts = self._facets_of(searcher, wanted, ask.facets)
+        budget.check()
         suggestion = None
         if ask.q.strip() and total < FEW_RESULTS:
             suggestion = suggest(ask.parsed, ask.q, _Reader(searcher), self._vocabulary())
@@ -203,20 +210,18 @@ class TantivyIndex(SearchIndex):
             out[name] = dict(ordered)
         return out
 
-    def _match_terms(self, searcher, q: str) -> set[tuple[str, bytes]]:
-        found: set[tuple[str, bytes]] = set()
-        for leaf in positive_leaves(parse(self._parser, q)):
-            found |= expand(searcher, leaf)
-        return found
+    def _lexicon(self, searcher) -> _Reader:
+        return _Reader(searcher)
 
     def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
         """Papers like this one by the key terms of its title and abstract, and the terms shared."""
         skip = [paper.id, *exclude]
-        with self._lock:
+        with self._locked():
             searcher, translate = self._current(), self._translate
             keys = self._key_terms(searcher, f"{paper.title}\n{paper.abstract}")
             if not keys:
                 return []
+            budget.check()
             wanted = tantivy.Query.boolean_query(
                 [(SHOULD, any_field(translate, k)) for k in keys]
                 + [(MUST_NOT, translate.only_ids(skip))]
@@ -225,6 +230,7 @@ class TantivyIndex(SearchIndex):
             ids = [pid for pid, _ in found]
             shared: dict[str, set[str]] = {pid: set() for pid in ids}
             for key in keys if ids else ():
+                budget.check()
                 within = all_of(any_field(translate, key), translate.only_ids(ids))
                 for _, a in searcher.search(within, len(ids)).hits:
                     shared[_id(searcher, a)].add(key)
@@ -258,12 +264,6 @@ class TantivyIndex(SearchIndex):
         with self._lock:
             self._current()
         return f"search index warm in {time.perf_counter() - started:.1f}s"
-
-    def doc_count(self) -> int:
-        if self.files.current() is None:
-            return 0
-        with self._lock:
-            return self._current().num_docs
 
     def close(self) -> None:
         with self._lock:

@@ -7,15 +7,14 @@ language, parsed by whoosh's parser with its clear errors, runs on both engines 
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from typing import Any
 
 import tantivy
 from whoosh import query
 
-from server.index_query import QueryError, _edits
 from server.index_schema import _WORD, make_schema, term
+from server.index_types import QueryError
 from server.store_reads import IndexRow
 
 SCHEMA_VERSION = "tantivy-1"  # the stamp of a tantivy build (whoosh's are numbers)
@@ -99,7 +98,11 @@ class Translator:
             ]
             return Q.boolean_query(self._positive(clauses))
         if isinstance(q, query.Or):
+            if not q.subqueries:  # a pattern that matched no word
+                return Q.empty_query()
             return Q.boolean_query([(SHOULD, self(c)) for c in q.subqueries])
+        if isinstance(q, query.ConstantScoreQuery):  # an expanded pattern (index_bounds)
+            return Q.const_score_query(self(q.child), q.score)
         if isinstance(q, query.Not):
             return Q.boolean_query([(MUST, Q.all_query()), (MUST_NOT, self(q.query))])
         if isinstance(q, query.AndNot):
@@ -121,21 +124,11 @@ class Translator:
         field = getattr(q, "fieldname", None)
         if isinstance(q, query.NumericRange):
             return self._numeric(q)
-        if isinstance(q, query.TermRange):
-            return self._text_range(field, q.start, q.end, q.startexcl, q.endexcl)
         if isinstance(q, query.Phrase):
             if len(q.words) == 1:
                 return self.term(field, q.words[0])
             phrase = Q.phrase_query(self.schema, field, list(q.words), slop=max(q.slop - 1, 0))
             return _boosted(field, phrase)
-        if isinstance(q, query.FuzzyTerm):
-            found = Q.fuzzy_term_query(self.schema, field, q.text, distance=q.maxdist)
-            return _boosted(field, found)
-        if isinstance(q, query.Prefix):
-            return _boosted(field, Q.regex_query(self.schema, field, _literal(q.text) + ".*"))
-        if isinstance(q, query.Wildcard):  # whoosh's wildcards: * any run, ? one character
-            pattern = ".*".join(".".join(map(_literal, p.split("?"))) for p in q.text.split("*"))
-            return _boosted(field, Q.regex_query(self.schema, field, pattern))
         if isinstance(q, query.Term):
             return self.term(field, q.text)
         raise QueryError(f"the tantivy engine cannot run this part of the query: {q}")
@@ -179,14 +172,6 @@ class Translator:
         return self._text_range("published", first, last)
 
 
-def _literal(text: str) -> str:
-    """Text matched as itself by tantivy's (Rust) regex syntax."""
-    return "".join(c if c.isalnum() or c == "_" else f"\\{c}" if c in _META else c for c in text)
-
-
-_META = set("\\.+*?()|[]{}^$#&-~")
-
-
 def _boosted(field: str, q: tantivy.Query) -> tantivy.Query:
     boost = BOOSTS.get(field)
     return tantivy.Query.boost_query(q, boost) if boost else q
@@ -200,38 +185,3 @@ def any_field(translate: Translator, word: str, fields=("title", "abstract")) ->
 def all_of(*queries: tantivy.Query) -> tantivy.Query:
     """Documents matching every query."""
     return tantivy.Query.boolean_query([(MUST, q) for q in queries])
-
-
-def expand(searcher: tantivy.Searcher, leaf: query.Query) -> set[tuple[str, bytes]]:
-    """The index terms one positive leaf of a query matches, for highlighting."""
-    field = getattr(leaf, "fieldname", None)
-    if field not in TEXT:
-        return set()
-    if isinstance(leaf, query.Phrase):
-        return {(field, w.encode()) for w in leaf.words}
-    if isinstance(leaf, query.Term):  # FuzzyTerm is a Term too: checked first below
-        if not isinstance(leaf, query.FuzzyTerm):
-            text = leaf.text.decode() if isinstance(leaf.text, bytes) else leaf.text
-            return {(field, text.encode())} if searcher.doc_freq(field, text) else set()
-    if isinstance(leaf, query.Prefix | query.Wildcard | query.FuzzyTerm):
-        return {(field, t.encode()) for t in _expansions(searcher, field, leaf)}
-    return set()
-
-
-def _expansions(searcher: tantivy.Searcher, field: str, leaf: query.Query) -> list[str]:
-    text = leaf.text
-    if isinstance(leaf, query.Prefix):
-        return [t for t, _ in searcher.terms_with_prefix(field, text, limit=EXPAND_MAX)]
-    if isinstance(leaf, query.Wildcard):
-        head = re.split(r"[*?\[]", text, maxsplit=1)[0]
-        found = searcher.terms_with_prefix(field, head, limit=EXPAND_MAX * 10)
-        return [t for t, _ in found if fnmatch.fnmatchcase(t, text)][:EXPAND_MAX]
-    # fuzzy: terms with the same first two letters (all of a letter's terms at 1M papers would
-    # take seconds to compare; the search itself finds every match, this only highlights)
-    head = text[: max(leaf.prefixlength, 2)]
-    near = (t for t, _ in searcher.terms_with_prefix(field, head))
-    dist = leaf.maxdist
-    return [t for t in near if abs(len(t) - len(text)) <= dist and _edits(t, text) <= dist]
-
-
-EXPAND_MAX = 512  # terms a prefix or wildcard highlights at most

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from whoosh import query
+
+
+class QueryError(ValueError):
+    """A search query that does not parse or is refused; the message says what is wrong."""
+
+    what = "the query does not parse"  # how the API and the CLI introduce the message
+
+
+class QueryRefused(QueryError):
+    """A query that parses but would cost too much (index_bounds); the message says why and
+    what to search for instead."""
+
+    what = "the query is refused"
 
 
 class IndexCorrupt(Exception):
@@ -25,7 +38,8 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    """One page of hits, the total, facets over all hits, and a did-you-mean."""
+    """One page of hits, the total, facets over all hits, a did-you-mean, and notes on how the
+    query was narrowed (a wildcard that stood for too many words)."""
 
     hits: list[Hit]
     total: int
@@ -33,6 +47,7 @@ class SearchResult:
     suggestion: str | None
     page: int
     per_page: int
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -7,25 +7,23 @@ Whoosh names segments with the global `random` module: never call random.seed() 
 
 from __future__ import annotations
 
+import heapq
 import time
+from collections.abc import Iterator
 from functools import partial
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from whoosh import index, query
 from whoosh.searching import Searcher
 
+from server import budget
 from server.index import FEW_RESULTS, SearchIndex
 from server.index_columns import FacetColumns
 from server.index_exec import BUDGET, Postings
 from server.index_files import probe
-from server.index_query import (
-    Vocabulary,
-    match_terms,
-    parse,
-    plain_words,
-    suggest,
-    surface_words,
-)
+from server.index_query import Vocabulary, plain_words, suggest, surface_words
 from server.index_rank import (
     RERANK,
     filters,
@@ -86,6 +84,7 @@ class WhooshIndex(SearchIndex):
         order = partial(self._facets.top, searcher, sort)
         wanted = max(ask.limit, RERANK)
         ranked, docs = run(searcher, full, wanted, sort, allow, self._postings, order)
+        budget.check()
         counts = self._facets.count(searcher, docs, ask.facets)
         if sort == "relevance" and plain_words(ask.q):
             ranked = phrases_first(searcher, self._schema, ask.q, ranked)
@@ -96,14 +95,14 @@ class WhooshIndex(SearchIndex):
             suggestion = suggest(ask.parsed, ask.q, searcher.reader(), self._vocabulary())
         return SearchResult(hits, len(docs), counts, suggestion, ask.page, ask.per_page)
 
-    def _match_terms(self, searcher: Searcher, q: str) -> set[tuple[str, bytes]]:
-        return match_terms(parse(self._parser, q), searcher.reader())
+    def _lexicon(self, searcher: Searcher) -> WhooshLexicon:
+        return WhooshLexicon(searcher.reader())
 
     def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
         """Papers like this one by the key terms of its title and abstract, and the terms shared."""
         skip = {paper.id, *exclude}
         text = f"{paper.title}\n{paper.abstract}"
-        with self._lock:
+        with self._locked():
             searcher = self._current()
             keys = key_terms(searcher, text, self._postings.stats)
             if not keys:
@@ -144,13 +143,6 @@ class WhooshIndex(SearchIndex):
                 cache.get(field, text)
         return f"search index warm in {time.perf_counter() - started:.1f}s"
 
-    def doc_count(self) -> int:
-        """Papers in the live index (0 when there is none)."""
-        if self.files.current() is None:
-            return 0
-        with self._lock:
-            return self._current().doc_count()
-
     def close(self) -> None:
         """Close the searcher; the index can still be used afterwards (it reopens)."""
         with self._lock:
@@ -173,8 +165,8 @@ class WhooshIndex(SearchIndex):
         build, fresh = self._open_live(build, lambda b: index.open_dir(str(b)).searcher())
         self.close()
         self._searcher, self._build = fresh, build
-        budget = max(BUDGET, BUDGET_PER_DOC * fresh.doc_count_all())
-        self._postings = Postings(fresh, budget, segments=self._facets.segments)
+        kept = max(BUDGET, BUDGET_PER_DOC * fresh.doc_count_all())
+        self._postings = Postings(fresh, kept, segments=self._facets.segments)
         self._vocab = None  # read on the first did-you-mean
         return fresh
 
@@ -188,3 +180,32 @@ class WhooshIndex(SearchIndex):
             return self._searcher.up_to_date()
         except OSError:  # the build was removed under us: reopen from CURRENT
             return False
+
+
+class WhooshLexicon:
+    """A whoosh reader's word lists, for index_bounds."""
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    def scan(self, field: str, prefix: str, start: str = "") -> Iterator[tuple[str, int]]:
+        """(word, papers) of the field's words beginning with `prefix`, from `start` on.
+
+        Each segment's list is read in order and the lists merged: whoosh's reader over many
+        segments would look every word up in every segment (50x slower)."""
+        if field not in self.reader.schema:
+            return
+        fieldobj, head, begin = self.reader.schema[field], prefix.encode(), max(start, prefix)
+        runs = [_segment_words(seg, field, head, begin) for seg, _ in self.reader.leaf_readers()]
+        for raw, same in groupby(heapq.merge(*runs), key=itemgetter(0)):
+            yield fieldobj.from_bytes(raw), sum(n for _, n in same)
+
+
+def _segment_words(seg, field: str, head: bytes, begin: str) -> Iterator[tuple[bytes, int]]:
+    """(word, papers) in one segment, in word order, from `begin` while they start with `head`."""
+    if field not in seg.indexed_field_names():
+        return
+    for raw, info in seg.iter_field(field, begin):
+        if not raw.startswith(head):
+            return
+        yield raw, info.doc_frequency()

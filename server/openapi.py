@@ -87,7 +87,7 @@ HIT = {
 }
 SEARCH = {
     "type": "object",
-    "required": ["query", "total", "hits", "facets", "suggestion"],
+    "required": ["query", "total", "hits", "facets", "suggestion", "notes"],
     "properties": {
         "query": {"type": "string"},
         "total": {"type": "integer"},
@@ -96,6 +96,8 @@ SEARCH = {
         "hits": {"type": "array", "items": {"$ref": "#/components/schemas/Hit"}},
         "facets": {"type": "object"},
         "suggestion": NULLABLE_STR,
+        # a wildcard that stood for more words than were searched (see README, Bounded queries)
+        "notes": {"type": "array", "items": {"type": "string"}},
     },
 }
 
@@ -218,6 +220,7 @@ def _paths() -> dict:
                     _param("to", DATE),
                     _param("cat", {"type": "string"}),
                 ],
+                (400, 503),
                 links=_paper_links("/data/hits/0/id"),
             )
         },
@@ -236,7 +239,7 @@ def _paths() -> dict:
                 "Papers like this one",
                 obj,
                 [ref, _param("limit", {"type": "integer", "minimum": 1, "maximum": 50})],
-                (400, 404),
+                (400, 404, 503),
             )
         },
         "/api/lookup": {
@@ -259,6 +262,7 @@ def _paths() -> dict:
                     _param("date", DATE),
                     limit,
                 ],
+                (400, 503),
                 links=_paper_links("/data/papers/0/id"),
             )
         },

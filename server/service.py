@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from server import trending
+from server import budget, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
 from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
@@ -148,6 +148,7 @@ def search(store: Store, index: SearchIndex, q: str, **options: object) -> dict[
         "hits": hits,
         "facets": result.facets,
         "suggestion": result.suggestion,
+        "notes": result.notes,
     }
 
 
@@ -169,11 +170,11 @@ def similar(store: Store, index: SearchIndex, paper: Paper, limit: int) -> list[
 
 def trending_papers(store: Store, period: str, on: str | None, limit: int) -> dict[str, object]:
     """The top papers for a period ending on a day (default: the newest day in the store)."""
+    budget.check()
     day = date.fromisoformat(on) if on else _latest(store)
     first, last = trending.window(period, day)
-    ranked = trending.rank(
-        store.appearances_between(first.isoformat(), last.isoformat()), period, day, limit
-    )
+    seen = store.appearances_between(first.isoformat(), last.isoformat())
+    ranked = trending.rank(budget.paced(seen, every=4096), period, day, limit)
     papers = []
     for t in ranked:
         paper = store.paper(t.paper_id)

@@ -19,7 +19,9 @@ from tqdm import tqdm
 from server import site_feeds as feeds
 from server import site_pages as pages
 from server import site_paper
-from server.index import SearchIndex
+from server.config import ConfigError
+from server.index import QueryError, SearchIndex
+from server.index_query import check_query
 from server.site_data import SiteData, Topic, parse_topics
 from server.site_output import Output
 from server.site_pagefind import index_pages
@@ -66,11 +68,19 @@ class BuildReport:
 
 
 def options(config, out: str | None, base_url: str | None, topics: list[str] | None) -> dict:
-    """Where and how to build: explicit options, then settings, then defaults."""
+    """Where and how to build: explicit options, then settings, then defaults.
+
+    A topic whose query does not parse, or would be refused, is a ConfigError naming it."""
+    chosen = parse_topics(topics) or parse_topics(config["topics"]) or DEFAULT_TOPICS
+    for name, query in chosen:
+        try:
+            check_query(query)
+        except QueryError as exc:
+            raise ConfigError(f"topic {name!r} ({query!r}): {exc.what}: {exc}") from None
     return {
         "out": Path(out or str(config["site_dir"])),
         "base_url": base_url or str(config["base_url"] or DEFAULT_BASE_URL),
-        "topics": parse_topics(topics) or parse_topics(config["topics"]) or DEFAULT_TOPICS,
+        "topics": chosen,
         # the form shows only when the server's public URL was configured, not defaulted
         "subscribe_url": "" if config.sources["public_url"] == "default" else config["public_url"],
     }

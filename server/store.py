@@ -22,7 +22,11 @@ from server.store_reads import PaperNotFound, StoreReads, row_to_appearance
 __all__ = ["PaperNotFound", "Store", "StoreError", "IngestResult"]
 
 # schema.sql is version 1; each later version is a file in migrations/, applied in order.
-MIGRATIONS: list[tuple[int, str]] = [(2, "002_crawl.sql"), (3, "003_digest.sql")]
+MIGRATIONS: list[tuple[int, str]] = [
+    (2, "002_crawl.sql"),
+    (3, "003_digest.sql"),
+    (4, "004_changed_index.sql"),
+]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _PAPER_COLUMNS = [f.name for f in fields(Paper)]
 _JSON_COLUMNS = {"authors", "categories"}

@@ -35,6 +35,7 @@ def test_every_exit_code_is_documented():
         cli.EXIT_NEW,
         cli.EXIT_NOTHING_NEW,
         cli.EXIT_USAGE,
+        cli.EXIT_TOO_BROAD,
         cli.EXIT_INPUT,
         cli.EXIT_STORE,
     ):

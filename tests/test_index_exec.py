@@ -9,9 +9,11 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query
 
+from server.index_bounds import bound
 from server.index_exec import Executor, Postings, top
 from server.index_query import make_parser, parse
 from server.index_schema import make_schema
+from server.index_whoosh import WhooshLexicon
 
 WORDS = "graph neural model diffusion attention sparse reward agent the of in a we learn".split()
 
@@ -131,3 +133,28 @@ def test_probing_a_long_list_equals_decoding_it(searcher, word: str) -> None:
     assert probing.score("abstract", word, docs) == decoding.score("abstract", word, docs)
     held = probing.holding("abstract", word, docs)
     assert held == decoding.holding("abstract", word, docs) and 0 < len(held) < len(docs) + 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "gra*",
+        "g*h",
+        "gr?ph",
+        "grap~",
+        "nueral~2",
+        "cat:cs.*",
+        "title:(gra* OR dif*) NOT rew*",
+        "id:[p10 to p20]",
+        "id:{p10 to p20}",
+        "id:>p95",
+    ],
+)
+def test_bounded_patterns_run_here_and_match_whooshs(searcher, text: str) -> None:
+    """Patterns expanded by index_bounds (from every segment's words) run in set operations,
+    with the same matches as whoosh's own expansion (deleted documents left out)."""
+    q = parse(make_parser(searcher.schema), text)
+    bounded, notes = bound(q, WhooshLexicon(searcher.reader()))
+    found = Executor(Postings(searcher)).match(bounded)
+    assert found is not None and notes == [], text
+    assert found == set(q.docs(searcher)) and found, text
