@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from server.models import Appearance, Listing, Paper, Problem
+from server.sources import budget
 from server.sources.common import (
     ParseError,
     add_paper,
@@ -95,6 +96,7 @@ class _Walk:
         """Read every h3 heading and dt entry in order."""
         seen: set[str] = set()
         for el in root.find_all(["h3", "dt"]):
+            budget.check()
             if el.name == "h3":
                 self.heading(clean(el.get_text()))
             else:

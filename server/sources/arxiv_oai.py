@@ -13,6 +13,7 @@ from urllib.parse import quote
 from lxml import etree
 
 from server.models import Listing, Paper, Problem
+from server.sources import budget
 from server.sources.arxiv_atom import (
     arxiv_categories,
     local_name,
@@ -139,6 +140,7 @@ def parse(text: str, url: str | None = None) -> Listing:
     _check_format(records)
     seen: set[str] = set()
     for n, record in enumerate(records, start=1):
+        budget.check()
         paper = _record(record, n, listing.problems)
         if paper is not None:
             add_paper(listing, seen, paper)

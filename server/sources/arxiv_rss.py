@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from lxml import etree
 
 from server.models import Appearance, Listing, Paper, Problem
+from server.sources import budget
 from server.sources.arxiv_atom import (
     ARXIV,
     ATOM,
@@ -247,6 +248,7 @@ def parse(text: str, url: str | None = None) -> Listing:
     category = _category(url, feed)
     seen: set[str] = set()
     for rank, item in enumerate(feed.items, start=1):
+        budget.check()
         paper = _paper(item, f"item {rank}", listing.problems)
         if paper is None or not add_paper(listing, seen, paper):
             continue

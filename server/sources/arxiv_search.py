@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import Tag
 
 from server.models import Listing, Paper, Problem
+from server.sources import budget
 from server.sources.common import (
     ParseError,
     add_paper,
@@ -55,6 +56,7 @@ def parse(text: str, url: str | None = None) -> Listing:
     listing.next_url = _next_url(soup, url)
     seen: set[str] = set()
     for n, li in enumerate(items, start=1):
+        budget.check()
         paper = _paper(li, listing.problems, f"result {n}")
         if paper is None:
             continue

@@ -120,11 +120,13 @@ def encodable(text: str) -> str:
 
 
 def html_soup(text: str) -> BeautifulSoup:
-    """Parse HTML with lxml, quietly (page text that looks like a URL or XML is fine)."""
+    """Parse HTML with lxml, quietly, within the page's budget (a tree costs ~500 B a tag)."""
+    from server.sources.budget import BudgetedTreeBuilder  # budget imports ParseError from here
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(encodable(text), "lxml")
+        return BeautifulSoup(encodable(text), builder=BudgetedTreeBuilder)
 
 
 def xml_soup(text: str) -> BeautifulSoup:

@@ -7,7 +7,7 @@ import re
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from server.models import Appearance, Listing, Paper, Problem, canonical
-from server.sources import pyrepr
+from server.sources import budget, pyrepr
 from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, to_int
 
 KIND = "hf-api"
@@ -50,7 +50,7 @@ def parse(text: str, url: str | None = None) -> Listing:
 
 def _load(text: str) -> object:
     try:
-        return json.loads(text)
+        return budget.load_json(text)
     except _DECODE_ERRORS as err:
         raise ParseError(f"not Hugging Face API JSON: {err}") from None
 
@@ -87,6 +87,7 @@ def read_items(items: list, listing: Listing, list_name: str | None, date: str |
     """Add daily-paper items to the listing; date None means each item's own daily date."""
     seen: set[str] = set()
     for rank, raw in enumerate(items, start=1):
+        budget.check()
         item = _as_item(raw, f"item {rank}", listing.problems)
         paper = item_paper(item, f"item {rank}", listing.problems) if item else None
         if paper is None:

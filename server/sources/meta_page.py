@@ -7,7 +7,6 @@ The id is the arXiv id when the page names one, else the DOI id, else the title 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from server.models import Listing, Paper, Problem, Ref, canonical, doi_id, title_id
+from server.sources import budget
 from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date, meta_tags
 
 KIND = "meta-page"
@@ -106,7 +106,7 @@ def _json_ld(soup: BeautifulSoup) -> dict[str, Any]:
     """The first article-like object in the page's JSON-LD blocks, {} when none."""
     for script in soup.find_all("script", type="application/ld+json"):
         try:
-            data = json.loads(script.get_text())
+            data = budget.load_json(script.get_text())
         except (ValueError, RecursionError):
             continue
         found = _find_article(data)
