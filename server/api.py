@@ -6,9 +6,12 @@ Success: {"ok": true, "data": ...}. Error: {"ok": false, "error": {"status", "me
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -22,11 +25,15 @@ from server.archive import Archive
 from server.config import Config, load
 from server.index import IndexBusy, IndexCorrupt, QueryError
 from server.openapi import document
+from server.sources.budget import BudgetExceeded, json_structure
 from server.trending import PERIODS
 
 log = logging.getLogger("paperboy.api")
 SORTS = ("relevance", "date", "trending")
 MAX_QUERY_CHARS = 1000  # a longer query is not a search, and would hold a worker for seconds
+# A page body is {"url": "...", "html": "..."}: all but a few bytes of it are inside strings. The
+# JSON parser keeps ~30 bytes per byte of lists and objects, so more structure is refused.
+MAX_BODY_STRUCTURE = 1000
 EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension)://[A-Za-z0-9._-]+$")
 
 
@@ -111,6 +118,8 @@ def _arg_choice(name: str, choices: tuple[str, ...], default: str) -> str:
 
 
 def _routes(app: Flask, archive: Archive) -> None:
+    parsing = _parse_slots(int(archive.config["parse_slots"]), float(archive.config["parse_wait"]))
+
     @app.get("/api/health")
     def health():
         store = archive.store
@@ -181,14 +190,16 @@ def _routes(app: Flask, archive: Archive) -> None:
 
     @app.post("/api/parse")
     def parse():
-        listing, _ = _parsed_body()
-        return ok(service.describe(listing))
+        with parsing():
+            listing, _ = _parsed_body()
+            return ok(service.describe(listing))
 
     @app.post("/api/ingest")
     def ingest():
         _require_token(archive)
-        listing, html = _parsed_body()
-        return ok(service.ingest(archive.store, archive.index, listing, html.encode()), 201)
+        with parsing():
+            listing, html = _parsed_body()
+            return ok(service.ingest(archive.store, archive.index, listing, html.encode()), 201)
 
     @app.get("/api/openapi.json")
     def openapi():
@@ -209,14 +220,58 @@ def _routes(app: Flask, archive: Archive) -> None:
         return send_from_directory(root, path)
 
 
-def _parsed_body():
-    """The page in a {url, html} body, parsed (never fetched): (Listing, html)."""
-    body = request.get_json(silent=True)
+def _parse_slots(slots: int, wait: float):
+    """A context that holds one of `slots` parse slots, or answers 503 after `wait` seconds."""
+    semaphore = threading.BoundedSemaphore(max(1, slots))
+
+    @contextmanager
+    def parsing() -> Iterator[None]:
+        if not semaphore.acquire(timeout=wait):
+            raise ApiError(
+                503,
+                f"the server is busy parsing {slots} other pages: try again in a moment",
+                retry_after=wait,
+            )
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+    return parsing
+
+
+def _page_body() -> dict:
+    """The JSON {url, html} body, refused (400) when it is more than strings."""
+    if not request.is_json:  # as get_json: a form or text/plain body (no CORS preflight) is not one
+        raise ApiError(400, 'the body must be JSON {"url": "...", "html": "..."}')
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ApiError(400, "the body is not UTF-8 text") from None
+    structure = len(json_structure(text))
+    if structure > MAX_BODY_STRUCTURE:
+        raise ApiError(
+            400,
+            f'the body must be JSON {{"url": "...", "html": "..."}}: it holds {structure} '
+            f"bytes outside its strings (at most {MAX_BODY_STRUCTURE})",
+        )
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        body = None
     if not isinstance(body, dict) or not isinstance(body.get("html"), str):
         raise ApiError(400, 'the body must be JSON {"url": "...", "html": "..."}')
+    return body
+
+
+def _parsed_body():
+    """The page in a {url, html} body, parsed (never fetched) within its budget: (Listing, html)."""
+    body = _page_body()
     url = body.get("url") if isinstance(body.get("url"), str) else None
     try:
         return sources.parse(body["html"], url), body["html"]
+    except BudgetExceeded as exc:
+        raise ApiError(422, str(exc)) from None  # it names the page already
     except sources.ParseError as exc:
         raise ApiError(422, f"{url or 'the page'}: {exc}") from None
 

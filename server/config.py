@@ -26,6 +26,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("threads", 8, "worker threads of the API server"),
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
+    Setting("parse_slots", 2, "pages the API parses at once (/api/parse, /api/ingest)"),
+    Setting("parse_wait", 10.0, "seconds a page waits for a parse slot before a 503"),
     Setting("index_engine", "whoosh", "search engine: whoosh, or tantivy (paperboy[tantivy])"),
     # the archive site
     Setting("base_url", "", "public URL the archive site is served from (feeds, sitemap)"),
