@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from server import sanitize
 from server.merge import merge_appearance, merge_paper
 from server.models import Appearance, Listing, Paper, is_arxiv_id, normalise_title
 from server.store_crawl import CrawlStore
@@ -109,7 +110,12 @@ class Store(StoreReads, DigestStore, CrawlStore):
     # -- writing ---------------------------------------------------------------------------
 
     def ingest(self, listing: Listing, raw: bytes | None = None) -> IngestResult:
-        """Store one listing (and its raw page) in one transaction; re-ingesting changes nothing."""
+        """Store one listing (and its raw page) in one transaction; re-ingesting changes nothing.
+
+        Whoever made the listing, its text is stored without control or direction characters
+        and its links only when they are http(s) (server/sanitize.py).
+        """
+        listing = sanitize.listing(listing)
         result = IngestResult()
         try:
             self.db.execute("BEGIN IMMEDIATE")

@@ -24,6 +24,7 @@ from server.sources.common import (
     clean,
     clean_field,
     iso_date,
+    safe_output,
     to_int,
 )
 
@@ -175,6 +176,7 @@ def _feed_url(root: etree._Element) -> str | None:
     return None
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Read an arXiv API Atom response into papers (no appearances: a query is not a list)."""
     root, problems = xml_root(text)

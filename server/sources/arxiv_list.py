@@ -25,6 +25,7 @@ from server.sources.common import (
     html_soup,
     iso_date,
     month_date,
+    safe_output,
     to_int,
 )
 
@@ -53,6 +54,7 @@ def matches(text: str, url: str | None) -> bool:
     )
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers and their list appearances from an arXiv listing page."""
     soup = html_soup(text)

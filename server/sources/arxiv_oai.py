@@ -21,7 +21,15 @@ from server.sources.arxiv_atom import (
     root_name,
     xml_root,
 )
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, to_int
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    clean,
+    clean_field,
+    iso_date,
+    safe_output,
+    to_int,
+)
 
 KIND = "arxiv-oai"
 DESCRIPTION = "arXiv OAI-PMH ListRecords/GetRecord responses with metadataPrefix=arXiv"
@@ -124,6 +132,7 @@ def _paging(root: etree._Element, url: str | None, listing: Listing) -> None:
         listing.next_url = f"{base}?verb=ListRecords&resumptionToken={quote(value, safe='')}"
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Read one OAI-PMH response page into papers (no appearances: a harvest is not a list)."""
     root, problems = xml_root(text)

@@ -28,7 +28,7 @@ from server.sources.arxiv_atom import (
     text_of,
     xml_root,
 )
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, safe_output
 
 KIND = "arxiv-rss"
 DESCRIPTION = (
@@ -234,6 +234,7 @@ def _paper(item: _Item, label: str, problems: list[Problem]) -> Paper | None:
     return paper
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Read an arXiv announcement feed into papers and their appearances on the day's list."""
     root, problems = xml_root(text)

@@ -22,6 +22,7 @@ from server.sources.common import (
     clean,
     html_soup,
     iso_date,
+    safe_output,
     to_int,
 )
 
@@ -43,6 +44,7 @@ def matches(text: str, url: str | None) -> bool:
     return "arxiv-result" in text[:200000] and "arxiv" in text[:5000].lower()
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """The papers of one page of arXiv search results."""
     soup = html_soup(text)

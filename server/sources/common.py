@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 import re
 import warnings
+from collections.abc import Callable
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import wraps
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
+from server import sanitize
 from server.models import Listing, Paper, Problem, canonical
 
 _SPACE = re.compile(r"\s+")
@@ -25,12 +28,25 @@ class ParseError(Exception):
 
 
 def clean(text: object) -> str:
-    """Unwrap hard line breaks, collapse whitespace, decode entities; LaTeX is kept as written."""
+    """Decode entities, drop control and direction characters, unwrap lines, collapse spaces.
+
+    LaTeX is kept as written.
+    """
     if text is None:
         return ""
     if not isinstance(text, str):
         text = str(text)
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    return _SPACE.sub(" ", sanitize.text(html.unescape(text))).strip()
+
+
+def safe_output(parse: Callable[..., Listing]) -> Callable[..., Listing]:
+    """Decorate a parser's parse: its Listing holds no control character and no non-http link."""
+
+    @wraps(parse)
+    def parse_safely(text: str, url: str | None = None) -> Listing:
+        return sanitize.listing(parse(text, url))
+
+    return parse_safely
 
 
 def strip_label(text: str) -> str:

@@ -8,7 +8,15 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from server.models import Appearance, Listing, Paper, Problem, canonical
 from server.sources import budget, pyrepr
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, to_int
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    clean,
+    clean_field,
+    iso_date,
+    safe_output,
+    to_int,
+)
 
 KIND = "hf-api"
 DESCRIPTION = "Hugging Face daily papers API JSON (huggingface.co/api/daily_papers, saved copies)"
@@ -33,6 +41,7 @@ def matches(text: str, url: str | None) -> bool:
     return bool(_ITEM_HEAD.search(head))
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers and hf-daily appearances from an API response (list, repr strings or wrapper)."""
     data = _load(text)

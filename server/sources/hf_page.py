@@ -10,7 +10,15 @@ from bs4 import BeautifulSoup, Tag
 
 from server.models import Appearance, Listing, Paper, Problem, canonical
 from server.sources import budget
-from server.sources.common import ParseError, add_paper, clean, html_soup, iso_date, to_int
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    clean,
+    html_soup,
+    iso_date,
+    safe_output,
+    to_int,
+)
 from server.sources.hf_api import paper_from_json, read_items, url_date
 
 KIND = "hf-page"
@@ -47,6 +55,7 @@ def _papers_path(url: str | None) -> list[str] | None:
     return segments[1:]
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers and their hf-daily/weekly/monthly appearances; one Paper for a paper page."""
     soup = html_soup(text)

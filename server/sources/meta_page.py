@@ -15,7 +15,15 @@ from bs4 import BeautifulSoup
 
 from server.models import Listing, Paper, Problem, Ref, canonical, doi_id, title_id
 from server.sources import budget
-from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date, meta_tags
+from server.sources.common import (
+    ParseError,
+    clean,
+    clean_field,
+    html_soup,
+    iso_date,
+    meta_tags,
+    safe_output,
+)
 
 KIND = "meta-page"
 DESCRIPTION = "paper pages with citation_*, Dublin Core or schema.org metadata (OpenReview, ACL...)"
@@ -46,6 +54,7 @@ def matches(text: str, url: str | None) -> bool:
     )
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """The one paper a landing page describes."""
     soup = html_soup(text)

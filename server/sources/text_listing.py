@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from server.models import Appearance, Listing, Paper, Problem, title_id
 from server.sources import budget
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, safe_output
 from server.sources.hf_api import url_date
 
 KIND = "text"
@@ -40,6 +40,7 @@ def matches(text: str, url: str | None) -> bool:
     return _first_entry(_blocks(head)) is not None
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers (ids from titles); 'text' appearances only when the date carries a year."""
     if text.lstrip()[:1] in ("<", "{", "["):
