@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
+from server import sanitize
 from server.models import Listing, Paper, Problem, Ref, canonical, doi_id, title_id
 from server.sources import budget
 from server.sources.common import (
@@ -210,8 +210,6 @@ def _any_id(meta: dict[str, list[str]], ld: dict[str, Any]) -> str | None:
 
 
 def _landing_url(meta: dict[str, list[str]], ld: dict[str, Any], url: str | None) -> str | None:
-    """The page URL; for a saved file, the page's own abstract URL when it names one."""
-    if url and urlsplit(url).scheme in ("http", "https"):
-        return url
+    """The page's http(s) URL; for a saved file (file: URI), the abstract URL the page names."""
     own = _first(meta, "citation_abstract_html_url", "og:url") or _text(ld.get("url"))
-    return own if own.startswith(("http://", "https://")) else url
+    return sanitize.link(url) or sanitize.link(own)
