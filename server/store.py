@@ -21,7 +21,11 @@ from server.store_reads import PaperNotFound, StoreReads, row_to_appearance
 __all__ = ["PaperNotFound", "Store", "StoreError", "IngestResult"]
 
 # schema.sql is version 1; each later version is a file in migrations/, applied in order.
-MIGRATIONS: list[tuple[int, str]] = [(2, "002_crawl.sql"), (3, "003_digest.sql")]
+MIGRATIONS: list[tuple[int, str]] = [
+    (2, "002_crawl.sql"),
+    (3, "003_digest.sql"),
+    (4, "004_clean_text.sql"),
+]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _PAPER_COLUMNS = [f.name for f in fields(Paper)]
 _JSON_COLUMNS = {"authors", "categories"}
@@ -80,6 +84,7 @@ class Store(StoreReads, DigestStore, CrawlStore):
                 "busy_timeout=30000",
             ):
                 self.db.execute(f"PRAGMA {pragma}")
+            self._functions()
             self._migrate()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"{self.path}: cannot open the store: {exc}") from None
@@ -93,6 +98,17 @@ class Store(StoreReads, DigestStore, CrawlStore):
     def close(self) -> None:
         """Close the database connection."""
         self.db.close()
+
+    def _functions(self) -> None:
+        """The Python functions migrations call (004 cleans text and links with them)."""
+        for name, func in (
+            ("paperboy_text", sanitize.text),
+            ("paperboy_link", sanitize.link),
+            ("paperboy_names", sanitize.names_json),
+            ("paperboy_title_key", lambda title: normalise_title(title or "")),
+        ):
+            self.db.create_function(name, 1, func, deterministic=True)
+        self.db.create_function("paperboy_now", 0, now)
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
