@@ -123,15 +123,20 @@ class SearchIndex:
 
     def _check(self, build: Path) -> tuple[dict[str, object], int] | None:
         """The build's stamp and doc count, or None when either cannot be read."""
-        # Whoosh leaves a damaged TOC's file open; it is closed when the error is dropped
+        # Whoosh leaves a damaged TOC's file open; it is closed when the error is dropped. Only
+        # then is a full collection run: /api/health calls this, and a collection walks every
+        # object of the process (a page being parsed has millions) holding the GIL.
+        failed = False
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
                 return self.files.read_stamp(build), self._probe(build)
             except Exception:  # any failure to read the index means it must be rebuilt
+                failed = True
                 return None
             finally:
-                gc.collect()
+                if failed:
+                    gc.collect()
 
     def _schema_current(self) -> bool:
         build = self.files.current()
