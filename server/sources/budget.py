@@ -53,6 +53,7 @@ class PageBudget:
     started: float = field(default_factory=time.monotonic)
     base: int = field(default_factory=resident_bytes)
     calls: int = 0
+    soups: list = field(default_factory=list)  # HTML trees, taken apart when the page is done
 
     def check(self, cost: int = 0) -> None:
         """BudgetExceeded when the page is past its deadline, or its memory (plus cost) is."""
@@ -86,6 +87,20 @@ def page_budget(
         yield budget
     finally:
         _CURRENT.reset(token)
+        # A soup is a web of reference cycles that only a full collection frees; taken apart
+        # now, its memory is free before the next page starts (or a stopped page's error ends).
+        for soup in budget.soups:
+            _take_apart(soup)
+
+
+def _take_apart(root) -> None:
+    """Empty every node of a (possibly half-built) soup, so reference counting frees them."""
+    # not Tag.decompose: it follows next_element links, which a half-built tree lacks
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        stack.extend(getattr(node, "contents", None) or ())
+        node.__dict__.clear()
 
 
 def check(cost: int = 0) -> None:
@@ -97,6 +112,13 @@ def check(cost: int = 0) -> None:
 
 class BudgetedTreeBuilder(LXMLTreeBuilder):
     """BeautifulSoup's lxml HTML builder, checking the page's budget at every tag it builds."""
+
+    def initialize_soup(self, soup) -> None:
+        """Hand the new soup to the page's budget, which takes it apart when the page is done."""
+        super().initialize_soup(soup)
+        budget = _CURRENT.get()
+        if budget is not None:
+            budget.soups.append(soup)
 
     def start(self, name, attrs, nsmap=None):
         """Check the budget, then build the tag (bs4's own hook)."""
