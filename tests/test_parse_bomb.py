@@ -145,6 +145,36 @@ def test_bomb_through_api_parse_holds_server_memory_and_health(tmp_path, shape):
             assert body["data"]["ids"] == ["2412.00001"] and body["data"]["problems"] >= 1
 
 
+def test_bombs_in_every_parse_slot_at_once_hold_the_server_bound(tmp_path):
+    data = tmp_path / "data"
+    token = run(data, "token").stdout.strip()
+    bodies = [{"url": f"https://x.test/{n}", "html": tag_soup(8_000_000)} for n in range(4)]
+    with serving(data, site_dir=str(tmp_path / "no-site")) as base:  # 2 parse slots
+        pid = server_pid(int(base.rsplit(":", 1)[1]))
+        assert post(base + "/api/parse", {"url": None, "html": json.dumps([GOOD])}, token)[0] == 200
+        before = status_kb(pid, "VmHWM")
+        watch = Watch(base, pid, before + SERVER_GROWTH_MB * 1024)
+        watch.start()
+        answers: list[tuple[int, dict]] = []
+        senders = [
+            threading.Thread(target=lambda b=b: answers.append(post(base + "/api/parse", b, token)))
+            for b in bodies
+        ]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+        watch.stop.set()
+        watch.join()
+        assert not watch.failures, watch.failures
+        grown_mb = (status_kb(pid, "VmHWM") - before) / 1024
+        latency = max(watch.latencies, default=0.0)
+        print(f"4 at once: server peak +{grown_mb:.0f} MB, /api/health at most {latency:.3f} s")
+        assert grown_mb < SERVER_GROWTH_MB
+        assert watch.latencies and latency < HEALTH_ANSWER_SECONDS
+        assert sorted({status for status, _ in answers}) in ([422], [422, 503]), answers
+
+
 def peak_of(command: list[str], env: dict) -> tuple[int, str, int]:
     """Run a command; its exit code, output and its own peak RSS in MB (wait4: no other child's).
 
@@ -200,3 +230,12 @@ def test_a_page_that_waits_too_long_for_a_parse_slot_gets_503(tmp_path):
         assert busy, answers
         assert busy[0]["error"]["message"].startswith("the server is busy parsing")
         assert post(base + "/api/parse", small, token)[0] == 200  # the slot is free again
+
+
+def test_import_refuses_a_file_over_the_page_cap_by_name(tmp_path):
+    page = tmp_path / "huge.json"
+    with page.open("wb") as out:
+        out.truncate(16_000_001)  # sparse: the cap is checked before anything is read
+    result = run(tmp_path / "data", "import", str(page))
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert f"{page}: too large to be a page (16000001 bytes; files over 16000000" in result.stderr
