@@ -21,7 +21,12 @@ from server.models import Appearance, Listing, Paper, Problem
 UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
 _SPACES = re.compile("[\t\n\x0b\x0c\r]")
+# A URL `link` keeps as it is: http(s), a host, no space, no bracket (urlsplit's IPv6 check)
+_PLAIN_HTTP = re.compile(r"(?i)https?://[^/?#\[\]\s][^\[\]\s]*")
 _LINKS = ("url", "code_url", "project_url")
+_LISTS = tuple(f.name for f in fields(Paper) if f.default_factory is list)  # authors, categories
+_SCALARS = tuple(f.name for f in fields(Paper) if f.name not in _LINKS + _LISTS)
+_APPEARANCE_FIELDS = tuple(f.name for f in fields(Appearance))
 
 
 def text(value: str | None) -> str | None:
@@ -29,11 +34,6 @@ def text(value: str | None) -> str | None:
     if not value or not _UNSAFE.search(value):
         return value
     return _UNSAFE.sub("", _SPACES.sub(" ", value))
-
-
-def is_clean(value: str) -> bool:
-    """True when the text holds no control or direction character."""
-    return _UNSAFE.search(value) is None
 
 
 def link(url: str | None) -> str | None:
@@ -64,8 +64,28 @@ def names_json(value: str | None) -> str | None:
     return value if cleaned == data else json.dumps(cleaned, ensure_ascii=False)
 
 
+def _is_clean_paper(p: Paper) -> bool:
+    """True when `paper` would change nothing: one search over all the text, then the links."""
+    texts = [v for v in map(p.__getattribute__, _SCALARS) if isinstance(v, str)]
+    for name in _LISTS:
+        items = getattr(p, name)
+        if not all(isinstance(x, str) and x and x.strip() == x for x in items):
+            return False
+        texts += items
+    if _UNSAFE.search(" ".join(texts)):
+        return False
+    return all(u is None or _is_plain_http(u) for u in map(p.__getattribute__, _LINKS))
+
+
+def _is_plain_http(url: str) -> bool:
+    """True for a URL that `link` returns unchanged, found without parsing it."""
+    return _PLAIN_HTTP.fullmatch(url) is not None and not _UNSAFE.search(url)
+
+
 def paper(p: Paper) -> Paper:
     """The paper with every text field cleaned and every link http(s) or None."""
+    if _is_clean_paper(p):
+        return p  # the common case, and the cheap one
     changes: dict[str, object] = {}
     for f in fields(p):
         value = getattr(p, f.name)
@@ -84,12 +104,10 @@ def paper(p: Paper) -> Paper:
 
 def appearance(a: Appearance) -> Appearance:
     """The appearance with every text field cleaned."""
-    changes = {
-        f.name: text(getattr(a, f.name))
-        for f in fields(a)
-        if isinstance(getattr(a, f.name), str) and not is_clean(getattr(a, f.name))
-    }
-    return replace(a, **changes) if changes else a
+    texts = {name: v for name in _APPEARANCE_FIELDS if isinstance(v := getattr(a, name), str)}
+    if not _UNSAFE.search(" ".join(texts.values())):
+        return a  # the common case: one search
+    return replace(a, **{name: text(v) for name, v in texts.items()})
 
 
 def listing(found: Listing) -> Listing:

@@ -36,7 +36,9 @@ def clean(text: object) -> str:
         return ""
     if not isinstance(text, str):
         text = str(text)
-    return _SPACE.sub(" ", sanitize.text(html.unescape(text))).strip()
+    collapsed = _SPACE.sub(" ", html.unescape(text))
+    safe = sanitize.text(collapsed)  # after collapsing: line breaks no longer count as unsafe
+    return (safe if safe is collapsed else _SPACE.sub(" ", safe)).strip()
 
 
 def safe_output(parse: Callable[..., Listing]) -> Callable[..., Listing]:
