@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from helpers import EXE, run, serving
 
-# Stated bounds (README, "Importing pages"): parsing adds at most SERVER_GROWTH_MB to the server,
-# and `paperboy import` of any one file peaks under IMPORT_PEAK_MB.
+# The bounds README states (`paperboy import`, The local API): parsing adds at most
+# SERVER_GROWTH_MB to the server (2 parse slots of 128 MB, plus their bodies), and `paperboy
+# import` of any one file peaks under IMPORT_PEAK_MB.
 SERVER_GROWTH_MB = 400
 IMPORT_PEAK_MB = 400
 HEALTH_ANSWER_SECONDS = 2.0  # generous for a loaded machine: the goal is 0.1 s
