@@ -8,7 +8,9 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -25,11 +27,14 @@ from server.config import Config, load
 from server.digest_run import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
 from server.openapi import document
+from server.sources.budget import BudgetExceeded
 from server.trending import PERIODS
 
 log = logging.getLogger("paperboy.api")
 SORTS = ("relevance", "date", "trending")
 MAX_QUERY_CHARS = 1000  # a longer query is not a search, and would hold a worker for seconds
+# A page body is {"url": "...", "html": "..."}: all but a few bytes of it are inside strings. The
+# JSON parser keeps ~30 bytes per byte of lists and objects, so more structure is refused.
 EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension)://[A-Za-z0-9._-]+$")
 
 
@@ -139,6 +144,8 @@ def _arg_choice(name: str, choices: tuple[str, ...], default: str) -> str:
 
 
 def _routes(app: Flask, archive: Archive) -> None:
+    parsing = _parse_slots(int(archive.config["parse_slots"]), float(archive.config["parse_wait"]))
+
     @app.get("/api/health")
     def health():
         store = archive.store
@@ -213,14 +220,16 @@ def _routes(app: Flask, archive: Archive) -> None:
     @app.post("/api/parse")
     def parse():
         _require_token(archive)
-        listing, _ = _parsed_body()
-        return ok(service.describe(listing))
+        with parsing():
+            listing, _ = _parsed_body()
+            return ok(service.describe(listing))
 
     @app.post("/api/ingest")
     def ingest():
         _require_token(archive)
-        listing, html = _parsed_body()
-        return ok(service.ingest(archive.store, archive.index, listing, html.encode()), 201)
+        with parsing():
+            listing, html = _parsed_body()
+            return ok(service.ingest(archive.store, archive.index, listing, html.encode()), 201)
 
     @app.get("/api/openapi.json")
     def openapi():
@@ -248,8 +257,28 @@ def _budget(archive: Archive):
     return deadline(float(archive.config["query_budget"]), archive.store.db)
 
 
+def _parse_slots(slots: int, wait: float):
+    """A context that holds one of `slots` parse slots, or answers 503 after `wait` seconds."""
+    semaphore = threading.BoundedSemaphore(max(1, slots))
+
+    @contextmanager
+    def parsing() -> Iterator[None]:
+        if not semaphore.acquire(timeout=wait):
+            raise ApiError(
+                503,
+                f"the server is busy parsing {slots} other pages: try again in a moment",
+                retry_after=wait,
+            )
+        try:
+            yield
+        finally:
+            semaphore.release()
+
+    return parsing
+
+
 def _parsed_body():
-    """The page in a {url, html} body, parsed (never fetched): (Listing, html)."""
+    """The page in a {url, html} body, parsed (never fetched) within its budget: (Listing, html)."""
     shape = '{"url": "...", "html": "..."}'
     body = json_body(shape)
     if not isinstance(body.get("html"), str):
@@ -257,6 +286,8 @@ def _parsed_body():
     url = body.get("url") if isinstance(body.get("url"), str) else None
     try:
         return sources.parse(body["html"], url), body["html"]
+    except BudgetExceeded as exc:
+        raise ApiError(422, str(exc)) from None  # it names the page already
     except sources.ParseError as exc:
         raise ApiError(422, f"{url or 'the page'}: {exc}") from None
 

@@ -9,7 +9,8 @@ port (80 for this plain-HTTP server), as browsers send it.
 
 The JSON reader bounds what a body can cost before the JSON parser sees it: nesting beyond
 MAX_JSON_DEPTH (which would otherwise exhaust the parser's recursion) and more than
-MAX_JSON_CONTAINERS arrays and objects (each costs far more memory than its two bytes).
+MAX_JSON_CONTAINERS arrays and objects (each costs far more memory than its two bytes), and more
+than MAX_JSON_STRUCTURE bytes outside its strings.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from urllib.parse import urlsplit
 
 MAX_JSON_DEPTH = 32
 MAX_JSON_CONTAINERS = 1000
+# bytes outside the strings: numbers, literals and punctuation, each of which the JSON parser
+# turns into an object (a body of ten million zeros would cost half a gigabyte)
+MAX_JSON_STRUCTURE = 100_000
 # a string, or an unterminated one up to the end: every quote starts a match, so this is linear
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.S)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -39,7 +43,13 @@ def read_json(data: bytes) -> object:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadJson(f"the body is not UTF-8 (byte {exc.start})") from None
-    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    structure = _STRING.sub(b"", data)
+    if len(structure) > MAX_JSON_STRUCTURE:
+        raise BadJson(
+            f"the body holds {len(structure)} bytes outside its strings "
+            f"(at most {MAX_JSON_STRUCTURE})"
+        )
+    brackets = structure.translate(None, _NOT_BRACKETS)
     if _depth(brackets[: 2 * MAX_JSON_CONTAINERS]) > MAX_JSON_DEPTH:
         raise BadJson(f"the body is JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if brackets.count(b"[") + brackets.count(b"{") > MAX_JSON_CONTAINERS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from server import trending
+from server import sanitize, trending
 from server.index import QueryError, SearchIndex
 from server.models import Paper, is_arxiv_id
 from server.site_text import clean, paper_page
@@ -77,8 +77,7 @@ def paper_links(paper: Paper, site_url: str) -> tuple[str, str]:
     archive = f"{site_url.rstrip('/')}/{paper_page(paper.id)}.html"
     if is_arxiv_id(paper.id):
         return archive, f"https://arxiv.org/abs/{paper.id}"
-    url = clean(paper.url or "")
-    return archive, url if url.lower().startswith(("https://", "http://")) else ""
+    return archive, sanitize.link(paper.url) or ""
 
 
 def digest_paper(paper: Paper, trend: trending.Trend, site_url: str) -> DigestPaper:

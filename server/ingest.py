@@ -11,9 +11,13 @@ from tqdm import tqdm
 
 from server import sources
 from server.models import Listing
+from server.sources.budget import BudgetExceeded
 from server.store import IngestResult, Store
 
-MAX_FILE_BYTES = 200 * 1024 * 1024  # a page or dump bigger than this is not a listing
+# A file is read whole (bytes, then text) before its parse budget starts: the cap bounds that.
+# The largest real page is 2 MB (a 1000-record OAI-PMH page); the crawler keeps pages up to
+# 8 MB (max_page_bytes) and the API takes bodies up to 10 MB (max_body_bytes).
+MAX_FILE_BYTES = 16_000_000
 PROGRESS_THRESHOLD = 20  # show a progress bar from this many files on
 
 
@@ -79,13 +83,19 @@ def expand(paths: Iterable[str]) -> Iterator[Path | InputError]:
 def read_listing(path: Path) -> tuple[Listing, bytes]:
     """Read and parse one saved file; InputError with a one-line reason when it cannot be."""
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"{path}: too large to be a page ({path.stat().st_size} bytes)")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"{path}: too large to be a page ({size} bytes; files over {MAX_FILE_BYTES} "
+                "bytes are not imported)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     try:
-        return sources.parse(sources.decode(data), path.resolve().as_uri()), data
+        return sources.parse(sources.decode(data), path.resolve().as_uri(), page=str(path)), data
+    except BudgetExceeded as exc:
+        raise InputError(str(exc)) from None  # it names the file already
     except sources.ParseError as exc:
         raise InputError(f"{path}: {exc}") from None
 

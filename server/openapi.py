@@ -273,7 +273,7 @@ def _paths() -> dict:
                 "Read a page without storing it",
                 obj,
                 [],
-                (400, 401, 403, 413, 422),
+                (400, 401, 403, 413, 422, 503),
                 security=[{"token": []}],
                 requestBody=PAGE_BODY,
             )
@@ -284,7 +284,7 @@ def _paths() -> dict:
                 "Store a page the extension read",
                 obj,
                 [],
-                (400, 401, 403, 413, 422),
+                (400, 401, 403, 413, 422, 503),
                 security=[{"token": []}],
                 requestBody=PAGE_BODY,
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from server import budget, trending
+from server import budget, sanitize, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
 from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
@@ -29,21 +29,22 @@ LIST_LABELS = {
 
 
 def links(paper: Paper, appearances: list[Appearance]) -> dict[str, str]:
-    """The paper's arXiv abstract, PDF, Hugging Face, code and project links that apply."""
-    out = {}
+    """The paper's arXiv abstract, PDF, Hugging Face, code and project links that apply.
+
+    Every kind is an http(s) URL or left out, whatever the store holds (sanitize.link).
+    """
+    out: dict[str, str | None] = {}
     if is_arxiv_id(paper.id):
         out["arxiv"] = f"https://arxiv.org/abs/{paper.id}"
         out["pdf"] = f"https://arxiv.org/pdf/{paper.id}"
         if any(a.list.startswith("hf-") for a in appearances):
             out["hf"] = f"https://huggingface.co/papers/{paper.id}"
-    elif paper.url:
+    else:
         out["page"] = paper.url
     if paper.doi:
         out["doi"] = f"https://doi.org/{paper.doi}"
-    for name, url in (("code", paper.code_url), ("project", paper.project_url)):
-        if url and url.startswith(("https://", "http://")):
-            out[name] = url
-    return out
+    out["code"], out["project"] = paper.code_url, paper.project_url
+    return {name: safe for name, url in out.items() if (safe := sanitize.link(url))}
 
 
 def badge(a: Appearance) -> str:

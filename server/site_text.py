@@ -13,14 +13,12 @@ from dataclasses import replace
 from datetime import date
 from urllib.parse import quote
 
+from server import sanitize
 from server.models import Paper
 
-# Control chars (Python-Markdown uses \x02/\x03 as placeholders), surrogates, private use, and
-# bidi overrides and isolates (they can reorder what a reader sees) are all dropped.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ufffe\uffff"
-    "\ud800-\udfff\ue000-\uf8ff]"
-)
+# Beyond what sanitize.text drops (controls, which Python-Markdown uses as placeholders, bidi
+# controls, surrogates): byte-order marks, non-characters and private use.
+_UNSAFE = re.compile("[\ufeff\ufffe\uffff\ue000-\uf8ff]")
 _INLINE = re.compile(r"([\\`*_\[\]#|])")
 _LIST_START = re.compile(r"^([-+])(?=[\s-]|$)|^(\d+)([.)])(?=\s|$)")
 _SAFE_URL = "/:?#@!$&+,;=%~-._"
@@ -31,7 +29,7 @@ def clean(text: str | None) -> str:
     """Text without control or direction-override characters, whitespace collapsed."""
     if not text:
         return ""
-    return " ".join(_UNSAFE.sub("", text).split())
+    return " ".join(_UNSAFE.sub("", sanitize.text(text)).split())
 
 
 def md(text: str | None) -> str:
@@ -44,10 +42,8 @@ def md(text: str | None) -> str:
 
 def md_url(url: str) -> str:
     """A scraped http(s) URL for a link target: specials percent-encoded; '' if not http(s)."""
-    url = clean(url)
-    if not url.lower().startswith(("https://", "http://")):
-        return ""
-    return quote(url, safe=_SAFE_URL)
+    safe = sanitize.link(url)
+    return quote(_UNSAFE.sub("", safe), safe=_SAFE_URL) if safe else ""
 
 
 def clean_paper(paper: Paper) -> Paper:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
+from server import sanitize
 from server.merge import merge_appearance, merge_paper
 from server.models import Appearance, Listing, Paper, is_arxiv_id, normalise_title
 from server.store_crawl import CrawlStore
@@ -26,6 +27,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (2, "002_crawl.sql"),
     (3, "003_digest.sql"),
     (4, "004_changed_index.sql"),
+    (5, "005_clean_text.sql"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 _PAPER_COLUMNS = [f.name for f in fields(Paper)]
@@ -100,6 +102,7 @@ class Store(StoreReads, DigestStore, CrawlStore):
                 "busy_timeout=30000",
             ):
                 self.db.execute(f"PRAGMA {pragma}")
+            self._functions()
             self._migrate()
             for suffix in ("-wal", "-shm"):  # SQLite copies the mode, but an old file keeps its own
                 _private_file(self.path.with_name(self.path.name + suffix), create=False)
@@ -115,6 +118,17 @@ class Store(StoreReads, DigestStore, CrawlStore):
     def close(self) -> None:
         """Close the database connection."""
         self.db.close()
+
+    def _functions(self) -> None:
+        """The Python functions migrations call (004 cleans text and links with them)."""
+        for name, func in (
+            ("paperboy_text", sanitize.text),
+            ("paperboy_link", sanitize.link),
+            ("paperboy_names", sanitize.names_json),
+            ("paperboy_title_key", lambda title: normalise_title(title or "")),
+        ):
+            self.db.create_function(name, 1, func, deterministic=True)
+        self.db.create_function("paperboy_now", 0, now)
 
     def _migrate(self) -> None:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
@@ -132,7 +146,12 @@ class Store(StoreReads, DigestStore, CrawlStore):
     # -- writing ---------------------------------------------------------------------------
 
     def ingest(self, listing: Listing, raw: bytes | None = None) -> IngestResult:
-        """Store one listing (and its raw page) in one transaction; re-ingesting changes nothing."""
+        """Store one listing (and its raw page) in one transaction; re-ingesting changes nothing.
+
+        Whoever made the listing, its text is stored without control or direction characters
+        and its links only when they are http(s) (server/sanitize.py).
+        """
+        listing = sanitize.listing(listing)
         result = IngestResult()
         try:
             self.db.execute("BEGIN IMMEDIATE")

@@ -4,11 +4,11 @@ Every parser module has KIND (a short name), DESCRIPTION (what pages it reads),
 `matches(text, url) -> bool` (a cheap sniff of the URL and content) and the pure
 `parse(text, url=None) -> Listing`. Parsers degrade: a broken item is skipped and
 reported in `Listing.problems`; a page they cannot read at all raises ParseError.
+`parse` here runs each page within a time and memory budget (budget.py).
 """
 
 from __future__ import annotations
 
-import json
 from types import ModuleType
 
 from server.models import Listing
@@ -19,6 +19,7 @@ from server.sources import (
     arxiv_oai,
     arxiv_rss,
     arxiv_search,
+    budget,
     hf_api,
     hf_page,
     meta_page,
@@ -63,8 +64,8 @@ def unwrap(text: str, url: str | None) -> tuple[str, str | None]:
     if not head.startswith("{") or '"body"' not in text or '"status_code"' not in text:
         return text, url
     try:
-        record = json.loads(text)
-    except ValueError:
+        record = budget.load_json(text)
+    except (ValueError, RecursionError):
         return text, url
     if isinstance(record, dict) and isinstance(record.get("body"), str):
         saved_url = record.get("url") if isinstance(record.get("url"), str) else None
@@ -93,7 +94,14 @@ def detect(text: str, url: str | None = None) -> ModuleType:
     raise ParseError(f"not a page kind Paperboy knows. Supported kinds: {kinds}")
 
 
-def parse(text: str, url: str | None = None) -> Listing:
-    """Detect the page kind and parse it."""
-    text, url = unwrap(text, url)
-    return detect(text, url).parse(text, url)
+def parse(
+    text: str,
+    url: str | None = None,
+    page: str | None = None,
+    seconds: float = budget.PAGE_SECONDS,
+    memory_mb: int = budget.PAGE_MEMORY_MB,
+) -> Listing:
+    """Detect the page kind and parse it within a time and memory budget (errors name `page`)."""
+    with budget.page_budget(page or url or "the page", seconds, memory_mb):
+        text, url = unwrap(text, url)
+        return detect(text, url).parse(text, url)

@@ -21,6 +21,7 @@ from server.sources.common import (
     html_soup,
     iso_date,
     meta_tags,
+    safe_output,
     to_int,
 )
 
@@ -42,6 +43,7 @@ def matches(text: str, url: str | None) -> bool:
     return arxiv and ("citation_arxiv_id" in head or 'class="abstract mathjax"' in text[:200000])
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """The one paper an arXiv abstract page describes."""
     soup = html_soup(text)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from server.models import Listing, Paper, Problem, canonical
+from server.sources import budget
 from server.sources.common import (
     ParseError,
     add_paper,
@@ -23,6 +24,7 @@ from server.sources.common import (
     clean,
     clean_field,
     iso_date,
+    safe_output,
     to_int,
 )
 
@@ -35,6 +37,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
 
+_CHUNK = 1 << 16  # XML is fed in pieces of this size, the page's budget checked after each
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _FIRST_TAG = re.compile(r"<([A-Za-z_][\w.:-]*)")
 # arXiv category names ("cs.LG", "hep-th", "q-bio.BM", "cond-mat.mes-hall"); Atom category terms
@@ -63,12 +66,15 @@ def xml_root(text: str) -> tuple[etree._Element, list[Problem]]:
     )
     data = text.strip().encode("utf-8", errors="replace")
     try:
-        root = etree.fromstring(data, parser)
+        for start in range(0, len(data), _CHUNK):
+            parser.feed(data[start : start + _CHUNK])
+            budget.check()
+        root = parser.close()
     except (etree.LxmlError, ValueError) as err:
         raise ParseError(f"the page is not readable XML ({err})") from None
     if root is None:
         raise ParseError("the page is not XML")
-    errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+    errors = [e for e in parser.feed_error_log if e.level >= etree.ErrorLevels.ERROR]
     if not errors:
         return root, []
     first = errors[0]
@@ -170,6 +176,7 @@ def _feed_url(root: etree._Element) -> str | None:
     return None
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Read an arXiv API Atom response into papers (no appearances: a query is not a list)."""
     root, problems = xml_root(text)
@@ -181,6 +188,7 @@ def parse(text: str, url: str | None = None) -> Listing:
     listing.total = to_int(clean(text_of(root, OPENSEARCH + "totalResults")))
     seen: set[str] = set()
     for n, entry in enumerate(root.iterfind(ATOM + "entry"), start=1):
+        budget.check()
         paper = _paper(entry, f"entry {n}", listing.problems)
         if paper is not None:
             add_paper(listing, seen, paper)

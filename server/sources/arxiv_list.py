@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from server.models import Appearance, Listing, Paper, Problem
+from server.sources import budget
 from server.sources.common import (
     ParseError,
     add_paper,
@@ -24,6 +25,7 @@ from server.sources.common import (
     html_soup,
     iso_date,
     month_date,
+    safe_output,
     to_int,
 )
 
@@ -52,6 +54,7 @@ def matches(text: str, url: str | None) -> bool:
     )
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers and their list appearances from an arXiv listing page."""
     soup = html_soup(text)
@@ -95,6 +98,7 @@ class _Walk:
         """Read every h3 heading and dt entry in order."""
         seen: set[str] = set()
         for el in root.find_all(["h3", "dt"]):
+            budget.check()
             if el.name == "h3":
                 self.heading(clean(el.get_text()))
             else:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from lxml import etree
 
 from server.models import Listing, Paper, Problem
+from server.sources import budget
 from server.sources.arxiv_atom import (
     arxiv_categories,
     local_name,
@@ -20,7 +21,15 @@ from server.sources.arxiv_atom import (
     root_name,
     xml_root,
 )
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, to_int
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    clean,
+    clean_field,
+    iso_date,
+    safe_output,
+    to_int,
+)
 
 KIND = "arxiv-oai"
 DESCRIPTION = "arXiv OAI-PMH ListRecords/GetRecord responses with metadataPrefix=arXiv"
@@ -123,6 +132,7 @@ def _paging(root: etree._Element, url: str | None, listing: Listing) -> None:
         listing.next_url = f"{base}?verb=ListRecords&resumptionToken={quote(value, safe='')}"
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Read one OAI-PMH response page into papers (no appearances: a harvest is not a list)."""
     root, problems = xml_root(text)
@@ -139,6 +149,7 @@ def parse(text: str, url: str | None = None) -> Listing:
     _check_format(records)
     seen: set[str] = set()
     for n, record in enumerate(records, start=1):
+        budget.check()
         paper = _record(record, n, listing.problems)
         if paper is not None:
             add_paper(listing, seen, paper)

@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from lxml import etree
 
 from server.models import Appearance, Listing, Paper, Problem
+from server.sources import budget
 from server.sources.arxiv_atom import (
     ARXIV,
     ATOM,
@@ -27,7 +28,7 @@ from server.sources.arxiv_atom import (
     text_of,
     xml_root,
 )
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, safe_output
 
 KIND = "arxiv-rss"
 DESCRIPTION = (
@@ -233,6 +234,7 @@ def _paper(item: _Item, label: str, problems: list[Problem]) -> Paper | None:
     return paper
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Read an arXiv announcement feed into papers and their appearances on the day's list."""
     root, problems = xml_root(text)
@@ -247,6 +249,7 @@ def parse(text: str, url: str | None = None) -> Listing:
     category = _category(url, feed)
     seen: set[str] = set()
     for rank, item in enumerate(feed.items, start=1):
+        budget.check()
         paper = _paper(item, f"item {rank}", listing.problems)
         if paper is None or not add_paper(listing, seen, paper):
             continue

@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import Tag
 
 from server.models import Listing, Paper, Problem
+from server.sources import budget
 from server.sources.common import (
     ParseError,
     add_paper,
@@ -21,6 +22,7 @@ from server.sources.common import (
     clean,
     html_soup,
     iso_date,
+    safe_output,
     to_int,
 )
 
@@ -42,6 +44,7 @@ def matches(text: str, url: str | None) -> bool:
     return "arxiv-result" in text[:200000] and "arxiv" in text[:5000].lower()
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """The papers of one page of arXiv search results."""
     soup = html_soup(text)
@@ -55,6 +58,7 @@ def parse(text: str, url: str | None = None) -> Listing:
     listing.next_url = _next_url(soup, url)
     seen: set[str] = set()
     for n, li in enumerate(items, start=1):
+        budget.check()
         paper = _paper(li, listing.problems, f"result {n}")
         if paper is None:
             continue

@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 import re
 import warnings
+from collections.abc import Callable
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import wraps
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
+from server import sanitize
 from server.models import Listing, Paper, Problem, canonical
 
 _SPACE = re.compile(r"\s+")
@@ -25,12 +28,27 @@ class ParseError(Exception):
 
 
 def clean(text: object) -> str:
-    """Unwrap hard line breaks, collapse whitespace, decode entities; LaTeX is kept as written."""
+    """Decode entities, drop control and direction characters, unwrap lines, collapse spaces.
+
+    LaTeX is kept as written.
+    """
     if text is None:
         return ""
     if not isinstance(text, str):
         text = str(text)
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    collapsed = _SPACE.sub(" ", html.unescape(text))
+    safe = sanitize.text(collapsed)  # after collapsing: line breaks no longer count as unsafe
+    return (safe if safe is collapsed else _SPACE.sub(" ", safe)).strip()
+
+
+def safe_output(parse: Callable[..., Listing]) -> Callable[..., Listing]:
+    """Decorate a parser's parse: its Listing holds no control character and no non-http link."""
+
+    @wraps(parse)
+    def parse_safely(text: str, url: str | None = None) -> Listing:
+        return sanitize.listing(parse(text, url))
+
+    return parse_safely
 
 
 def strip_label(text: str) -> str:
@@ -120,11 +138,13 @@ def encodable(text: str) -> str:
 
 
 def html_soup(text: str) -> BeautifulSoup:
-    """Parse HTML with lxml, quietly (page text that looks like a URL or XML is fine)."""
+    """Parse HTML with lxml, quietly, within the page's budget (a tree costs ~500 B a tag)."""
+    from server.sources.budget import BudgetedTreeBuilder  # budget imports ParseError from here
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(encodable(text), "lxml")
+        return BeautifulSoup(encodable(text), builder=BudgetedTreeBuilder)
 
 
 def xml_soup(text: str) -> BeautifulSoup:

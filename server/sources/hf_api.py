@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import re
-import warnings
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from server.models import Appearance, Listing, Paper, Problem, canonical
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, to_int
+from server.sources import budget, pyrepr
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    clean,
+    clean_field,
+    iso_date,
+    safe_output,
+    to_int,
+)
 
 KIND = "hf-api"
 DESCRIPTION = "Hugging Face daily papers API JSON (huggingface.co/api/daily_papers, saved copies)"
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ITEM_HEAD = re.compile(r"""["']paper["']\s*:\s*\{\s*["']id["']""")
-# What a caught literal_eval / json failure can be on hostile input.
-_DECODE_ERRORS = (ValueError, SyntaxError, TypeError, MemoryError, RecursionError)
+# What a caught json failure can be on hostile input.
+_DECODE_ERRORS = (ValueError, RecursionError)
+# The longest item string read: the real dumps' longest is 22,564 characters.
+MAX_ITEM_CHARS = 65_536
 
 
 def matches(text: str, url: str | None) -> bool:
@@ -32,6 +41,7 @@ def matches(text: str, url: str | None) -> bool:
     return bool(_ITEM_HEAD.search(head))
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers and hf-daily appearances from an API response (list, repr strings or wrapper)."""
     data = _load(text)
@@ -49,7 +59,7 @@ def parse(text: str, url: str | None = None) -> Listing:
 
 def _load(text: str) -> object:
     try:
-        return json.loads(text)
+        return budget.load_json(text)
     except _DECODE_ERRORS as err:
         raise ParseError(f"not Hugging Face API JSON: {err}") from None
 
@@ -86,6 +96,7 @@ def read_items(items: list, listing: Listing, list_name: str | None, date: str |
     """Add daily-paper items to the listing; date None means each item's own daily date."""
     seen: set[str] = set()
     for rank, raw in enumerate(items, start=1):
+        budget.check()
         item = _as_item(raw, f"item {rank}", listing.problems)
         paper = item_paper(item, f"item {rank}", listing.problems) if item else None
         if paper is None:
@@ -100,19 +111,32 @@ def read_items(items: list, listing: Listing, list_name: str | None, date: str |
 
 
 def _as_item(raw: object, label: str, problems: list[Problem]) -> dict | None:
-    """An item object; items saved as Python-repr strings are read with literal_eval."""
+    """An item object; items saved as strings (JSON or Python repr) are read up to a cap."""
     if isinstance(raw, str) and raw.lstrip().startswith("{"):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # odd escapes in hostile input warn, not fail
-                raw = ast.literal_eval(raw)
-        except _DECODE_ERRORS:
+        if len(raw) > MAX_ITEM_CHARS:
+            reason = f"item string of {len(raw)} characters is over the cap of {MAX_ITEM_CHARS}"
+            problems.append(Problem(label, reason))
+            return None
+        raw = _item_string(raw)
+        if raw is None:
             problems.append(Problem(label, "item string is not a readable Python literal"))
             return None
     if isinstance(raw, dict) and isinstance(raw.get("paper"), dict):
         return raw
     problems.append(Problem(label, "no paper object"))
     return None
+
+
+def _item_string(raw: str) -> object | None:
+    """The value of an item string: JSON, else the Python repr some saved dumps hold."""
+    try:
+        return json.loads(raw)
+    except _DECODE_ERRORS:
+        pass
+    try:
+        return json.loads(pyrepr.to_json(raw))
+    except _DECODE_ERRORS:
+        return None
 
 
 def item_paper(item: dict, label: str, problems: list[Problem]) -> Paper | None:

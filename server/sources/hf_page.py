@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from urllib.parse import urlsplit
@@ -10,7 +9,16 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from server.models import Appearance, Listing, Paper, Problem, canonical
-from server.sources.common import ParseError, add_paper, clean, html_soup, iso_date, to_int
+from server.sources import budget
+from server.sources.common import (
+    ParseError,
+    add_paper,
+    clean,
+    html_soup,
+    iso_date,
+    safe_output,
+    to_int,
+)
 from server.sources.hf_api import paper_from_json, read_items, url_date
 
 KIND = "hf-page"
@@ -47,6 +55,7 @@ def _papers_path(url: str | None) -> list[str] | None:
     return segments[1:]
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers and their hf-daily/weekly/monthly appearances; one Paper for a paper page."""
     soup = html_soup(text)
@@ -75,6 +84,7 @@ def _islands(soup: BeautifulSoup) -> tuple[dict, list | None, dict]:
     found: tuple[dict, list | None] = ({}, None)
     single: dict = {}
     for node in nodes:
+        budget.check()
         props = _props(node)
         items = _item_list(props)
         if items is not None and found[1] is None:
@@ -87,7 +97,7 @@ def _islands(soup: BeautifulSoup) -> tuple[dict, list | None, dict]:
 def _props(node: Tag) -> dict:
     raw = node.get("data-props")
     try:
-        props = json.loads(raw) if isinstance(raw, str) else None
+        props = budget.load_json(raw) if isinstance(raw, str) else None
     except (ValueError, RecursionError):
         return {}  # a broken island: the cards may still be read
     return props if isinstance(props, dict) else {}
@@ -147,6 +157,7 @@ def _read_cards(soup: BeautifulSoup, listing: Listing, url: str | None) -> None:
     list_name, listing.date = _list_and_date(url, {})
     seen: set[str] = set()
     for rank, card in enumerate(cards, start=1):
+        budget.check()
         paper = _card_paper(card, f"item {rank}", listing.problems)
         if paper is None:
             continue

@@ -7,15 +7,23 @@ The id is the arXiv id when the page names one, else the DOI id, else the title 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
-from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
+from server import sanitize
 from server.models import Listing, Paper, Problem, Ref, canonical, doi_id, title_id
-from server.sources.common import ParseError, clean, clean_field, html_soup, iso_date, meta_tags
+from server.sources import budget
+from server.sources.common import (
+    ParseError,
+    clean,
+    clean_field,
+    html_soup,
+    iso_date,
+    meta_tags,
+    safe_output,
+)
 
 KIND = "meta-page"
 DESCRIPTION = "paper pages with citation_*, Dublin Core or schema.org metadata (OpenReview, ACL...)"
@@ -46,6 +54,7 @@ def matches(text: str, url: str | None) -> bool:
     )
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """The one paper a landing page describes."""
     soup = html_soup(text)
@@ -106,7 +115,7 @@ def _json_ld(soup: BeautifulSoup) -> dict[str, Any]:
     """The first article-like object in the page's JSON-LD blocks, {} when none."""
     for script in soup.find_all("script", type="application/ld+json"):
         try:
-            data = json.loads(script.get_text())
+            data = budget.load_json(script.get_text())
         except (ValueError, RecursionError):
             continue
         found = _find_article(data)
@@ -201,8 +210,6 @@ def _any_id(meta: dict[str, list[str]], ld: dict[str, Any]) -> str | None:
 
 
 def _landing_url(meta: dict[str, list[str]], ld: dict[str, Any], url: str | None) -> str | None:
-    """The page URL; for a saved file, the page's own abstract URL when it names one."""
-    if url and urlsplit(url).scheme in ("http", "https"):
-        return url
+    """The page's http(s) URL; for a saved file (file: URI), the abstract URL the page names."""
     own = _first(meta, "citation_abstract_html_url", "og:url") or _text(ld.get("url"))
-    return own if own.startswith(("http://", "https://")) else url
+    return sanitize.link(url) or sanitize.link(own)

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from server.models import Appearance, Listing, Paper, Problem, title_id
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date
+from server.sources import budget
+from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, safe_output
 from server.sources.hf_api import url_date
 
 KIND = "text"
@@ -39,6 +40,7 @@ def matches(text: str, url: str | None) -> bool:
     return _first_entry(_blocks(head)) is not None
 
 
+@safe_output
 def parse(text: str, url: str | None = None) -> Listing:
     """Papers (ids from titles); 'text' appearances only when the date carries a year."""
     if text.lstrip()[:1] in ("<", "{", "["):
@@ -91,6 +93,7 @@ def _entries(blocks: list[str], listing: Listing) -> Iterator[tuple[str, str]]:
     """(title, abstract) pairs in page order; a title right before another entry has none."""
     i = 0
     while i < len(blocks):
+        budget.check()
         if not _is_title(blocks[i]):
             if not _is_date_line(blocks[i]):  # a stray date line is no paper; a paragraph is
                 listing.problems.append(Problem(blocks[i][:60], "a paragraph without a title"))
