@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from server import sanitize
 from server.models import Paper, is_arxiv_id
 
 # A backslash and what follows it: a command name, one symbol, or nothing (the value's end).
@@ -20,7 +21,6 @@ _UNSAFE = frozenset(
     "RequirePackage documentclass special directlua luaexec pdfshellescape shellescape "
     "jobname makeatletter makeatother scantokens detokenize".split()
 )
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def _ascii_word(text: str) -> str:
@@ -43,7 +43,7 @@ def _escape(text: str) -> str:
     nest (else they are dropped), a backslash before a brace, another backslash or the end is
     written as text, file and shell commands are written as text, and % & # (and _ outside
     math) are escaped. Control and direction characters are dropped; whitespace is collapsed."""
-    text = " ".join(_CONTROLS.sub(" ", text).split())
+    text = " ".join((sanitize.text(text) or "").split())
     tokens = [m.group() for m in _TOKEN.finditer(text)]
     keep_braces = _nested(tokens)
     out, math = [], False
@@ -74,7 +74,7 @@ def _command(token: str) -> str:
 def _verbatim(text: str) -> str:
     """A URL or DOI as written (styles print them verbatim), minus what could end the field:
     braces, backslashes, whitespace and control characters."""
-    return re.sub(r"[{}\\\s]", "", _CONTROLS.sub("", text))
+    return re.sub(r"[{}\\\s]", "", sanitize.text(text) or "")
 
 
 def _name(author: str) -> str:

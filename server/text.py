@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-# C0 (but tab and newline), DEL, C1, and the direction marks, embeddings, overrides and isolates
-# that reorder what a reader sees (U+061C, U+200E/F, U+202A-E, U+2066-9).
-CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+from server.sanitize import UNSAFE_CHARS
+
+# what sanitize drops from stored text, but tab and newline, which a terminal shows as such
+CONTROLS = re.compile(f"(?![\t\n])[{UNSAFE_CHARS}]")
 REPLACEMENT = "\ufffd"
 
 
