@@ -8,9 +8,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from server.config import Config, load
 from server.digest_run import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
 from server.openapi import document
+from server.parse_workers import ParseWorkers, WorkersBusy
 from server.sources.budget import BudgetExceeded
 from server.trending import PERIODS
 
@@ -144,7 +143,8 @@ def _arg_choice(name: str, choices: tuple[str, ...], default: str) -> str:
 
 
 def _routes(app: Flask, archive: Archive) -> None:
-    parsing = _parse_slots(int(archive.config["parse_slots"]), float(archive.config["parse_wait"]))
+    workers = ParseWorkers(int(archive.config["parse_slots"]), float(archive.config["parse_wait"]))
+    app.extensions["paperboy_parse_workers"] = workers
 
     @app.get("/api/health")
     def health():
@@ -220,16 +220,14 @@ def _routes(app: Flask, archive: Archive) -> None:
     @app.post("/api/parse")
     def parse():
         _require_token(archive)
-        with parsing():
-            listing, _ = _parsed_body()
-            return ok(service.describe(listing))
+        listing, _ = _parsed_body(workers)
+        return ok(service.describe(listing))
 
     @app.post("/api/ingest")
     def ingest():
         _require_token(archive)
-        with parsing():
-            listing, html = _parsed_body()
-            return ok(service.ingest(archive.store, archive.index, listing, html.encode()), 201)
+        listing, html = _parsed_body(workers)
+        return ok(service.ingest(archive.store, archive.index, listing, html.encode()), 201)
 
     @app.get("/api/openapi.json")
     def openapi():
@@ -257,35 +255,17 @@ def _budget(archive: Archive):
     return deadline(float(archive.config["query_budget"]), archive.store.db)
 
 
-def _parse_slots(slots: int, wait: float):
-    """A context that holds one of `slots` parse slots, or answers 503 after `wait` seconds."""
-    semaphore = threading.BoundedSemaphore(max(1, slots))
-
-    @contextmanager
-    def parsing() -> Iterator[None]:
-        if not semaphore.acquire(timeout=wait):
-            raise ApiError(
-                503,
-                f"the server is busy parsing {slots} other pages: try again in a moment",
-                retry_after=wait,
-            )
-        try:
-            yield
-        finally:
-            semaphore.release()
-
-    return parsing
-
-
-def _parsed_body():
-    """The page in a {url, html} body, parsed (never fetched) within its budget: (Listing, html)."""
+def _parsed_body(workers: ParseWorkers):
+    """The page in a {url, html} body, parsed in a worker (never fetched): (Listing, html)."""
     shape = '{"url": "...", "html": "..."}'
     body = json_body(shape)
     if not isinstance(body.get("html"), str):
         raise ApiError(400, f"the body must be JSON {shape}")
     url = body.get("url") if isinstance(body.get("url"), str) else None
     try:
-        return sources.parse(body["html"], url), body["html"]
+        return workers.parse(body["html"], url), body["html"]
+    except WorkersBusy as exc:
+        raise ApiError(503, str(exc), retry_after=workers.wait) from None
     except BudgetExceeded as exc:
         raise ApiError(422, str(exc)) from None  # it names the page already
     except sources.ParseError as exc:
