@@ -25,15 +25,13 @@ from server.config import Config, load
 from server.digest_run import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
 from server.openapi import document
-from server.parse_workers import ParseWorkers, WorkersBusy
-from server.sources.budget import BudgetExceeded
+from server.parse_workers import BadBody, Parsed, ParseWorkers, WorkersBusy
 from server.trending import PERIODS
 
 log = logging.getLogger("paperboy.api")
 SORTS = ("relevance", "date", "trending")
 MAX_QUERY_CHARS = 1000  # a longer query is not a search, and would hold a worker for seconds
-# A page body is {"url": "...", "html": "..."}: all but a few bytes of it are inside strings. The
-# JSON parser keeps ~30 bytes per byte of lists and objects, so more structure is refused.
+SMALL_BODY_BYTES = 64_000  # a JSON body other than a page (a subscription is under 3 KB)
 EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension)://[A-Za-z0-9._-]+$")
 
 
@@ -101,12 +99,20 @@ def _host_guard(app: Flask, hosts: HostAllowlist) -> None:
         return None
 
 
-def json_body(shape: str) -> dict:
-    """The request's JSON object body (its shape named in errors), or a 400 saying what is wrong."""
+def json_body(shape: str, max_bytes: int = SMALL_BODY_BYTES) -> dict:
+    """The request's JSON object body (its shape named in errors), or a 400 saying what is wrong.
+
+    Such bodies are read in the server's own threads, so they are small: a page, which may be
+    megabytes, goes to a parse worker whole instead (_parsed_body)."""
     if not request.is_json:
         raise ApiError(400, f"the body must be JSON {shape} (Content-Type: application/json)")
+    if (request.content_length or 0) > max_bytes:
+        raise ApiError(413, f"the body is over {max_bytes} bytes: it must be JSON {shape}")
+    data = request.get_data(cache=False)
+    if len(data) > max_bytes:  # sent in chunks, without a length
+        raise ApiError(413, f"the body is over {max_bytes} bytes: it must be JSON {shape}")
     try:
-        body = read_json(request.get_data(cache=False))
+        body = read_json(data)
     except BadJson as exc:
         raise ApiError(400, f"{exc}: the body must be JSON {shape}") from None
     if not isinstance(body, dict):
@@ -220,14 +226,13 @@ def _routes(app: Flask, archive: Archive) -> None:
     @app.post("/api/parse")
     def parse():
         _require_token(archive)
-        listing, _ = _parsed_body(workers)
-        return ok(service.describe(listing))
+        return ok(service.describe(_parsed_body(workers).listing))
 
     @app.post("/api/ingest")
     def ingest():
         _require_token(archive)
-        listing, html = _parsed_body(workers)
-        return ok(service.ingest(archive.store, archive.index, listing, html.encode()), 201)
+        page = _parsed_body(workers, keep_raw=True)
+        return ok(service.ingest(archive.store, archive.index, page.listing, page.raw), 201)
 
     @app.get("/api/openapi.json")
     def openapi():
@@ -255,21 +260,19 @@ def _budget(archive: Archive):
     return deadline(float(archive.config["query_budget"]), archive.store.db)
 
 
-def _parsed_body(workers: ParseWorkers):
-    """The page in a {url, html} body, parsed in a worker (never fetched): (Listing, html)."""
+def _parsed_body(workers: ParseWorkers, keep_raw: bool = False) -> Parsed:
+    """The page in a {url, html} body, read and parsed in a worker (never fetched)."""
     shape = '{"url": "...", "html": "..."}'
-    body = json_body(shape)
-    if not isinstance(body.get("html"), str):
-        raise ApiError(400, f"the body must be JSON {shape}")
-    url = body.get("url") if isinstance(body.get("url"), str) else None
+    if not request.is_json:
+        raise ApiError(400, f"the body must be JSON {shape} (Content-Type: application/json)")
     try:
-        return workers.parse(body["html"], url), body["html"]
+        return workers.parse(request.get_data(cache=False), keep_raw)
     except WorkersBusy as exc:
         raise ApiError(503, str(exc), retry_after=workers.wait) from None
-    except BudgetExceeded as exc:
-        raise ApiError(422, str(exc)) from None  # it names the page already
-    except sources.ParseError as exc:
-        raise ApiError(422, f"{url or 'the page'}: {exc}") from None
+    except BadBody as exc:
+        raise ApiError(400, f"{exc}: the body must be JSON {shape}") from None
+    except sources.ParseError as exc:  # BudgetExceeded included: each names the page
+        raise ApiError(422, str(exc)) from None
 
 
 def _paper(archive: Archive, ref: str):

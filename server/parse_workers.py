@@ -1,13 +1,14 @@
-"""Pages the server is handed, parsed in worker processes: a hostile page can cost a worker its
-memory or its time, never the server's.
+"""Pages the server is handed, read and parsed in worker processes: a hostile page can cost a
+worker its memory or its time, never the server's.
 
-`/api/parse` and `/api/ingest` hand each page to one of `slots` worker processes (started when
-first needed, then kept). Inside, the page has its usual budget (sources.budget: 10 s and 128 MB);
-around it, the operating system holds the worker to WORKER_MEMORY_MB of address space more than
-it started with, and a worker that has not answered `GRACE` seconds after the page's deadline is
-killed and replaced. So the server's own threads never build a page's tree: its memory stays
-flat and its garbage collections short, and /api/health answers while pages are parsed.
-A page that waits longer than `wait` seconds for a free worker is refused (WorkersBusy).
+`/api/parse` and `/api/ingest` hand each request body, as bytes, to one of `slots` worker
+processes (started when first needed, then kept), which reads the JSON {url, html} and parses the
+page. Inside, the page has its usual budget (sources.budget: 10 s and 128 MB); around it, the
+operating system holds the worker to WORKER_MEMORY_MB of address space more than it started
+with, and a worker that has not answered `GRACE` seconds after the page's deadline is killed and
+replaced. So the server's own threads never decode a big body or build a page's tree: its memory
+stays flat, no long call holds its interpreter lock, and /api/health answers while pages are
+parsed. A page that waits longer than `wait` seconds for a free worker is refused (WorkersBusy).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import multiprocessing
 import queue
 import resource
 import threading
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from server.models import Listing
@@ -32,6 +34,20 @@ class WorkersBusy(Exception):
     """Every parse worker stayed busy for as long as a page may wait for one."""
 
 
+class BadBody(ValueError):
+    """A body that is not the JSON {url, html} a page comes in: the message says what is wrong."""
+
+
+@dataclass
+class Parsed:
+    """A page read from a request body: where it came from, what it holds, and (when asked for)
+    its HTML as UTF-8 bytes, to be kept as the raw page."""
+
+    url: str | None
+    listing: Listing
+    raw: bytes | None = None
+
+
 class ParseWorkers:
     """A few worker processes that parse pages one at a time each."""
 
@@ -43,8 +59,9 @@ class ParseWorkers:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
 
-    def parse(self, text: str, url: str | None) -> Listing:
-        """The page's Listing, parsed in a worker; ParseError (or BudgetExceeded) as in-process."""
+    def parse(self, body: bytes, keep_raw: bool = False) -> Parsed:
+        """The page in a JSON {url, html} body, read and parsed in a worker: BadBody when the body
+        is not one; ParseError (or BudgetExceeded) naming the page when it cannot be read."""
         try:
             worker = self._idle.get(timeout=self.wait)
         except queue.Empty:
@@ -54,11 +71,11 @@ class ParseWorkers:
         try:
             if worker is None:
                 worker = self._start()
-            return worker.parse(text, url, self.seconds + GRACE)
+            return worker.parse(body, keep_raw, self.seconds + GRACE)
         except _WorkerLost as lost:
             self._stop(worker)
             worker = None
-            raise BudgetExceeded(f"{url or 'the page'}: {lost}") from None
+            raise BudgetExceeded(f"the page: {lost}") from None
         finally:
             self._idle.put(worker)
 
@@ -104,9 +121,10 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def parse(self, text: str, url: str | None, timeout: float) -> Listing:
+    def parse(self, body: bytes, keep_raw: bool, timeout: float) -> Parsed:
         try:
-            self.conn.send((text, url))
+            self.conn.send_bytes(body)
+            self.conn.send(keep_raw)
             if not self.conn.poll(timeout):
                 raise _WorkerLost(f"parsing stopped after {timeout:g} s, the time budget")
             kind, value = self.conn.recv()
@@ -116,9 +134,7 @@ class _Worker:
             ) from None
         if kind == "ok":
             return value
-        if kind == "budget":
-            raise BudgetExceeded(value)
-        raise ParseError(value)
+        raise {"budget": BudgetExceeded, "body": BadBody}.get(kind, ParseError)(value)
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -129,27 +145,48 @@ class _Worker:
 
 
 def _serve(conn: Connection, memory_mb: int) -> None:
-    """A worker's life: parse each page it is sent and send back its Listing or its error."""
-    from server import sources  # imported here: the parent needs none of it to start a worker
-
+    """A worker's life: read and parse each body it is sent, send back a Parsed or the error."""
     _limit_memory(memory_mb)
     while True:
         try:
-            text, url = conn.recv()
+            body, keep_raw = conn.recv_bytes(), conn.recv()
         except (EOFError, OSError):
             return  # the server closed the pipe: it is stopping
         try:
-            answer = ("ok", sources.parse(text, url))
+            answer = ("ok", _read(body, keep_raw))
+        except BadBody as exc:
+            answer = ("body", str(exc))
         except BudgetExceeded as exc:
             answer = ("budget", str(exc))
         except ParseError as exc:
             answer = ("error", str(exc))
         except MemoryError:
-            answer = ("budget", f"{url or 'the page'}: parsing needs more memory than it may use")
-        del text
+            answer = ("budget", "the page: parsing needs more memory than it may use")
+        del body
         conn.send(answer)
         del answer
         gc.collect()  # a page's leftovers are freed before the next one comes
+
+
+def _read(body: bytes, keep_raw: bool) -> Parsed:
+    """The page a {url, html} body holds, parsed; its errors name the page's URL."""
+    from server import sources  # imported here: the server needs none of it to start a worker
+    from server.api_guard import BadJson, read_json
+
+    try:
+        data = read_json(body)
+    except BadJson as exc:
+        raise BadBody(str(exc)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("html"), str):
+        raise BadBody("it is not an object with an html string")
+    url = data.get("url") if isinstance(data.get("url"), str) else None
+    try:
+        listing = sources.parse(data["html"], url)
+    except BudgetExceeded:
+        raise  # it names the page already
+    except ParseError as exc:
+        raise ParseError(f"{url or 'the page'}: {exc}") from None
+    return Parsed(url, listing, data["html"].encode() if keep_raw else None)
 
 
 def _limit_memory(memory_mb: int) -> None:

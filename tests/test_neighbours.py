@@ -15,7 +15,7 @@ import pytest
 from helpers import DEMO, run, serving
 from mailsink import MailServer, Sink
 
-from server.api import create_app
+from server.api import SMALL_BODY_BYTES, create_app
 from server.api_guard import HostAllowlist
 
 PAGE = {
@@ -204,6 +204,10 @@ def test_json_nested_too_deep_is_a_400_on_every_json_route(server, tmp_path, bod
     auth = {"Authorization": f"Bearer {server.token}"}
     for path in json_routes:
         status, answer = call(server, "POST", path, body=body, headers=auth)
+        if path == "/api/subscriptions" and len(body) > SMALL_BODY_BYTES:
+            # read in the server's own threads, so refused by its size before it is read at all
+            assert status == 413 and "over 64000 bytes" in answer["error"]["message"], answer
+            continue
         assert status == 400, (path, status, answer)
         assert "nested deeper than 32" in answer["error"]["message"], answer
 

@@ -2,4 +2,4 @@
 -- every index sync compare with the index's stamp; without this index each look read every
 -- paper (20 ms at 10k papers, 2 s at 1M, while a health check must answer in under 100 ms).
 
-CREATE INDEX papers_changed ON papers (changed_at);
+CREATE INDEX IF NOT EXISTS papers_changed ON papers (changed_at);
