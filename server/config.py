@@ -28,8 +28,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("idle_timeout", 30, "seconds a connection with no request in progress may stay idle"),
     Setting("site_origin", "", "an origin (e.g. https://me.github.io) the API grants CORS to"),
     Setting("max_body_bytes", 10_000_000, "largest request body the API accepts (413 above)"),
-    Setting("parse_slots", 2, "pages the API parses at once (/api/parse, /api/ingest)"),
-    Setting("parse_wait", 10.0, "seconds a page waits for a parse slot before a 503"),
+    Setting("parse_slots", 2, "worker processes that parse the API's pages (parse, ingest)"),
+    Setting("parse_wait", 10.0, "seconds a page waits for a free parse worker before a 503"),
     Setting("index_engine", "whoosh", "search engine: whoosh, or tantivy (paperboy[tantivy])"),
     Setting(
         "query_budget",
