@@ -20,9 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from server.config import load  # noqa: E402 - the engine, as index_engine says
 from server.index import SearchIndex, open_index  # noqa: E402
 from server.models import Appearance, Listing, Paper  # noqa: E402
-from server.site_build import build  # noqa: E402
+from server.site.builder import build  # noqa: E402
 from server.store import Store  # noqa: E402
 
 NEW_PAPERS = 20
@@ -76,7 +77,7 @@ def build_once(data: Path, out: Path, pagefind: bool = True) -> dict:
 def once(data: Path, out: Path, pagefind: bool) -> None:
     """--once: build the site of DATA into OUT and print its figures as JSON."""
     with Store(data / "papers.sqlite3") as store:
-        index = open_index(data)
+        index = open_index(data, str(load()["index_engine"]))
         report = build(store, index, out, base_url="https://example.org/", pagefind=pagefind)
         index.close()
     print(json.dumps(figures(report)))
@@ -110,7 +111,7 @@ def main() -> None:
         data, out = Path(tmp) / "data", Path(tmp) / "site"
         shutil.copytree(args.data, data, ignore=shutil.ignore_patterns("raw"))
         with Store(data / "papers.sqlite3") as store:
-            index = open_index(data)
+            index = open_index(data, str(load()["index_engine"]))
             index.ensure(store)
             rows = [run(store, index, out, "full build", full=True)]
             rows.append(run(store, index, out, "rebuild, no change"))

@@ -31,10 +31,10 @@ from mailsink import MailServer  # noqa: E402
 
 from server.archive import Archive  # noqa: E402
 from server.config import load  # noqa: E402
+from server.crawl.importer import import_paths  # noqa: E402
 from server.digest import NothingToSend  # noqa: E402
-from server.digest_compose import to_bytes  # noqa: E402
-from server.digest_run import composer_for, run  # noqa: E402
-from server.ingest import import_paths  # noqa: E402
+from server.digest.compose import to_bytes  # noqa: E402
+from server.digest.runner import composer_for, run  # noqa: E402
 
 
 class Counter:
@@ -66,14 +66,14 @@ def prepare(data: Path, n: int, share: float, port: int) -> tuple[Archive, date]
         )
         for i in range(n)
     ]
-    archive.store.add_subscribers(rows)
+    archive.store.subscribers.add_many(rows)
     return archive, date(2024, 8, 1) if PAGE.is_file() else date(2024, 8, 2)
 
 
 def compose_only(archive: Archive, report) -> float:
     """Seconds per message to compose and serialise, without SMTP or the log."""
     composer = composer_for(archive)
-    subscribers = archive.store.subscribers(status="confirmed")
+    subscribers = archive.store.subscribers.listed(status="confirmed")
     start = time.perf_counter()
     for sub in subscribers:
         to_bytes(composer.digest(report.edition, sub, composer.message_id(sub, "daily", "x")))

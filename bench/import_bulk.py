@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.ingest import import_paths  # noqa: E402
+from server.crawl.importer import import_paths  # noqa: E402
 from server.store import Store  # noqa: E402
 
 BULK = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "bulk"

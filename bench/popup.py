@@ -29,7 +29,7 @@ CHROMIUM = Path(os.environ.get("PAPERBOY_CHROMIUM", "/usr/lib/chromium/chromium"
 PAPERBOY = [
     sys.executable,
     "-c",
-    "from server import cli_api; from server.cli import main; main(prog_name='paperboy')",
+    "from server.cli import main; main(prog_name='paperboy')",
 ]
 WARMUP = 5
 MARK = "performance.getEntriesByName('paperboy:card')[0]?.startTime ?? null"

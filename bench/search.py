@@ -29,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BULK = ROOT.parent / "shared" / "corpus" / "bulk"
 
+from server.config import load  # noqa: E402 - the engine, as index_engine says
+from server.crawl.importer import import_paths  # noqa: E402
 from server.index import open_index  # noqa: E402
-from server.ingest import import_paths  # noqa: E402
 from server.store import Store  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]{5,}")
@@ -172,7 +173,7 @@ def main() -> None:
         if not store.count("papers"):
             import_paths(store, [str(d) for d in sorted(BULK.glob("*"))], progress=False)
         papers = list(store.iter_papers())
-        index = open_index(data)
+        index = open_index(data, str(load()["index_engine"]))
         start = time.perf_counter()
         docs = index.rebuild(store)
         build = time.perf_counter() - start

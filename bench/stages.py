@@ -22,9 +22,10 @@ import search as search_bench
 from memcap import MemoryCap
 from peers import LinearScan
 
+from server.config import load  # noqa: E402 - the engine, as index_engine says
+from server.crawl.importer import InputError, import_paths, read_listing
 from server.index import open_index
-from server.ingest import InputError, import_paths, read_listing
-from server.site_build import build
+from server.site.builder import build
 from server.store import Store
 
 CORPUS = search_bench.ROOT.parent / "shared" / "corpus"
@@ -80,7 +81,7 @@ def reimport(data: Path) -> dict:
 def index(data: Path) -> dict:
     """Rebuild the search index from the store."""
     with Store(data / "papers.sqlite3") as store:
-        idx = open_index(data)
+        idx = open_index(data, str(load()["index_engine"]))
         start = time.perf_counter()
         docs = idx.rebuild(store)
         seconds = time.perf_counter() - start
@@ -131,7 +132,7 @@ def _measure(data, queries, fts, ids, scan, scan_n, quick, preexec=None) -> dict
 
 def _served_files(data: Path) -> list[Path]:
     """The files the server reads: the store and the live index build."""
-    idx = open_index(data)
+    idx = open_index(data, str(load()["index_engine"]))
     live = idx.files.current()
     idx.close()
     return [data / "papers.sqlite3", *(p for p in live.rglob("*") if p.is_file())]
@@ -181,7 +182,7 @@ def site(data: Path, pagefind: bool) -> dict:
         copy, out = Path(tmp) / "data", Path(tmp) / "site"
         shutil.copytree(data, copy, ignore=shutil.ignore_patterns("raw", "fts5.sqlite3"))
         with Store(copy / "papers.sqlite3") as store:
-            idx = open_index(copy)
+            idx = open_index(copy, str(load()["index_engine"]))
             idx.ensure(store)
             full = build(store, idx, out, "https://example.org/", full=True, pagefind=pagefind)
             same = build(store, idx, out, "https://example.org/", pagefind=pagefind)

@@ -1,4 +1,5 @@
-"""The open archive a process serves from: data paths, a store per thread, one search index."""
+"""The open archive a process works on: its data directory, a store per thread, one search index,
+the API token, and where its site was last built."""
 
 from __future__ import annotations
 
@@ -9,15 +10,29 @@ from pathlib import Path
 
 from server.config import Config, ConfigError
 from server.index import EngineMissing, open_index
-from server.store import Store
+from server.store import Store, StoreError, store_path
+
+SITE_RECORD = "site-location"  # in the data directory: where `build` last wrote the site
+
+
+class NoStore(StoreError):
+    """A data directory that holds no store, opened by a command that only reads one."""
 
 
 class Archive:
     """Resources shared by the API's requests and the CLI's verbs."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, create: bool = True):
+        """The archive of the configured data directory; with create=False, NoStore when that
+        directory holds no store (a typo in --data must not make an empty one)."""
         self.config = config
         self.data_dir = config.data_dir
+        if not create and not store_path(self.data_dir).is_file():
+            raise NoStore(
+                f"{self.data_dir} holds no Paperboy store ({store_path(self.data_dir).name}): "
+                "`paperboy import FILE...` or `paperboy update` makes one there, and --data "
+                "(or PAPERBOY_DATA) names another folder"
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         try:
             self.index = open_index(self.data_dir, str(config["index_engine"]))
@@ -30,7 +45,7 @@ class Archive:
         """This thread's connection to the store (SQLite connections stay in their thread)."""
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = Store(self.data_dir / "papers.sqlite3")
+            store = self._local.store = Store(store_path(self.data_dir))
         return store
 
     def token(self) -> str:
@@ -46,8 +61,17 @@ class Archive:
 
     @property
     def site_dir(self) -> Path:
-        """Where the built archive site lives."""
-        return Path(str(self.config["site_dir"])).expanduser()
+        """Where this archive's site is: the site_dir setting when one was given, else where
+        `build` last wrote it for this data directory, else the default site_dir."""
+        configured = Path(str(self.config["site_dir"])).expanduser()
+        record = self.data_dir / SITE_RECORD
+        if self.config.sources["site_dir"] == "default" and record.is_file():
+            return Path(record.read_text(encoding="utf-8").strip())
+        return configured
+
+    def record_site(self, out: Path) -> None:
+        """Remember where `build` wrote this archive's site, for `serve` to find it."""
+        (self.data_dir / SITE_RECORD).write_text(f"{Path(out).resolve()}\n", encoding="utf-8")
 
     def close(self) -> None:
         """Close this thread's store and the index."""

@@ -7,6 +7,7 @@ import unicodedata
 
 from server import sanitize
 from server.models import Paper, is_arxiv_id
+from server.text import arxiv_abs
 
 # A backslash and what follows it: a command name, one symbol, or nothing (the value's end).
 _TOKEN = re.compile(r"\\([A-Za-z]+|.?)|[{}$%&#_]|[^\\{}$%&#_]+", re.S)
@@ -103,7 +104,7 @@ def bibtex(paper: Paper) -> str:
         fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
         if paper.categories:
             fields.append(("primaryClass", _escape(paper.categories[0])))
-        fields.append(("url", f"https://arxiv.org/abs/{paper.id}"))
+        fields.append(("url", arxiv_abs(paper.id)))
     elif paper.url:
         fields.append(("url", _verbatim(paper.url)))
     if paper.doi:

@@ -64,6 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("digest_size", 10, "top trending papers per digest"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
+SECRET_SETTINGS = frozenset({"smtp_password"})  # shown masked by `paperboy config`
 
 
 class ConfigError(Exception):
@@ -119,7 +120,10 @@ def load(
     env = os.environ if environ is None else environ
     values = {s.name: s.default for s in SETTINGS}
     sources = {s.name: "default" for s in SETTINGS}
-    path = toml_path or Path(env.get("PAPERBOY_CONFIG", "paperboy.toml"))
+    named = toml_path or env.get("PAPERBOY_CONFIG")  # a file the user named must exist
+    path = Path(named) if named else Path("paperboy.toml")
+    if named and not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
     layers: list[tuple[str, dict[str, object]]] = []
     if path.is_file():
         layers.append((str(path), _read_toml(path)))

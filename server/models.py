@@ -21,6 +21,7 @@ LISTS = (
     "arxiv-rss",
     "text",
 )
+RANKED_LISTS = ("hf-daily", "hf-weekly", "hf-monthly")  # ordered by rank, not by announcement
 
 
 @dataclass
@@ -78,6 +79,18 @@ class Listing:
     problems: list[Problem] = field(default_factory=list)
     total: int | None = None  # the number of entries the page says the whole list holds
     next_url: str | None = None  # the next page of a paged list, when the page links it
+
+
+@dataclass
+class IndexRow:
+    """What the search index needs of one paper: the record and its list summary (the store
+    reads it, the index writes it)."""
+
+    paper: Paper
+    first_seen: str
+    changed_at: str
+    last_trended: str | None
+    upvotes: int | None
 
 
 class Ref(NamedTuple):

@@ -1,4 +1,4 @@
-"""What the API, the CLI and the site ask of the archive, as plain JSON-ready dicts.
+"""What the API and the CLI ask of the archive, as plain JSON-ready dicts.
 
 Joins the store (the truth) with the search index (ids and spans) and the trending score.
 """
@@ -8,52 +8,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 
-from server import budget, sanitize, trending
+from server import budget, text, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
-from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
-from server.store import Store
+from server.models import Appearance, Listing, Paper, canonical
+from server.store import Store, today
 
 SNIPPET_CHARS = 240
-LIST_LABELS = {
-    "hf-daily": "HF daily",
-    "hf-weekly": "HF weekly",
-    "hf-monthly": "HF monthly",
-    "arxiv-new": "arXiv new",
-    "arxiv-recent": "arXiv recent",
-    "arxiv-pastweek": "arXiv past week",
-    "arxiv-month": "arXiv month",
-    "arxiv-rss": "arXiv RSS",
-    "text": "Listing copy",
-}
-
-
-def links(paper: Paper, appearances: list[Appearance]) -> dict[str, str]:
-    """The paper's arXiv abstract, PDF, Hugging Face, code and project links that apply.
-
-    Every kind is an http(s) URL or left out, whatever the store holds (sanitize.link).
-    """
-    out: dict[str, str | None] = {}
-    if is_arxiv_id(paper.id):
-        out["arxiv"] = f"https://arxiv.org/abs/{paper.id}"
-        out["pdf"] = f"https://arxiv.org/pdf/{paper.id}"
-        if any(a.list.startswith("hf-") for a in appearances):
-            out["hf"] = f"https://huggingface.co/papers/{paper.id}"
-    else:
-        out["page"] = paper.url
-    if paper.doi:
-        out["doi"] = f"https://doi.org/{paper.doi}"
-    out["code"], out["project"] = paper.code_url, paper.project_url
-    return {name: safe for name, url in out.items() if (safe := sanitize.link(url))}
-
-
-def badge(a: Appearance) -> str:
-    """A short label such as 'HF daily #3 · 2024-08-01 · 142▲'."""
-    where = LIST_LABELS.get(a.list, a.list) + (f" {a.category}" if a.category else "")
-    parts = [where + (f" #{a.rank}" if a.rank and a.list.startswith("hf-") else ""), a.date]
-    if a.upvotes is not None:
-        parts.append(f"{a.upvotes}\u25b2")
-    return " \u00b7 ".join(parts)
 
 
 def trend_summary(appearances: list[Appearance]) -> dict[str, object]:
@@ -85,7 +46,7 @@ def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
     """Everything about one paper: record, trend history with observations, links, BibTeX."""
     appearances = store.appearances(paper.id)
     history = [
-        {**{k: v for k, v in asdict(a).items() if k != "paper_id"}, "badge": badge(a)}
+        {**{k: v for k, v in asdict(a).items() if k != "paper_id"}, "badge": text.badge(a)}
         for a in appearances
     ]
     return {
@@ -93,7 +54,7 @@ def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
         "appearances": history,
         "observations": store.observations(paper.id),
         "trend": trend_summary(appearances),
-        "links": links(paper, appearances),
+        "links": text.links(paper, appearances),
         "bibtex": bibtex(paper),
     }
 
@@ -194,7 +155,7 @@ def trending_papers(store: Store, period: str, on: str | None, limit: int) -> di
 
 def _latest(store: Store) -> date:
     latest = store.latest_date()
-    return date.fromisoformat(latest) if latest else date.today()
+    return date.fromisoformat(latest) if latest else today()
 
 
 def describe(listing: Listing) -> dict[str, object]:

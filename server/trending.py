@@ -24,14 +24,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from server.models import Appearance
+from server.models import RANKED_LISTS, Appearance
 
 W_UPVOTES = 1.0
 W_RANK = 2.0
 W_PRESENCE = 0.5
 W_LISTS = 1.0
 W_DAYS = 0.5
-RANKED_LISTS = ("hf-daily", "hf-weekly", "hf-monthly")
 # period -> (window in days ending on T, half-life in days)
 PERIODS = {"day": (1, 1.0), "week": (7, 3.0), "month": (30, 10.0), "now": (7, 2.0)}
 

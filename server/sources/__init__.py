@@ -25,9 +25,19 @@ from server.sources import (
     meta_page,
     text_listing,
 )
-from server.sources.common import ParseError
+from server.sources.budget import PAGE_SECONDS, BudgetExceeded
+from server.sources.errors import ParseError
 
-__all__ = ["PARSERS", "ParseError", "decode", "detect", "parse", "unwrap"]
+__all__ = [
+    "BudgetExceeded",
+    "PAGE_SECONDS",
+    "PARSERS",
+    "ParseError",
+    "decode",
+    "detect",
+    "parse",
+    "unwrap",
+]
 
 # Order matters: the most specific sniffs first, plain text last.
 PARSERS: tuple[ModuleType, ...] = (

@@ -15,7 +15,6 @@ from bs4 import BeautifulSoup, Tag
 from server.models import Listing, Paper, Problem, Ref, canonical
 from server.sources.arxiv_list import authors, subjects, text_of
 from server.sources.common import (
-    ParseError,
     clean,
     clean_field,
     html_soup,
@@ -24,6 +23,7 @@ from server.sources.common import (
     safe_output,
     to_int,
 )
+from server.sources.errors import ParseError
 
 KIND = "arxiv-abs"
 DESCRIPTION = "arXiv abstract pages (arxiv.org/abs/<id>), full or reduced to their meta tags"

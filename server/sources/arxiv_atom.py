@@ -18,7 +18,6 @@ from lxml import etree
 from server.models import Listing, Paper, Problem, canonical
 from server.sources import budget
 from server.sources.common import (
-    ParseError,
     add_paper,
     arxiv_paper,
     clean,
@@ -27,6 +26,7 @@ from server.sources.common import (
     safe_output,
     to_int,
 )
+from server.sources.errors import ParseError
 
 KIND = "arxiv-atom"
 DESCRIPTION = (

@@ -17,7 +17,6 @@ from bs4 import BeautifulSoup, Tag
 from server.models import Appearance, Listing, Paper, Problem
 from server.sources import budget
 from server.sources.common import (
-    ParseError,
     add_paper,
     arxiv_paper,
     clean,
@@ -28,6 +27,7 @@ from server.sources.common import (
     safe_output,
     to_int,
 )
+from server.sources.errors import ParseError
 
 KIND = "arxiv-list"
 DESCRIPTION = "arXiv listing pages: /list/<category>/new, /recent, /pastweek and /<YYMM>"

@@ -22,7 +22,6 @@ from server.sources.arxiv_atom import (
     xml_root,
 )
 from server.sources.common import (
-    ParseError,
     add_paper,
     clean,
     clean_field,
@@ -30,6 +29,7 @@ from server.sources.common import (
     safe_output,
     to_int,
 )
+from server.sources.errors import ParseError
 
 KIND = "arxiv-oai"
 DESCRIPTION = "arXiv OAI-PMH ListRecords/GetRecord responses with metadataPrefix=arXiv"

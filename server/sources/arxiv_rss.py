@@ -28,7 +28,8 @@ from server.sources.arxiv_atom import (
     text_of,
     xml_root,
 )
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, safe_output
+from server.sources.common import add_paper, clean, clean_field, iso_date, safe_output
+from server.sources.errors import ParseError
 
 KIND = "arxiv-rss"
 DESCRIPTION = (

@@ -16,7 +16,6 @@ from bs4 import Tag
 from server.models import Listing, Paper, Problem
 from server.sources import budget
 from server.sources.common import (
-    ParseError,
     add_paper,
     arxiv_paper,
     clean,
@@ -25,6 +24,7 @@ from server.sources.common import (
     safe_output,
     to_int,
 )
+from server.sources.errors import ParseError
 
 KIND = "arxiv-search"
 DESCRIPTION = "arXiv search result pages (arxiv.org/search/?query=...)"

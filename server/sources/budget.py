@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from bs4.builder._lxml import LXMLTreeBuilder
 
-from server.sources.common import ParseError
+from server.sources.errors import ParseError
 
 PAGE_SECONDS = 10.0  # the slowest real page (a 1000-record OAI-PMH page) parses in 0.3 s
 PAGE_MEMORY_MB = 128  # the hungriest real page grows the process by 11 MB

@@ -6,7 +6,7 @@ import html
 import re
 import warnings
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from email.utils import parsedate_to_datetime
 from functools import wraps
 
@@ -14,6 +14,7 @@ from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWar
 
 from server import sanitize
 from server.models import Listing, Paper, Problem, canonical
+from server.sources.budget import BudgetedTreeBuilder
 
 _SPACE = re.compile(r"\s+")
 _LABEL = re.compile(r"^\s*(title|abstract|authors?|comments?|subjects?|journal-ref)\s*:\s*", re.I)
@@ -21,10 +22,6 @@ _MONTHS = {
     m.lower(): i
     for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)
 }
-
-
-class ParseError(Exception):
-    """A page that no parser can read, or that the site marked as an error."""
 
 
 def clean(text: object) -> str:
@@ -127,11 +124,6 @@ def month_date(text: object) -> str | None:
     return iso_date(s) if re.search(r"[A-Za-z]{3}", s) else None
 
 
-def today() -> str:
-    """Today's date in ISO form (for callers that need a default, never for parsed fields)."""
-    return datetime.now().date().isoformat()
-
-
 def encodable(text: str) -> str:
     """Text with lone surrogates (a JSON body may hold "\\ud800") made U+FFFD, so lxml takes it."""
     return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
@@ -139,19 +131,11 @@ def encodable(text: str) -> str:
 
 def html_soup(text: str) -> BeautifulSoup:
     """Parse HTML with lxml, quietly, within the page's budget (a tree costs ~500 B a tag)."""
-    from server.sources.budget import BudgetedTreeBuilder  # budget imports ParseError from here
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         return BeautifulSoup(encodable(text), builder=BudgetedTreeBuilder)
-
-
-def xml_soup(text: str) -> BeautifulSoup:
-    """Parse XML (feeds, OAI-PMH) with lxml's XML parser."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-        return BeautifulSoup(text, "lxml-xml")
 
 
 def arxiv_paper(raw_id: str, problems: list[Problem], item: str) -> Paper | None:

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from server.models import Appearance, Listing, Paper, Problem, canonical
 from server.sources import budget, pyrepr
 from server.sources.common import (
-    ParseError,
     add_paper,
     clean,
     clean_field,
@@ -17,6 +16,7 @@ from server.sources.common import (
     safe_output,
     to_int,
 )
+from server.sources.errors import ParseError
 
 KIND = "hf-api"
 DESCRIPTION = "Hugging Face daily papers API JSON (huggingface.co/api/daily_papers, saved copies)"

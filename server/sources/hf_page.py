@@ -11,7 +11,6 @@ from bs4 import BeautifulSoup, Tag
 from server.models import Appearance, Listing, Paper, Problem, canonical
 from server.sources import budget
 from server.sources.common import (
-    ParseError,
     add_paper,
     clean,
     html_soup,
@@ -19,6 +18,7 @@ from server.sources.common import (
     safe_output,
     to_int,
 )
+from server.sources.errors import ParseError
 from server.sources.hf_api import paper_from_json, read_items, url_date
 
 KIND = "hf-page"

@@ -16,7 +16,6 @@ from server import sanitize
 from server.models import Listing, Paper, Problem, Ref, canonical, doi_id, title_id
 from server.sources import budget
 from server.sources.common import (
-    ParseError,
     clean,
     clean_field,
     html_soup,
@@ -24,6 +23,7 @@ from server.sources.common import (
     meta_tags,
     safe_output,
 )
+from server.sources.errors import ParseError
 
 KIND = "meta-page"
 DESCRIPTION = "paper pages with citation_*, Dublin Core or schema.org metadata (OpenReview, ACL...)"

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from server.models import Appearance, Listing, Paper, Problem, title_id
 from server.sources import budget
-from server.sources.common import ParseError, add_paper, clean, clean_field, iso_date, safe_output
+from server.sources.common import add_paper, clean, clean_field, iso_date, safe_output
+from server.sources.errors import ParseError
 from server.sources.hf_api import url_date
 
 KIND = "text"

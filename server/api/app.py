@@ -1,0 +1,73 @@
+"""The app factory: `create_app(config)` opens the archive, installs the checks every request
+passes (api/guard.py), registers the Blueprints (the archive's routes, subscriptions, the site)
+and the one error handler, which answers every failure in the envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from server.api import guard, routes, site_files, subscriptions
+from server.api.envelope import ApiError, error
+from server.api.parse_workers import ParseWorkers
+from server.archive import Archive
+from server.budget import QueryTooBroad
+from server.config import Config, load
+from server.digest import check_mail_settings
+from server.index import IndexBusy, IndexCorrupt, QueryError
+
+log = logging.getLogger("paperboy.api")
+
+
+def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
+    """The Flask app over one data directory; `config` is a Config or setting overrides."""
+    cfg = config if isinstance(config, Config) else load(dict(config or {}))
+    check_mail_settings(cfg)  # a bad one is a startup error, never a 500 in a request
+    app = Flask(__name__, static_folder=None)
+    app.json.sort_keys = False
+    app.url_map.converters["site_path"] = site_files.SitePath
+    guard.install(app, cfg)
+    app.extensions["paperboy"] = Archive(cfg)
+    app.extensions["paperboy_parse_workers"] = ParseWorkers(
+        int(cfg["parse_slots"]), float(cfg["parse_wait"])
+    )
+    app.extensions["paperboy_limits"] = subscriptions.Limits()
+    app.register_blueprint(routes.bp)
+    app.register_blueprint(subscriptions.bp)
+    app.register_blueprint(site_files.bp)
+    _errors(app)
+    return app
+
+
+def _errors(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(exc: ApiError):
+        return error(exc.status, exc.message, **exc.extra)
+
+    @app.errorhandler(QueryError)
+    def query_error(exc: QueryError):
+        return error(400, f"{exc.what}: {exc}")
+
+    @app.errorhandler(QueryTooBroad)
+    def too_broad(exc: QueryTooBroad):
+        return error(503, str(exc))
+
+    @app.errorhandler(IndexCorrupt)
+    @app.errorhandler(IndexBusy)
+    def index_unavailable(exc: Exception):
+        return error(503, f"the search index is not usable right now: {exc}")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        response = error(exc.code or 500, exc.description or exc.name)
+        if "Allow" in dict(exc.get_headers()):
+            response.headers["Allow"] = dict(exc.get_headers())["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def internal(exc: Exception):
+        log.exception("internal error on %s", request.path)
+        return error(500, "internal error: the server log has the details")

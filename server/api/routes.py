@@ -1,0 +1,147 @@
+"""The archive's routes under /api/: health, search, papers, similar, lookup, trending, dates,
+parse, ingest and the OpenAPI document, on one Blueprint. Each reads the open archive through
+`get_archive()` and answers through the envelope; what it computes comes from server.service."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from server import __version__, service, sources
+from server.api.envelope import ApiError, ok
+from server.api.inputs import (
+    arg_choice,
+    arg_date,
+    arg_int,
+    budget,
+    get_archive,
+    query_text,
+    require_token,
+)
+from server.api.openapi import document
+from server.api.parse_workers import BadBody, Parsed, ParseWorkers, WorkersBusy
+from server.models import Paper
+from server.trending import PERIODS
+
+SORTS = ("relevance", "date", "trending")
+PAGE_SHAPE = '{"url": "...", "html": "..."}'
+
+bp = Blueprint("archive", __name__, url_prefix="/api")
+
+
+@bp.get("/health")
+def health():
+    archive = get_archive()
+    store = archive.store
+    return ok(
+        {
+            "version": __version__,
+            "papers": store.count("papers"),
+            "appearances": store.count("appearances"),
+            "latest_date": store.latest_date(),
+            "index": {
+                "state": archive.index.state(store),
+                "documents": archive.index.doc_count(),
+                "engine": archive.index.engine,
+            },
+        }
+    )
+
+
+@bp.get("/search")
+def search():
+    q = query_text()
+    options = {
+        "page": arg_int("page", 1, 1, 1000),
+        "per_page": arg_int("per_page", 20, 1, 100),
+        "sort": arg_choice("sort", SORTS, "relevance"),
+        "date_from": arg_date("from"),
+        "date_to": arg_date("to"),
+        "cat": request.args.get("cat") or None,
+    }
+    archive = get_archive()
+    with budget():
+        return ok(service.search(archive.store, archive.index, q, **options))
+
+
+@bp.get("/papers/<path:ref>/similar")
+def similar(ref: str):
+    archive, paper = get_archive(), _paper(ref)
+    limit = arg_int("limit", 5, 1, 50)
+    with budget():
+        found = service.similar(archive.store, archive.index, paper, limit)
+    return ok({"id": paper.id, "similar": found})
+
+
+@bp.get("/papers/<path:ref>")
+def paper(ref: str):
+    return ok(service.paper_detail(get_archive().store, _paper(ref)))
+
+
+@bp.get("/lookup")
+def lookup():
+    ref = (request.args.get("url") or "").strip()
+    if not ref:
+        raise ApiError(400, "url is required: a paper URL or id")
+    store = get_archive().store
+    paper_id, found = service.lookup(store, ref)
+    if paper_id is None:
+        raise ApiError(400, f"not a paper URL or id Paperboy knows: {ref[:200]!r}")
+    if found is None:
+        raise ApiError(404, f"{paper_id} is not in your archive", id=paper_id)
+    return ok(service.paper_detail(store, found))
+
+
+@bp.get("/trending")
+def trending():
+    period = arg_choice("period", tuple(PERIODS), "now")
+    limit = arg_int("limit", 20, 1, 100)
+    on = arg_date("date")
+    with budget():
+        return ok(service.trending_papers(get_archive().store, period, on, limit))
+
+
+@bp.get("/dates")
+def dates():
+    return ok({"dates": get_archive().store.dates()})
+
+
+@bp.post("/parse")
+def parse():
+    require_token()
+    return ok(service.describe(parsed_page().listing))
+
+
+@bp.post("/ingest")
+def ingest():
+    require_token()
+    page = parsed_page(keep_raw=True)
+    archive = get_archive()
+    return ok(service.ingest(archive.store, archive.index, page.listing, page.raw), 201)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    # the one route without the envelope: OpenAPI tools expect the bare document
+    return jsonify(document(__version__))
+
+
+def parsed_page(keep_raw: bool = False) -> Parsed:
+    """The page in a {url, html} body, read and parsed in a parse worker (never fetched)."""
+    if not request.is_json:
+        raise ApiError(400, f"the body must be JSON {PAGE_SHAPE} (Content-Type: application/json)")
+    workers: ParseWorkers = current_app.extensions["paperboy_parse_workers"]
+    try:
+        return workers.parse(request.get_data(cache=False), keep_raw)
+    except WorkersBusy as exc:
+        raise ApiError(503, str(exc), retry_after=workers.wait) from None
+    except BadBody as exc:
+        raise ApiError(400, f"{exc}: the body must be JSON {PAGE_SHAPE}") from None
+    except sources.ParseError as exc:  # BudgetExceeded included: each names the page
+        raise ApiError(422, str(exc)) from None
+
+
+def _paper(ref: str) -> Paper:
+    paper = get_archive().store.get_paper(ref)
+    if paper is None:
+        raise ApiError(404, f"no paper {ref[:200]!r} in your archive")
+    return paper

@@ -1,0 +1,41 @@
+"""The `paperboy` command: one click group, with each concern's verbs added to it."""
+
+from __future__ import annotations
+
+import click
+
+from server import __version__
+from server.cli import crawl, digest, papers, search, serve, settings, site
+from server.cli.context import Context
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data", metavar="DIR", help="Data directory (default: data/, or PAPERBOY_DATA).")
+@click.option("--config", "config_file", metavar="FILE", help="Settings file (paperboy.toml).")
+@click.version_option(__version__, prog_name="paperboy")
+@click.pass_context
+def main(ctx: click.Context, data: str | None, config_file: str | None) -> None:
+    """Paperboy follows trending research papers, on your machine."""
+    ctx.obj = Context(data, config_file)
+
+
+for verb in (
+    papers.import_cmd,
+    papers.papers,
+    papers.show,
+    papers.export,
+    papers.stats,
+    papers.demo,
+    search.search,
+    search.reindex,
+    serve.serve,
+    serve.token,
+    crawl.scrape,
+    crawl.update_cmd,
+    crawl.reparse_cmd,
+    site.build_cmd,
+    digest.digest,
+    digest.subscribers,
+    settings.config_cmd,
+):
+    main.add_command(verb)

@@ -1,0 +1,88 @@
+"""One digest run, shared by `paperboy digest` and the benchmark: plan, then send or write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from server.archive import Archive
+from server.config import ConfigError
+from server.digest.choose import Edition, NothingToSend, plan
+from server.digest.compose import Composer, HeaderInjection, link_base, sender_address
+from server.digest.send import Outcome, SmtpSettings, dry_run, pending, send
+from server.digest.subscriptions import load_secret
+
+
+@dataclass
+class RunReport:
+    """What a run found and did."""
+
+    edition: Edition
+    due: int
+    already: int
+    interrupted: int
+    outcome: Outcome = field(default_factory=Outcome)
+    written: list[Path] = field(default_factory=list)
+
+
+def site_url(config) -> str:
+    """Where archive pages are linked: the base_url setting, else the server's public_url."""
+    return str(config["base_url"] or config["public_url"]).rstrip("/")
+
+
+def check_mail_settings(config) -> SmtpSettings:
+    """The SMTP settings, once every mail setting is checked; ConfigError names a bad one."""
+    smtp = SmtpSettings.from_config(config)
+    for name, check in (("mail_from", sender_address), ("public_url", link_base)):
+        try:
+            check(str(config[name]))
+        except HeaderInjection as exc:
+            raise ConfigError(f"{config.sources[name]}: {exc}") from None
+    return smtp
+
+
+def composer_for(archive: Archive, with_index: bool = True) -> Composer:
+    """A Composer over the archive's settings, signing secret and (optionally) search index."""
+    config = archive.config
+    return Composer(
+        str(config["mail_from"]),
+        str(config["public_url"]),
+        load_secret(archive.data_dir),
+        archive.index if with_index else None,
+    )
+
+
+def run(
+    archive: Archive,
+    period: str,
+    day: date,
+    out: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Plan the edition and send it (or write .eml files to `out`); NothingToSend says why not."""
+    store, config = archive.store, archive.config
+    smtp = check_mail_settings(config)  # a bad setting stops every run, with or without mail
+    edition = plan(store, period, day, int(config["digest_size"]), site_url(config))
+    due, interrupted, already = pending(store, edition)
+    if not due:
+        raise NothingToSend(_why_nobody(period, edition.key, already))
+    if any(s.topics for s in due):
+        archive.index.ensure(store)  # topic matches need an index that has every stored paper
+    composer = composer_for(archive)
+    report = RunReport(edition, len(due), already, len(interrupted & {s.id for s in due}))
+    if out is not None:
+        report.written = dry_run(edition, composer, due, out)
+        return report
+    report.outcome = send(store, edition, composer, smtp, due, interrupted, progress)
+    return report
+
+
+def _why_nobody(period: str, day: str, already: int) -> str:
+    if already:
+        return (
+            f"the {period} digest for {day} was already sent to all {already} confirmed "
+            f"{period} subscribers"
+        )
+    return f"there are no confirmed {period} subscribers (add one with `paperboy subscribers add`)"

@@ -1,0 +1,212 @@
+"""The e-mail digest, part three: send over one reused SMTP connection, exactly once per subscriber.
+
+The sent log (digests_sent) makes re-runs safe. For each message:
+
+1. a 'sending' row is committed, holding the message's Message-ID;
+2. the message goes over SMTP;
+3. when the server accepts it (250 after DATA), the row becomes 'sent', in its own transaction,
+   before the next message starts.
+
+A refused message (a 5xx, or a 4xx other than 421) loses its row and is tried again by the next
+run. A dropped connection stops the run: the message in flight was not accepted (no 250 came
+back), so it keeps its 'sending' row and the next run sends it and the rest. Only a process
+killed between the server's 250 and the commit of step 3 (well under a millisecond) can leave a
+'sending' row for a message that did arrive; the next run then sends it again, with the same
+Message-ID, so that mail systems which de-duplicate by Message-ID show it once. We chose this
+(at least once) over skipping 'sending' rows (at most once) because a lost digest cannot be
+noticed by anyone, while a rare duplicate can.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server.config import ConfigError
+from server.digest.choose import Edition
+from server.digest.compose import Composer, to_bytes
+from server.store import Store, Subscriber
+
+SECURITY = ("none", "starttls", "ssl")
+
+
+class SmtpFailure(Exception):
+    """The SMTP server could not be reached or dropped the connection: the message says which."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send: host, port, security (none, starttls, ssl), login."""
+
+    host: str
+    port: int
+    security: str = "none"
+    user: str = ""
+    password: str = ""
+    timeout: float = 30.0
+
+    @classmethod
+    def from_config(cls, config) -> SmtpSettings:
+        """The smtp_* settings of a Config (ConfigError naming the setting and its source)."""
+        security, host = str(config["smtp_security"]).lower(), str(config["smtp_host"])
+        if security not in SECURITY:
+            raise ConfigError(
+                f"{config.sources['smtp_security']}: smtp_security must be none, starttls or "
+                f"ssl, not {config['smtp_security']!r}"
+            )
+        if not host or len(host) > 253 or any(c.isspace() or ord(c) < 32 for c in host):
+            raise ConfigError(
+                f"{config.sources['smtp_host']}: smtp_host must be a host name or address, "
+                f"not {host[:100]!r}"
+            )
+        return cls(
+            host,
+            int(config["smtp_port"]),
+            security,
+            str(config["smtp_user"]),
+            str(config["smtp_password"]),
+        )
+
+    def connect(self) -> smtplib.SMTP:
+        """An open, greeted (and logged-in, when a user is set) SMTP connection."""
+        where = f"SMTP server {self.host}:{self.port}"
+        try:
+            if self.security == "ssl":
+                context = ssl.create_default_context()
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            try:
+                if self.security == "starttls":
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user:
+                    smtp.login(self.user, self.password)
+            except BaseException:
+                smtp.close()
+                raise
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SmtpFailure(f"{where}: {exc}") from None
+        return smtp
+
+
+@dataclass
+class Outcome:
+    """What one run did: sent, resent after an interruption, refused, and why it stopped."""
+
+    due: int = 0
+    sent: int = 0
+    resent: int = 0
+    refused: list[str] = field(default_factory=list)
+    stopped: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Messages per second."""
+        return self.sent / self.seconds if self.seconds else 0.0
+
+
+def pending(store: Store, edition: Edition) -> tuple[list[Subscriber], set[int], int]:
+    """(subscribers still due this digest, ids with a 'sending' row, subscribers already sent)."""
+    log = store.subscribers.digest_log(edition.period, edition.key)
+    subscribers = store.subscribers.listed(status="confirmed", frequency=edition.period)
+    due = [s for s in subscribers if log.get(s.id, ("",))[0] != "sent"]
+    interrupted = {sid for sid, (status, _) in log.items() if status == "sending"}
+    return due, interrupted, len(subscribers) - len(due)
+
+
+def _fatal(exc: Exception) -> bool:
+    """True when the connection is gone (or the server is closing), so the run must stop."""
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
+        return True
+    return getattr(exc, "smtp_code", None) == 421
+
+
+def send(
+    store: Store,
+    edition: Edition,
+    composer: Composer,
+    smtp: SmtpSettings,
+    subscribers: Iterable[Subscriber],
+    interrupted: set[int] = frozenset(),
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
+    """Send the edition to each subscriber over one connection, logging each accepted message."""
+    outcome, start = Outcome(), time.perf_counter()
+    subscribers = list(subscribers)
+    outcome.due = len(subscribers)
+    if not subscribers:
+        return outcome
+    conn = smtp.connect()
+    try:
+        for sub in subscribers:
+            result = _send_one(store, edition, composer, conn, sub, outcome)
+            if result == "stop":
+                break
+            outcome.resent += result == "sent" and sub.id in interrupted
+            if progress:
+                progress(1)
+    finally:
+        _quit(conn)
+        outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _send_one(store, edition, composer, conn, sub: Subscriber, outcome: Outcome) -> str:
+    """Send one message: 'sent', 'refused', or 'stop' when the connection is gone."""
+    message_id = composer.message_id(sub, edition.period, edition.key)
+    try:
+        data = to_bytes(composer.digest(edition, sub, message_id))
+    except ValueError as exc:  # HeaderInjection, or an address the email package refuses
+        outcome.refused.append(f"{sub.email!r}: {exc}")
+        return "refused"
+    store.subscribers.log_sending(sub.id, edition.period, edition.key, message_id)
+    try:
+        conn.sendmail(composer.sender, [sub.email], data)
+    except (smtplib.SMTPException, OSError) as exc:
+        if _fatal(exc):
+            outcome.stopped = f"SMTP connection lost after {outcome.sent} messages: {exc}"
+            return "stop"
+        store.subscribers.log_not_sent(sub.id, edition.period, edition.key)
+        outcome.refused.append(f"{sub.email}: {exc}")
+        return "refused"
+    store.subscribers.log_sent(sub.id, edition.period, edition.key)
+    outcome.sent += 1
+    return "sent"
+
+
+def _quit(conn: smtplib.SMTP) -> None:
+    try:
+        conn.quit()
+    except (smtplib.SMTPException, OSError):
+        conn.close()
+
+
+def dry_run(
+    edition: Edition, composer: Composer, subscribers: list[Subscriber], out: Path
+) -> list[Path]:
+    """Write each message as an .eml file for review instead of sending it; logs nothing."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for sub in subscribers:
+        message_id = composer.message_id(sub, edition.period, edition.key)
+        path = out / f"{edition.period}-{edition.key}-{sub.id:06d}.eml"
+        path.write_bytes(to_bytes(composer.digest(edition, sub, message_id)))
+        written.append(path)
+    return written
+
+
+def send_confirmation(composer: Composer, smtp: SmtpSettings, subscriber: Subscriber) -> None:
+    """Send the double opt-in mail (SmtpFailure when the server is unreachable or refuses)."""
+    data = to_bytes(composer.confirmation(subscriber))
+    conn = smtp.connect()
+    try:
+        conn.sendmail(composer.sender, [subscriber.email], data)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SmtpFailure(f"confirmation to {subscriber.email}: {exc}") from None
+    finally:
+        _quit(conn)

@@ -1,0 +1,424 @@
+"""Query execution over cached posting lists: exact match sets and BM25F scores in set operations.
+
+Whoosh walks a query's matchers one document at a time in Python; for a plain or phrase query
+that costs tens of ms on 36k papers, twice (top hits, then every match for totals and facets).
+Here each term's postings are decoded once per searcher into arrays, kept in a bounded cache,
+and a query's match set is built with C-speed set operations. Scores use whoosh's own BM25F
+scorer on the same weights and lengths, so rankings agree with whoosh's for terms.
+Shapes it does not know (numeric ranges, ...) return None: the caller uses whoosh. Wildcard,
+fuzzy and range terms arrive here already expanded into plain terms (index_bounds).
+Every loop checks the thread's time budget (server.budget); a cache only ever receives a
+term's whole postings, so a search stopped part way leaves nothing half-read behind.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from functools import partial
+
+from whoosh import query
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.scoring import BM25FScorer, WeightScorer
+from whoosh.searching import Searcher
+from whoosh.util.numeric import byte_to_length
+
+from server import budget as time_budget
+from server.index.schema import COMMON, PAIR_FIELDS, pair
+
+BUDGET = 4_000_000  # postings kept decoded (8 bytes each) before the least used are dropped
+# Doc numbers kept as sets for the last terms asked about (a set costs ~60 bytes a doc: at 1M
+# papers one common word's set is 30 MB, so the bound is on docs, not on sets).
+SET_BUDGET = 1_000_000
+SPARSE = 256  # a term list this many times longer than the docs asked about is probed, not decoded
+KEEP_FROM = 64  # a pattern's words in fewer papers than this are decoded each time, not kept
+
+
+class Postings:
+    """Decoded postings (doc numbers and weights) of one searcher's terms, least used dropped."""
+
+    def __init__(self, searcher: Searcher, budget: int = BUDGET, segments=None):
+        self.searcher = searcher
+        self.segments = segments  # an index_columns.SegmentColumns: lengths kept per segment
+        self.reader = searcher.reader()
+        self.budget = budget
+        self.size = 0
+        self._cache: OrderedDict[tuple[str, str], tuple[array, array]] = OrderedDict()
+        self._sets: OrderedDict[tuple[str, str], frozenset[int]] = OrderedDict()
+        self._set_size = 0
+        self._lengths: dict[str, list[int]] = {}
+        self._scorers: dict[tuple[str, str], object] = {}
+        self.stats: dict[str, tuple[int, int] | None] = {}  # rank.key_terms's cache
+
+    def get(self, field: str, text: str, keep_from: int = 0) -> tuple[array, array]:
+        """The term's doc numbers (ascending) and weights; empty when the term is absent.
+
+        Lists shorter than `keep_from` are decoded again on each call instead of kept."""
+        key = (field, text)
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+            return found
+        time_budget.check()
+        found = _decode(self.reader, field, text)
+        if len(found[0]) < keep_from:
+            return found
+        self._cache[key] = found
+        self.size += len(found[0])
+        while self.size > self.budget and len(self._cache) > 1:
+            _, (ids, _w) = self._cache.popitem(last=False)
+            self.size -= len(ids)
+        return found
+
+    def ids(self, field: str, text: str) -> frozenset[int]:
+        """The term's doc numbers as a set (the last few sets are kept)."""
+        key = (field, text)
+        found = self._sets.get(key)
+        if found is None:
+            found = frozenset(self.get(field, text)[0])
+            self._sets[key] = found
+            self._set_size += len(found)
+            while self._set_size > SET_BUDGET and len(self._sets) > 1:
+                self._set_size -= len(self._sets.popitem(last=False)[1])
+        return found
+
+    def cheap(self, field: str, text: str) -> bool:
+        """True when the term's set is cached or small enough to decode in well under 1 ms."""
+        return (field, text) in self._cache or self.reader.doc_frequency(field, text) < 2000
+
+    def all_docs(self) -> set[int]:
+        """Every live document."""
+        time_budget.check()
+        r = self.reader
+        return {d for d in range(r.doc_count_all()) if not r.is_deleted(d)}
+
+    def score(self, field: str, text: str, docs: set[int]) -> dict[int, float]:
+        """BM25F score of one term for each of `docs` that holds it."""
+        time_budget.check()
+        if self.sparse(field, text, docs):
+            held = self._probe(field, text, docs)
+        else:
+            held = self._held(field, text, docs)
+        if not held:
+            return {}
+        scorer = self._scorer(field, text)
+        if isinstance(scorer, WeightScorer):  # a field without lengths scores its weight
+            return held
+        lengths = self._lengths_of(field, held)
+        if not isinstance(scorer, BM25FScorer):
+            return {d: scorer._score(w, lengths[d]) for d, w in held.items()}
+        # whoosh.scoring.bm25, inlined: this loop runs once per matching doc
+        idf, k1 = scorer.idf, scorer.K1
+        norm = k1 * (1 - scorer.B)
+        per_len = k1 * scorer.B / scorer.avgfl
+        return {
+            d: idf * (w * (k1 + 1)) / (w + norm + per_len * lengths[d]) for d, w in held.items()
+        }
+
+    def sparse(self, field: str, text: str, docs) -> bool:
+        """True when a few docs are best looked up in a long uncached list by skipping through
+        its blocks, rather than decoding all of it (a common word at 200k papers: 100 ms)."""
+        if (field, text) in self._cache:
+            return False
+        return len(docs) * SPARSE < self.reader.doc_frequency(field, text)
+
+    def holding(self, field: str, text: str, docs: set[int]) -> set[int]:
+        """Those of `docs` holding the term."""
+        if self.sparse(field, text, docs):
+            return set(self._probe(field, text, docs))
+        return docs & self.ids(field, text)
+
+    def _probe(self, field: str, text: str, docs) -> dict[int, float]:
+        """Weights of those of `docs` that hold the term, read with block skipping."""
+        held: dict[int, float] = {}
+        ordered = sorted(docs)
+        for seg, offset in self.reader.leaf_readers():
+            end = offset + seg.doc_count_all()
+            mine = [d - offset for d in ordered if offset <= d < end]
+            if not mine or (field, text) not in seg:
+                continue
+            m = seg.postings(field, text)
+            m = getattr(m, "child", m)
+            for d in time_budget.paced(mine):
+                if _at(m, d):
+                    held[d + offset] = m.weight()
+        return held
+
+    def _held(self, field: str, text: str, docs) -> dict[int, float]:
+        ids, weights = self.get(field, text)
+        if not ids:
+            return {}
+        if len(docs) * 16 < len(ids):  # few docs: find each by bisection
+            held = {}
+            for d in docs:
+                i = bisect_left(ids, d)
+                if i < len(ids) and ids[i] == d:
+                    held[d] = weights[i]
+        else:
+            held = {d: w for d, w in zip(ids, weights, strict=True) if d in docs}
+        return held
+
+    def _scorer(self, field: str, text: str):
+        key = (field, text)
+        if key not in self._scorers:
+            self._scorers[key] = self.searcher.weighting.scorer(self.searcher, field, text)
+        return self._scorers[key]
+
+    def _lengths_of(self, field: str, docs) -> dict[int, int] | array:
+        """Field lengths for `docs`: the whole column when it is kept per segment (a server) or
+        when there are many docs; one by one for a few docs in a one-off process."""
+        many = len(docs) * 32 > self.reader.doc_count_all()
+        if field in self._lengths or self.segments is not None or many:
+            return self._field_lengths(field)
+        return {d: self.reader.doc_field_length(d, field) for d in docs}
+
+    def lengths(self, field: str) -> array:
+        """Every doc's length in a field (kept)."""
+        return self._field_lengths(field)
+
+    def _field_lengths(self, field: str) -> array:
+        if field not in self._lengths:
+            if self.segments is None:
+                found = array("i")
+                for seg, _offset in self.reader.leaf_readers():
+                    found.extend(_segment_lengths(seg, field))
+            else:
+                read = partial(_segment_lengths, field=field)
+                found = self.segments.per_segment(self.reader, f"length {field}", read, _ints)
+            self._lengths[field] = found
+        return self._lengths[field]
+
+
+def _ints() -> array:
+    return array("i")
+
+
+def _segment_lengths(seg, field: str) -> array:
+    """Every doc's length in a field, read from the column (5x faster than doc by doc)."""
+    perdoc = getattr(seg, "_perdoc", None)
+    column = None
+    if hasattr(perdoc, "_cached_reader"):  # whoosh3's own reader of the lengths column
+        column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+    if column is None:
+        return array("i", (seg.doc_field_length(d, field) for d in range(seg.doc_count_all())))
+    return array("i", (byte_to_length(b) for b in column))
+
+
+def _decode(reader, field: str, text: str) -> tuple[array, array]:
+    """A term's postings over every segment, deleted documents left out."""
+    ids, weights = array("i"), array("f")
+    for seg, offset in reader.leaf_readers():
+        if (field, text) not in seg:
+            continue
+        deleted = seg.deleted_docs_set if seg.has_deletions() else frozenset()
+        m = seg.postings(field, text)
+        m = getattr(m, "child", m)  # deletions are filtered below, block by block
+        for block_ids, block_weights in time_budget.paced(_blocks(m), every=16):
+            for d, w in zip(block_ids, block_weights, strict=True):
+                if d not in deleted:
+                    ids.append(d + offset)
+                    weights.append(w)
+    return ids, weights
+
+
+def _blocks(m):
+    """A leaf matcher's postings block by block (one posting at a time if it has no blocks)."""
+    if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            yield m._ids, m._weights
+            m._next_block()
+        return
+    while m.is_active():
+        yield (m.id(),), (m.weight(),)
+        m.next()
+
+
+class Executor:
+    """Match sets and scores for one query over a Postings cache."""
+
+    def __init__(self, postings: Postings):
+        self.p = postings
+        self._matched: dict[int, tuple[query.Query, set[int]]] = {}
+
+    def match(self, q: query.Query) -> set[int] | None:
+        """Every live doc matching `q`, or None when `q` has a shape this does not handle."""
+        key = id(q)
+        if key not in self._matched:
+            found = self._match(q)
+            if found is None:
+                return None
+            # the query is kept with its result, so its id is not reused while it is cached
+            self._matched[key] = (q, found)
+        return self._matched[key][1]
+
+    def _match(self, q: query.Query) -> set[int] | None:
+        time_budget.check()
+        if isinstance(q, query.Term):
+            return set(self.p.ids(q.fieldname, q.text))
+        if isinstance(q, query.Every):
+            return self.p.all_docs()
+        if isinstance(q, query.Phrase):
+            return self._phrase(q)
+        if isinstance(q, query.AndNot):
+            a, b = self.match(q.a), self.match(q.b)
+            return None if a is None or b is None else a - b
+        if isinstance(q, query.AndMaybe):
+            return None if self.match(q.b) is None else self.match(q.a)
+        if isinstance(q, query.Not):
+            inner = self.match(q.query)
+            return None if inner is None else self.p.all_docs() - inner
+        if isinstance(q, (query.And, query.Or)) and type(q) in (query.And, query.Or):
+            return self._compound(q)
+        if type(q) is query.ConstantScoreQuery:  # an expanded pattern (index_bounds)
+            words = q.child.subqueries if type(q.child) is query.Or else [q.child]
+            if all(type(w) is query.Term for w in words):
+                return self._any_term(words)
+            return self.match(q.child)
+        return None
+
+    def _compound(self, q: query.Query) -> set[int] | None:
+        terms = [sub for sub in q.subqueries if isinstance(sub, query.Term)]
+        if isinstance(q, query.And) and len(terms) > 1 and len(terms) == len(q.subqueries):
+            return self._all_terms(terms)
+        parts = [self.match(sub) for sub in q.subqueries]
+        if any(part is None for part in parts):
+            return None
+        if not parts:
+            return set()
+        if isinstance(q, query.Or):
+            return set().union(*parts)
+        parts.sort(key=len)
+        return parts[0].intersection(*parts[1:])
+
+    def _any_term(self, terms: list[query.Term]) -> set[int]:
+        """Docs holding any of the terms (the words a pattern stands for), from their decoded
+        lists. Most of a pattern's words are rare: their short lists are decoded again next
+        time rather than kept, as hundreds of small kept objects would each be walked by every
+        full garbage collection, which stops the server's other threads while it runs."""
+        found: set[int] = set()
+        for t in terms:
+            found.update(self.p.get(t.fieldname, t.text, keep_from=KEEP_FROM)[0])
+        return found
+
+    def _all_terms(self, terms: list[query.Term]) -> set[int]:
+        """Docs holding every term: the rarest list decoded, the others probed or intersected."""
+        df = self.p.reader.doc_frequency
+        terms = sorted(terms, key=lambda t: df(t.fieldname, t.text))
+        found = set(self.p.ids(terms[0].fieldname, terms[0].text))
+        for t in terms[1:]:
+            if not found:
+                break
+            found = self.p.holding(t.fieldname, t.text, found)
+        return found
+
+    def _phrase(self, q: query.Phrase) -> set[int]:
+        words = list(q.words)
+        if any((q.fieldname, w) not in self.p.reader for w in words):
+            return set()
+        # candidates from the rare words; common ones are checked doc by doc while verifying
+        by_rarity = sorted(set(words), key=lambda w: self.p.reader.doc_frequency(q.fieldname, w))
+        candidates = set(self.p.ids(q.fieldname, by_rarity[0]))
+        for w in by_rarity[1:]:
+            if len(candidates) < 64 or not self.p.cheap(q.fieldname, w):
+                break
+            candidates &= self.p.ids(q.fieldname, w)
+        if len(candidates) >= 64 and q.fieldname in PAIR_FIELDS:
+            for a, b in zip(words, words[1:], strict=False):
+                if a in COMMON and b in COMMON:
+                    candidates &= self.p.ids("pairs", pair(a, b))
+        if len(words) == 1:
+            return candidates
+        return in_sequence(self.p.reader, q.fieldname, words, candidates, q.slop)
+
+    def scores(self, q: query.Query, docs: set[int]) -> dict[int, float] | None:
+        """Scores of `docs` (all matching `q`) as whoosh would sum them; None if unknown shape."""
+        if isinstance(q, query.Term):
+            return self.p.score(q.fieldname, q.text, docs)
+        if isinstance(q, query.Phrase):
+            inside = docs & (self.match(q) or set())
+            return _sum([self.p.score(q.fieldname, w, inside) for w in q.words])
+        if isinstance(q, (query.Every, query.Not)):
+            return {}
+        if type(q) is query.ConstantScoreQuery:
+            inner = self.match(q)
+            return None if inner is None else dict.fromkeys(docs & inner, q.score)
+        if isinstance(q, query.AndNot):
+            return self.scores(q.a, docs)
+        if isinstance(q, query.AndMaybe):
+            parts = [self.scores(q.a, docs), self.scores(q.b, docs)]
+            return None if None in parts else _sum(parts)
+        if isinstance(q, (query.And, query.Or)) and type(q) in (query.And, query.Or):
+            parts = [self.scores(sub, docs) for sub in q.subqueries]
+            return None if any(p is None for p in parts) else _sum(parts)
+        return None
+
+
+def top(scores: dict[int, float], docs: set[int], limit: int) -> list[tuple[int, float]]:
+    """The best `limit` docs by score, ties to the lower doc number (as whoosh orders them)."""
+    best = heapq.nsmallest(limit, docs, key=lambda d: (-scores.get(d, 0.0), d))
+    return [(d, scores.get(d, 0.0)) for d in best]
+
+
+def in_sequence(reader, field: str, words: list[str], docs: set[int], slop: int = 1) -> set[int]:
+    """Those of `docs` where `words` occur in order, each within `slop` places of the last."""
+    order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
+    found: set[int] = set()
+    ordered = sorted(docs)
+    for seg, offset in reader.leaf_readers():
+        end = offset + seg.doc_count_all()
+        mine = [d - offset for d in ordered if offset <= d < end]
+        if not mine or any((field, w) not in seg for w in words):
+            continue
+        # raw leaf postings: the candidates are live docs already, so deletions do not matter
+        matchers = {i: getattr(m, "child", m) for i, m in _postings(seg, field, words).items()}
+        for docnum in time_budget.paced(mine, every=256):
+            if all(_at(matchers[i], docnum) for i in order):  # rarest first: most fail early
+                places = [matchers[i].value_as("positions") for i in range(len(words))]
+                if _chained(places, slop):
+                    found.add(docnum + offset)
+    return found
+
+
+def _postings(seg, field: str, words: list[str]) -> dict:
+    return {i: seg.postings(field, w) for i, w in enumerate(words)}
+
+
+def _at(m, docnum: int) -> bool:
+    """Move a matcher forward to `docnum`; True when the doc holds the term."""
+    if not m.is_active():
+        return False
+    if not hasattr(m, "_skip_to_block"):
+        if m.id() < docnum:
+            m.skip_to(docnum)
+        return m.is_active() and m.id() == docnum
+    # whoosh3's leaf matcher steps through a block one posting at a time; bisect instead
+    if docnum > m.block_max_id():
+        m._skip_to_block(lambda: docnum > m.block_max_id())
+        if not m.is_active():
+            return False
+    if m._ids is None:
+        m._read_ids()
+    m._i = bisect_left(m._ids, docnum, m._i)
+    return m._ids[m._i] == docnum
+
+
+def _chained(places: list, slop: int) -> bool:
+    """True when some position of each word follows one of the previous word's by 1..slop."""
+    current = set(places[0])
+    for nxt in places[1:]:
+        current = {p for p in nxt if any(p - k in current for k in range(1, slop + 1))}
+        if not current:
+            return False
+    return True
+
+
+def _sum(parts: list[dict[int, float]]) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for part in parts:
+        for d, s in part.items():
+            out[d] = out.get(d, 0.0) + s
+    return out

@@ -1,0 +1,327 @@
+"""The optional tantivy engine (`pip install 'paperboy[tantivy]'`, setting index_engine).
+
+The same SearchIndex: the same builds, stamps and write lock (index_files), the same query
+language and errors (whoosh's parser, translated by index_tantivy_query), the same analysis.
+Tantivy is a Rust library: its posting lists are decoded in compiled code, which keeps searches
+quick at a million papers where the whoosh engine decodes them in Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections import Counter
+from math import log2
+from pathlib import Path
+
+import tantivy
+
+from server import budget
+from server.index import bounds as index_bounds
+from server.index.base import FEW_RESULTS, SearchIndex
+from server.index.query import QueryError, Vocabulary, plain_words, suggest, surface_words
+from server.index.rank import KEY_TERM_MAX_SHARE, KEY_TERMS, RERANK, STATS_LIMIT
+from server.index.schema import _WORD, TEXT_FIELDS, term
+from server.index.tantivy_query import (
+    MUST_NOT,
+    SCHEMA_VERSION,
+    SHOULD,
+    Translator,
+    all_of,
+    any_field,
+    make_document,
+    make_tantivy_schema,
+)
+from server.index.types import Ask, Hit, PaperSource, SearchResult, Similar
+from server.index.whoosh_write import _progress
+from server.models import Paper
+
+WRITER_HEAP = 256_000_000  # bytes the writer buffers before it writes a segment
+SORT_FIELDS = {"date": "published", "upvotes": "by_upvotes", "trending": "by_trending"}
+FACET_SIZE = 100_000  # months and categories counted at most
+
+
+class _Reader:
+    """The few reader calls the did-you-mean makes (index_query.suggest) and the word lists
+    index_bounds expands patterns from, over tantivy."""
+
+    def __init__(self, searcher: tantivy.Searcher):
+        self.searcher = searcher
+
+    def doc_frequency(self, field: str, text: str) -> int:
+        return self.searcher.doc_freq(field, text)
+
+    def iter_prefix(self, field: str, prefix: str):
+        for text, count in self.searcher.terms_with_prefix(field, prefix):
+            yield text, _Info(count)
+
+    def scan(self, field: str, prefix: str, start: str = "") -> list[tuple[str, int]]:
+        """(word, papers) of the field's words beginning with `prefix`, in word order, at most
+        one more than index_bounds compares (tantivy cannot seek to `start`: earlier words
+        come too). Tantivy gives the words in the most papers first, so they are sorted here."""
+        return sorted(
+            self.searcher.terms_with_prefix(field, prefix, limit=index_bounds.SCAN_MAX + 1)
+        )
+
+
+class _Info:
+    def __init__(self, count: int):
+        self.count = count
+
+    def doc_frequency(self) -> int:
+        return self.count
+
+
+class TantivyIndex(SearchIndex):
+    """SearchIndex on tantivy: one searcher, reloaded when a writer has committed."""
+
+    engine = "tantivy"
+    schema_version = SCHEMA_VERSION
+
+    def __init__(self, path: Path, lock_timeout: float = 300.0):
+        super().__init__(path, lock_timeout)
+        self._ix: tantivy.Index | None = None
+        self._seen: tuple | None = None  # (build, meta.json's mtime) the searcher was opened at
+        self._translate: Translator | None = None
+        self._stats: dict[str, int] = {}  # papers per abstract term, for similar's key terms
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _write_all(self, build: Path, store: PaperSource, progress: bool) -> int:
+        ix = tantivy.Index(make_tantivy_schema(), path=str(build))
+        with _writing(ix, WRITER_HEAP, _threads()) as writer:
+            count = 0
+            for row in _progress(store.index_rows(), store, progress):
+                writer.add_document(make_document(row))
+                count += 1
+        return count
+
+    def _apply(self, build: Path, store: PaperSource, since: str) -> int | None:
+        try:
+            ix = tantivy.Index.open(str(build))
+        except Exception:
+            return None
+        touched = 0
+        with _writing(ix, WRITER_HEAP // 4, 1) as writer:
+            for row in store.index_rows(since):
+                writer.delete_documents_by_term("id", row.paper.id)
+                writer.add_document(make_document(row))
+                touched += 1
+            for alias in store.aliases():
+                writer.delete_documents_by_term("id", alias)
+        return touched + self._drop_absent(ix, store)
+
+    @staticmethod
+    def _drop_absent(ix: tantivy.Index, store: PaperSource) -> int:
+        """Delete docs whose papers left the store (only looked for when the counts differ)."""
+        ix.reload()
+        if ix.searcher().num_docs == store.count("papers"):
+            return 0
+        indexed = {text for text, _ in ix.searcher().terms_with_prefix("id", "")}
+        absent = indexed - store.paper_ids()
+        with _writing(ix, WRITER_HEAP // 4, 1) as writer:
+            for paper_id in absent:
+                writer.delete_documents_by_term("id", paper_id)
+        return len(absent)
+
+    @staticmethod
+    def _probe(build: Path) -> int:
+        return tantivy.Index.open(str(build)).searcher().num_docs
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _search(self, ask: Ask) -> SearchResult:
+        searcher, translate = self._current(), self._translate
+        try:
+            wanted = translate(ask.parsed)
+        except QueryError:
+            raise
+        except ValueError as exc:  # tantivy refuses a part (a pattern it cannot compile)
+            raise QueryError(f"cannot run the query {ask.q[:80]!r}: {exc}") from None
+        narrow = [translate.term("categories", ask.cat.lower())] if ask.cat else []
+        if ask.date_from or ask.date_to:
+            narrow.append(translate.dates(ask.date_from, ask.date_to))
+        if narrow:
+            wanted = all_of(wanted, *[tantivy.Query.const_score_query(f, 0.0) for f in narrow])
+        # each hit's id is read from tantivy's doc store: only as many as the page (or re-ranking)
+        rerank = ask.sort == "relevance" and plain_words(ask.q)
+        depth = max(ask.limit, RERANK) if rerank else ask.limit
+        # tantivy's calls run in Rust and cannot be stopped: the budget is checked between them
+        # (the caps of index_bounds keep each one short)
+        budget.check()
+        ranked, total = self._ranked(searcher, wanted, ask.sort, depth)
+        budget.check()
+        if rerank:
+            ranked = self._phrases_first(searcher, ask.q, ranked)
+            budget.check()
+        hits = [Hit(pid, score) for pid, score in ranked[ask.start : ask.limit]]
+        counts = self._facets_of(searcher, wanted, ask.facets)
+        budget.check()
+        suggestion = None
+        if ask.q.strip() and total < FEW_RESULTS:
+            suggestion = suggest(ask.parsed, ask.q, _Reader(searcher), self._vocabulary())
+        return SearchResult(hits, total, counts, suggestion, ask.page, ask.per_page)
+
+    def _ranked(self, searcher, wanted, sort: str, limit: int) -> tuple[list, int]:
+        """The first `limit` (id, score) hits in the sort order, and the number of matches."""
+        if sort == "relevance":
+            found = searcher.search(wanted, limit)
+            return [(_id(searcher, a), float(s)) for s, a in found.hits], found.count
+        found = searcher.search(wanted, limit, order_by_field=SORT_FIELDS[sort])
+        return [(_id(searcher, a), 0.0) for _, a in found.hits], found.count
+
+    def _phrases_first(self, searcher, text: str, ranked: list) -> list:
+        """Hits holding the words as a phrase first, among the top RERANK (as whoosh's)."""
+        top = ranked[:RERANK]
+        phrases = []
+        for field in TEXT_FIELDS:
+            words = [t.text for t in self._schema[field].analyzer(text)]
+            if len(words) > 1:
+                phrase = tantivy.Query.phrase_query(self._translate.schema, field, words)
+                phrases.append((SHOULD, phrase))
+        if not phrases or not top:
+            return ranked
+        ids = [pid for pid, _ in top]
+        within = all_of(tantivy.Query.boolean_query(phrases), self._translate.only_ids(ids))
+        found = searcher.search(within, len(ids))
+        exact = {_id(searcher, a) for _, a in found.hits}
+        if not exact:
+            return ranked
+        bonus = max(score for _, score in top)
+        top = sorted(top, key=lambda hit: -(hit[1] + (bonus if hit[0] in exact else 0.0)))
+        return top + ranked[RERANK:]
+
+    @staticmethod
+    def _facets_of(searcher, wanted, names: tuple[str, ...]) -> dict[str, dict]:
+        fields = {"month": "month", "category": "catnames"}
+        asked = {
+            name: {"terms": {"field": fields[name], "size": FACET_SIZE}}
+            for name in names
+            if name in fields
+        }
+        if not asked:
+            return {}
+        found = searcher.aggregate(wanted, asked)
+        out = {}
+        for name in asked:
+            buckets = {b["key"]: b["doc_count"] for b in found[name]["buckets"] if b["key"]}
+            ordered = sorted(buckets.items()) if name == "month" else buckets.items()
+            out[name] = dict(ordered)
+        return out
+
+    def _lexicon(self, searcher) -> _Reader:
+        return _Reader(searcher)
+
+    def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
+        """Papers like this one by the key terms of its title and abstract, and the terms shared."""
+        skip = [paper.id, *exclude]
+        with self._locked():
+            searcher, translate = self._current(), self._translate
+            keys = self._key_terms(searcher, f"{paper.title}\n{paper.abstract}")
+            if not keys:
+                return []
+            budget.check()
+            wanted = tantivy.Query.boolean_query(
+                [(SHOULD, any_field(translate, k)) for k in keys]
+                + [(MUST_NOT, translate.only_ids(skip))]
+            )
+            found = [(_id(searcher, a), float(s)) for s, a in searcher.search(wanted, limit).hits]
+            ids = [pid for pid, _ in found]
+            shared: dict[str, set[str]] = {pid: set() for pid in ids}
+            for key in keys if ids else ():
+                budget.check()
+                within = all_of(any_field(translate, key), translate.only_ids(ids))
+                for _, a in searcher.search(within, len(ids)).hits:
+                    shared[_id(searcher, a)].add(key)
+        words = surface_words([paper.title, paper.abstract])
+        return [
+            Similar(pid, score, [words.get(k, k) for k in keys if k in shared[pid]])
+            for pid, score in found
+        ]
+
+    def _key_terms(self, searcher, text: str) -> list[str]:
+        """The text's most telling terms by Bo1 weight, from papers per term (tantivy gives
+        no occurrence counts; the whoosh engine weighs occurrences, so picks may differ a bit)."""
+        if len(self._stats) > STATS_LIMIT:
+            self._stats.clear()
+        weights = Counter(term(m.group()) for m in _WORD.finditer(text))
+        n, scored = max(searcher.num_docs, 1), []
+        for word, weight in weights.items():
+            if word not in self._stats:
+                self._stats[word] = searcher.doc_freq("abstract", word)
+            if self._stats[word]:
+                f = self._stats[word] / n
+                scored.append((weight * log2((1.0 + f) / f) + log2(1.0 + f), word))
+        scored.sort(key=lambda sw: (-sw[0], sw[1]))
+        most = max(50, n * KEY_TERM_MAX_SHARE)
+        keys = [w for _, w in scored[: KEY_TERMS * 3] if self._stats[w] <= most]
+        return keys[:KEY_TERMS]
+
+    def warm(self) -> str:
+        """Open the searcher now (tantivy reads its files through the page cache)."""
+        started = time.perf_counter()
+        with self._lock:
+            self._current()
+        return f"search index warm in {time.perf_counter() - started:.1f}s"
+
+    def close(self) -> None:
+        with self._lock:
+            self._searcher = self._ix = self._build = self._seen = self._translate = None
+            self._vocab = None
+            self._stats = {}
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _current(self) -> tantivy.Searcher:
+        """The searcher over the live build, reopened when CURRENT or the commit changed."""
+        build = self.files.current()
+        seen = (build, build and _mtime(build / "meta.json"))
+        if self._searcher is not None and seen == self._seen:
+            return self._searcher
+        build, (ix, searcher, stamp) = self._open_live(build, _open)
+        self.close()
+        self._ix, self._searcher, self._build, self._seen = ix, searcher, build, (build, stamp)
+        self._translate = Translator(ix)
+        return searcher
+
+    def _vocabulary(self) -> Vocabulary:
+        if self._vocab is None:
+            self._vocab = Vocabulary(_Reader(self._searcher))
+        return self._vocab
+
+
+def _open(build: Path) -> tuple[tantivy.Index, tantivy.Searcher, int]:
+    """The build's index, a searcher, and the commit's time (read first: a later commit
+    then shows as a change)."""
+    stamp = _mtime(build / "meta.json")
+    ix = tantivy.Index.open(str(build))
+    return ix, ix.searcher(), stamp
+
+
+def _id(searcher: tantivy.Searcher, address) -> str:
+    return searcher.doc(address)["id"][0]
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+@contextlib.contextmanager
+def _writing(ix: tantivy.Index, heap: int, threads: int):
+    """A writer that commits (and waits for its merges) on success, rolls back on failure."""
+    writer = ix.writer(heap_size=heap, num_threads=threads)
+    try:
+        yield writer
+    except BaseException:
+        writer.rollback()
+        raise
+    writer.commit()
+    writer.wait_merging_threads()
+
+
+def _threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))

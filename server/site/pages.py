@@ -1,0 +1,193 @@
+"""The archive's listing pages as Markdown: home, days, weeks, months, the archive index.
+
+Each function returns the whole Markdown text of one page; links are relative to that page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from server import trending
+from server.site.data import SiteData, badge, month_span, top_upvotes, week_span
+from server.site.markup import authors_line, iso_week, long_date, md, md_url, plural, rel
+from server.text import is_ranked, links, paper_page
+
+LINK_LABELS = {
+    "arxiv": "arXiv",
+    "pdf": "PDF",
+    "hf": "Hugging Face",
+    "page": "Paper page",
+    "doi": "DOI",
+    "code": "Code",
+    "project": "Project page",
+}
+HOME_DAYS = 7
+HOME_TRENDING = 10
+WEEK_TOP = 20
+MONTH_TOP = 30
+
+
+def link_line(data: SiteData, paper_id: str) -> str:
+    """The paper's outside links (arXiv, PDF, HF, code...) as one Markdown line."""
+    paper = data.paper(paper_id)
+    found = links(paper, data.appearances(paper_id))
+    parts = [f"[{LINK_LABELS[k]}]({md_url(u)})" for k, u in found.items() if md_url(u)]
+    return " · ".join(parts)
+
+
+def brief(data: SiteData, page: str, paper_id: str, extra: str = "") -> str:
+    """One list item: linked title, first authors, top upvotes."""
+    paper = data.paper(paper_id)
+    votes = top_upvotes(data.appearances(paper_id))
+    bits = [authors_line(paper.authors, 3)] + ([f"{votes} upvotes"] if votes is not None else [])
+    title = f"[{md(paper.title)}]({rel(page, paper_page(paper_id))})"
+    return f"{title} — {' · '.join(b for b in bits + [extra] if b)}"
+
+
+def numbered(data: SiteData, page: str, ids: list[str]) -> list[str]:
+    """A numbered Markdown list of papers."""
+    return [f"{n}. {brief(data, page, pid)}" for n, pid in enumerate(ids, start=1)]
+
+
+def home(data: SiteData, topics: list) -> str:
+    """The home page: this week's trending and the latest days."""
+    page, latest = "index", data.days[0] if data.days else None
+    out = ["# Paperboy archive", "", "Trending research papers, day by day, kept locally.", ""]
+    if latest is None:
+        return "\n".join(out + ["Nothing is stored yet: import some pages, then build.", ""])
+    first, _ = trending.window("week", date.fromisoformat(latest))
+    ranked = data.ranked(first.isoformat(), latest, "week", HOME_TRENDING)
+    out += [f"## Trending this week ({first.isoformat()} to {latest})", ""]
+    out += numbered(data, page, [t.paper_id for t in ranked]) + [""]
+    out += ["## Latest days", ""]
+    for day in data.days[:HOME_DAYS]:
+        out += [f"### [{long_date(day)}]({rel(page, f'day/{day}')})", ""]
+        out += [f"- {brief(data, page, pid)}" for pid in day_order(data, day)[:3]]
+        out += ["", f"{plural(len(_papers_on(data, day)), 'paper')} on this day.", ""]
+    out += _home_links(page, topics)
+    return "\n".join(out)
+
+
+def _home_links(page: str, topics: list) -> list[str]:
+    out = ["## More", "", f"- [The whole archive, by month]({rel(page, 'archive')})"]
+    out += [f"- Topic: [{md(t.name)}]({rel(page, f'topic/{t.slug}')})" for t in topics]
+    out += [f"- [About this archive]({rel(page, 'about')})", ""]
+    return out
+
+
+def _papers_on(data: SiteData, day: str) -> list[str]:
+    return sorted({a.paper_id for a in data.by_day.get(day, [])})
+
+
+def day(data: SiteData, day: str) -> str:
+    """One listing day: every paper, ranked, with authors, badges, abstract and links."""
+    page = f"day/{day}"
+    nav = [f"[Week {iso_week(day)}]({rel(page, f'week/{iso_week(day)}')})"]
+    nav.append(f"[{date.fromisoformat(day):%B %Y}]({rel(page, f'month/{day[:7]}')})")
+    nav = step_links(page, sorted(data.days), day, "day", lambda d: d, nav)
+    ids = day_order(data, day)
+    out = [f"# Papers of {long_date(day)}", "", " · ".join(nav), ""]
+    out += [f"{plural(len(ids), 'paper')}, in list rank order, then by upvotes.", ""]
+    for n, paper_id in enumerate(ids, start=1):
+        out += _day_entry(data, page, day, n, paper_id)
+    return "\n".join(out)
+
+
+def step_links(page: str, ordered: list[str], current: str, kind: str, name, between=()) -> list:
+    """Links to the previous and the next page of a kind (day, week, month), around `between`."""
+    at = ordered.index(current)
+    out = list(between)
+    if at > 0:
+        before = ordered[at - 1]
+        out.insert(0, f"[← Previous {kind}: {name(before)}]({rel(page, f'{kind}/{before}')})")
+    if at + 1 < len(ordered):
+        after = ordered[at + 1]
+        out.append(f"[Next {kind}: {name(after)} →]({rel(page, f'{kind}/{after}')})")
+    return out
+
+
+def _month_name(month: str) -> str:
+    return f"{date.fromisoformat(month + '-01'):%B %Y}"
+
+
+def day_order(data: SiteData, day: str) -> list[str]:
+    """The day's papers as the ranked list shows them, then by upvotes, then by id."""
+    best: dict[str, tuple[int, int]] = {}
+    for a in data.by_day.get(day, []):
+        rank = a.rank if a.rank and is_ranked(a.list) else 10**6
+        key = (rank, -(a.upvotes or 0))
+        best[a.paper_id] = min(best.get(a.paper_id, key), key)
+    return sorted(best, key=lambda pid: (best[pid], pid))
+
+
+def _day_entry(data: SiteData, page: str, day: str, n: int, paper_id: str) -> list[str]:
+    paper = data.paper(paper_id)
+    apps = data.appearances(paper_id)
+    today = [a for a in apps if a.date == day]
+    votes = top_upvotes(today)
+    badges = ([f"**{votes} upvotes**"] if votes is not None else []) + [badge(a) for a in today]
+    others = sorted({a.date for a in apps if a.date != day})
+    if others:
+        seen = ", ".join(f"[{d}]({rel(page, f'day/{d}')})" for d in others[:5])
+        badges.append(f"also listed {seen}" + (" …" if len(others) > 5 else ""))
+    out = [f"## {n}. [{md(paper.title)}]({rel(page, paper_page(paper_id))})", ""]
+    if paper.authors:
+        out += [authors_line(paper.authors), ""]
+    out += [" · ".join(badges), ""]
+    if paper.abstract:
+        out += [md(paper.abstract), ""]
+    line = link_line(data, paper_id)
+    return out + ([line, ""] if line else [])
+
+
+def week(data: SiteData, week: str) -> str:
+    """One ISO week: its days and its top papers by the weekly trending score."""
+    page, (first, last) = f"week/{week}", week_span(week)
+    days = data.days_between(first, last)
+    nav = step_links(page, sorted(data.weeks()), week, "week", lambda w: f"{w[6:]} of {w[:4]}")
+    out = [f"# Week {week[6:]} of {week[:4]}", "", " · ".join(nav), ""]
+    out += [f"From {long_date(first)} to {long_date(last)}."]
+    out += ["", "## Days", ""]
+    out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
+    ranked = data.ranked(first, last, "week", WEEK_TOP)
+    out += ["", "## Top papers of the week", ""]
+    return "\n".join(out + numbered(data, page, [t.paper_id for t in ranked]) + [""])
+
+
+def month(data: SiteData, month: str) -> str:
+    """One month: its weeks, its days and its most upvoted papers."""
+    page, (first, last) = f"month/{month}", month_span(month)
+    days = data.days_between(first, last)
+    title = f"{date.fromisoformat(first):%B %Y}"
+    nav = step_links(page, sorted(data.months()), month, "month", _month_name)
+    out = [f"# {title}", "", " · ".join(nav), "", f"{plural(len(days), 'listing day')}."]
+    out += ["", "## Weeks", ""]
+    weeks = sorted({iso_week(d) for d in days})
+    out += [f"- [Week {w[6:]} of {w[:4]}]({rel(page, f'week/{w}')})" for w in weeks]
+    out += ["", "## Days", ""]
+    out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
+    apps = [a for d in days for a in data.by_day[d]]
+    best: dict[str, tuple[int, int]] = {}
+    for a in apps:
+        key = (-(a.upvotes or 0), a.rank or 10**6)
+        best[a.paper_id] = min(best.get(a.paper_id, key), key)
+    top = sorted(best, key=lambda pid: (best[pid], pid))[:MONTH_TOP]
+    out += ["", f"## Most upvoted in {title}", ""]
+    return "\n".join(out + numbered(data, page, top) + [""])
+
+
+def _count(data: SiteData, day: str) -> str:
+    return plural(len(_papers_on(data, day)), "paper")
+
+
+def archive(data: SiteData) -> str:
+    """Every month, newest first (a month page lists its weeks and days)."""
+    page, out = "archive", ["# The archive", "", "Every month with listing days, newest first.", ""]
+    for year in sorted({m[:4] for m in data.months()}, reverse=True):
+        months = [m for m in data.months() if m.startswith(year)]
+        out += [f"## {year}", ""]
+        out += [
+            f"- [{date.fromisoformat(m + '-01'):%B %Y}]({rel(page, f'month/{m}')})" for m in months
+        ]
+        out += [""]
+    return "\n".join(out)

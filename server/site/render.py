@@ -1,0 +1,111 @@
+"""Markdown to HTML: the markdown package for the body, a Jinja2 template from site/ around it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import markdown
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
+
+from server.site.markup import root_of
+
+
+def _theme() -> Path:
+    """The archive's templates and assets: the top-level site/ of a source tree, or the copy an
+    installed wheel carries as server/site/theme/ (pyproject.toml maps one to the other)."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / "theme", here.parent.parent / "site"):
+        if (folder / "templates").is_dir():
+            return folder
+    raise FileNotFoundError(f"no templates beside {here}: the installation is incomplete")
+
+
+THEME = _theme()
+TEMPLATES = THEME / "templates"
+ASSETS = THEME / "assets"
+_MD_LINK = re.compile(r"^(?![a-z][a-z0-9+.-]*:|/|#)(?P<path>[^#?]*)\.md(?P<rest>[#?].*)?$", re.I)
+_H1 = re.compile(r"<h1>(.*?)</h1>", re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class _LinksToHtml(Treeprocessor):
+    """Relative links to .md pages point to the .html page in the rendered site."""
+
+    def run(self, root):
+        for a in root.iter("a"):
+            m = _MD_LINK.match(a.get("href", ""))
+            if m:
+                a.set("href", m["path"] + ".html" + (m["rest"] or ""))
+
+
+# Inline syntax the archive never writes (and scraped text cannot form, being escaped): dropping
+# it halves the time the markdown package spends on a page.
+UNUSED_INLINE = (
+    "reference",
+    "short_reference",
+    "image_link",
+    "image_reference",
+    "short_image_ref",
+    "autolink",
+    "automail",
+    "linebreak",
+)
+
+
+class _Site(Extension):
+    def extendMarkdown(self, md):  # noqa: N802 (the markdown package's name)
+        md.treeprocessors.register(_LinksToHtml(md), "site_links", 1)
+        for name in UNUSED_INLINE:
+            md.inlinePatterns.deregister(name)
+
+
+class Renderer:
+    """One Markdown converter and one template environment, reused for every page."""
+
+    def __init__(self, subscribe_url: str = ""):
+        self.subscribe_url = subscribe_url  # the server the subscribe form posts to, if any
+        self.md = markdown.Markdown(extensions=["tables", "fenced_code", _Site()])
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        self.template = self.env.get_template("page.html")
+
+    def html(self, page: str, text: str, kind: str) -> str:
+        """The HTML page for the Markdown text of a page (path without extension)."""
+        self.md.reset()
+        body = self.md.convert(text)
+        title = _title(body)
+        # both are the markdown package's output, where scraped text is already escaped
+        subscribe = self.subscribe_url if page in ("index", "about") else ""
+        return self.template.render(
+            body=Markup(body),
+            title=Markup(title),
+            root=root_of(page),
+            kind=kind,
+            page=page,
+            subscribe=subscribe,
+        )
+
+
+def _title(body: str) -> str:
+    """The page title: the text of its first heading (entities kept as they are)."""
+    m = _H1.search(body)
+    return _TAGS.sub("", m[1]) if m else "Paperboy"
+
+
+def version() -> str:
+    """A hash of templates, assets and site code, so a change to them rebuilds every page."""
+    digest = hashlib.sha256(markdown.__version__.encode())
+    code = [*Path(__file__).parent.glob("*.py"), Path(__file__).parent.parent / "text.py"]
+    for path in sorted([*TEMPLATES.rglob("*"), *ASSETS.rglob("*"), *code]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]

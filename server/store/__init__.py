@@ -1,0 +1,30 @@
+"""The store: the only code that opens SQLite. Papers, their appearances and readings, raw pages,
+the crawler's state and the subscribers, in one file per data directory.
+
+store.py is the Store (papers in and out); connection.py opens the file, migrates its schema
+(schema.sql, migrations/) and runs transactions; rows.py maps a row to a Paper and back; merge.py
+says how a new reading combines with a stored one; crawl.py and subscribers.py are the parts the
+crawler and the digest keep (`store.crawl`, `store.subscribers`); clock.py is the one clock.
+"""
+
+from server.store.clock import now, today, utc_now
+from server.store.connection import FILE_NAME, SCHEMA_VERSION, StoreError, store_path
+from server.store.crawl import CacheEntry, ProvisionalDay
+from server.store.store import IngestResult, PaperNotFound, Store
+from server.store.subscribers import Subscriber
+
+__all__ = [
+    "FILE_NAME",
+    "SCHEMA_VERSION",
+    "CacheEntry",
+    "IngestResult",
+    "PaperNotFound",
+    "ProvisionalDay",
+    "Store",
+    "StoreError",
+    "Subscriber",
+    "now",
+    "store_path",
+    "today",
+    "utc_now",
+]

@@ -1,0 +1,144 @@
+"""The daily pipeline, `paperboy update`: scrape, index, build, digest (one cron job).
+
+Idempotent by construction: each page is stored in one transaction and cached only after it is
+stored; the search index detects that it is behind the store (SearchIndex.ensure); and a run is
+logged in `update_runs`, finished only once every step after the scrape succeeded, so a run that
+died halfway is seen by the next one, which counts its news as new and finishes its steps.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from server.archive import Archive
+from server.crawl import (
+    Fetcher,
+    Outcome,
+    Scraper,
+    ScrapeReport,
+    Target,
+    provisional_target,
+    update_targets,
+)
+from server.digest import NothingToSend
+from server.digest import run as run_digest
+from server.site import build, options
+from server.store import Store
+
+PROVISIONAL_DAYS = 30  # a list still short after this many days is given up on
+
+
+class UpdateBusy(Exception):
+    """Another `paperboy update` holds the data directory's lock."""
+
+
+@dataclass
+class UpdateReport:
+    """What an update scraped, the notes of its later steps, and whether anything new arrived."""
+
+    scrape: ScrapeReport
+    notes: list[str] = field(default_factory=list)
+    new: bool = False
+    resumed: str | None = None  # start time of an unfinished run this one finished
+    step_failed: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 something new arrived; 4 a source or step failed and nothing new; 1 nothing new."""
+        if self.new:
+            return 0
+        return 4 if self.scrape.failures or self.step_failed else 1
+
+
+@contextmanager
+def update_lock(data_dir: Path) -> Iterator[None]:
+    """Hold data/update.lock for the run, so two cron runs never interleave."""
+    path = data_dir / "update.lock"
+    with path.open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UpdateBusy(f"another `paperboy update` is running (it holds {path})") from None
+        yield  # the lock goes with the file when it closes
+
+
+def configured_targets(store: Store, config, today: str, note: Callable[[str], None]) -> list:
+    """The configured sources' targets, then the provisional lists still to poll."""
+    targets: list[Target] = update_targets(config, today)
+    cutoff = (date.fromisoformat(today) - timedelta(PROVISIONAL_DAYS)).isoformat()
+    for day in store.crawl.drop_provisional_before(cutoff):
+        note(f"{day.list} {day.date}: gave up polling: still {day.seen} of {day.expected} papers")
+    return targets + [provisional_target(config, day) for day in store.crawl.provisional_days()]
+
+
+def update(
+    archive: Archive,
+    fetcher: Fetcher,
+    today: str,
+    echo: Callable[[str], None],
+    steps: tuple[str, ...] = ("build", "digest"),
+    after_step: Callable[[str], None] | None = None,
+) -> UpdateReport:
+    """Scrape the configured sources, then index, build and send the digest when news arrived.
+
+    `after_step(name)` is called as each step ends (scrape, index, build, digest): the crash
+    tests stop the process there, as a power cut would, to show that the next run finishes."""
+    after_step = after_step or (lambda step: None)
+    store, config = archive.store, archive.config
+    with update_lock(archive.data_dir):
+        run_id = store.crawl.start_run()
+        report = UpdateReport(ScrapeReport(), resumed=store.crawl.unfinished_run(run_id))
+        if report.resumed:
+            echo(f"resuming: the update started {report.resumed} did not finish; finishing it")
+        baseline = store.crawl.finished_change() or ""
+        scraper = Scraper(store, fetcher, config, today, lambda o: echo("  " + o.line()))
+        report.scrape = scraper.run_all(configured_targets(store, config, today, echo))
+        store.crawl.scraped(run_id)
+        after_step("scrape")
+        report.new = store.last_change() > baseline
+        report.notes.append(f"index: {archive.index.ensure(store)}")
+        after_step("index")
+        for name, step in (("build", build_step), ("digest", digest_step)):
+            report.notes.append(_step(report, name, step, archive, today, name in steps))
+            after_step(name)
+        if not report.step_failed:
+            store.crawl.finish_run(run_id)
+    return report
+
+
+def _step(report: UpdateReport, name: str, step, archive: Archive, today: str, on: bool) -> str:
+    if not on:
+        return f"{name}: skipped (--no-{name})"
+    if not report.new:
+        return f"{name}: nothing new, so nothing to do"
+    try:
+        return step(archive, today)
+    except Exception as exc:  # the run stays unfinished, so the next update tries the step again
+        report.step_failed = True
+        return f"{name}: failed: {type(exc).__name__}: {exc} (the next update tries again)"
+
+
+def build_step(archive: Archive, today: str) -> str:
+    """Build the archive site (server/site/), as `paperboy build` does."""
+    where = options(archive.config, None, None, None)
+    report = build(archive.store, archive.index, **where)
+    archive.record_site(where["out"])
+    return "build: " + report.lines(where["out"])[-1]
+
+
+def digest_step(archive: Archive, today: str) -> str:
+    """Send the daily digest (server/digest/), as `paperboy digest` does."""
+    try:
+        result = run_digest(archive, "daily", date.fromisoformat(today), None)
+    except NothingToSend as exc:
+        return f"digest: nothing to send: {exc}"
+    edition = result.edition
+    return f"digest: the {edition.period} digest for {edition.key} went to {result.due} subscribers"
+
+
+__all__ = ["Outcome", "UpdateBusy", "UpdateReport", "update"]
