@@ -31,6 +31,34 @@ def run(
     )
 
 
+# `paperboy` whose update pipeline stops the process after one step, as a power cut would: the
+# hook is the pipeline's own after_step parameter, set from outside (nothing test-only in the code)
+_CRASHING = """
+import functools, os, sys
+from server import update as pipeline
+from server.cli import crawl, main
+
+STOP = sys.argv[1]
+
+def crash(step):
+    if step == STOP:
+        os._exit(9)
+
+crawl.update = functools.partial(pipeline.update, after_step=crash)
+sys.argv = ["paperboy", *sys.argv[2:]]
+main()
+"""
+
+
+def run_crashing(data: Path, step: str, *args: str, **settings: str) -> subprocess.CompletedProcess:
+    """Run `paperboy ARGS` as run() does, killing the process (exit 9) right after `step` of an
+    update (scrape, index, build or digest)."""
+    env = {**os.environ, "PAPERBOY_DATA": str(data)}
+    env.update({f"PAPERBOY_{k.upper()}": v for k, v in settings.items()})
+    command = [sys.executable, "-c", _CRASHING, step, *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+
+
 def free_port() -> int:
     """An unused TCP port on 127.0.0.1."""
     with socket.socket() as s:

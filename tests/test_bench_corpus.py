@@ -16,8 +16,8 @@ import pytest
 from conftest import ROOT
 from helpers import DEMO
 
-from server.index import SearchIndex
-from server.ingest import import_paths
+from server.crawl.importer import import_paths
+from server.index import make_index
 from server.models import canonical
 from server.store import Store
 
@@ -92,7 +92,7 @@ def test_scaled_store_indexes_and_finds_a_copy(source: Path, tmp_path: Path):
     with Store(source / "papers.sqlite3") as store:
         titles = {p.id: p.title for p in store.iter_papers()}
     with Store(data / "papers.sqlite3") as store:
-        index = SearchIndex(tmp_path / "index")
+        index = make_index(tmp_path / "index")
         try:
             index.ensure(store)
             assert index.doc_count() == store.count("papers") == 3 * len(titles)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from helpers import DEMO, EXE, run
 
-from server.index import SearchIndex
+from server.index import make_index
 
 SEED = int(os.environ.get("PAPERBOY_CRASH_SEED", "20240902"))
 IMPORT_KILLS = int(os.environ.get("PAPERBOY_CRASH_KILLS", "50"))
@@ -217,7 +217,7 @@ def test_reindex_survives_kills(tmp_path, inputs, startup):
     def finish() -> None:
         timed(data, "reindex")
         assert dump(data) == expected
-        index = SearchIndex(data / "index")
+        index = make_index(data / "index")
         try:
             assert index.doc_count() == len(expected["papers"])
         finally:

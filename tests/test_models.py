@@ -80,3 +80,11 @@ def test_title_ids_are_stable_across_spelling_noise():
     assert a != title_id("Diffusion Priors for Protein Design")
     assert canonical(a) == Ref(a)
     assert normalise_title("Señor  Über-Model: v2!") == "senor uber model v2"
+
+
+def test_every_list_has_a_label_and_the_ranked_ones_are_lists():
+    from server.models import LISTS, RANKED_LISTS
+    from server.text import LIST_LABELS
+
+    assert set(LIST_LABELS) == set(LISTS)
+    assert set(RANKED_LISTS) <= set(LISTS)

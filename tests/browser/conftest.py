@@ -30,12 +30,8 @@ CHROMIUM = Path(os.environ.get("PAPERBOY_CHROMIUM", "/usr/lib/chromium/chromium"
 FIREFOX = (
     os.environ.get("PAPERBOY_FIREFOX") or shutil.which("firefox-esr") or shutil.which("firefox")
 )
-# `paperboy` with the API verbs registered, whether or not server.cli imports them itself
-PAPERBOY = [
-    sys.executable,
-    "-c",
-    "from server import cli_api; from server.cli import main; main(prog_name='paperboy')",
-]
+# `paperboy`, run by this Python (the venv's, whichever `paperboy` is first on PATH)
+PAPERBOY = [sys.executable, "-c", "from server.cli import main; main(prog_name='paperboy')"]
 
 
 def free_port() -> int:

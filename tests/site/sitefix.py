@@ -15,9 +15,9 @@ import pytest
 from conftest import CORPUS, ROOT, need
 from payloads import hostile_listing
 
+from server.crawl.importer import import_paths
 from server.index import SearchIndex, open_index
-from server.ingest import import_paths
-from server.site_build import build
+from server.site.builder import build
 from server.store import Store
 
 DEMO = ROOT / "server" / "demo"
@@ -66,7 +66,7 @@ def sharded_site() -> tuple[Path, str]:
     with Store(root / "data" / "papers.sqlite3") as store:
         import_paths(store, [str(DEMO)], progress=False)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("server.site_pagefind.SHARD_PAGES", SHARD_PAGES)
+        patch.setattr("server.site.pagefind.SHARD_PAGES", SHARD_PAGES)
         with Store(root / "data" / "papers.sqlite3") as store:
             index = open_index(root / "data", "whoosh")
             index.ensure(store)

@@ -143,9 +143,13 @@ def test_search_with_pagefind_over_http_under_a_subpath(browse, served):
 
 def _pagefind_search(browser, served):
     page = _page(browser)
+    failed = []  # every file the search asks for exists (once: pagefind/shards.json was a 404)
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
     page.goto(served + "search.html?q=retrieval")
     items = _results(page)
     assert "full text" in page.inner_text("#search-results p")
+    assert failed == []
+    assert "needs JavaScript" not in page.inner_text("main")  # said only without it
     assert any("<mark>" in i for i in items)
     with page.expect_navigation() as went:
         page.click("#search-results li a")

@@ -25,10 +25,10 @@ from sitefix import (
     sites,
 )
 
-from server.index import SearchIndex
-from server.ingest import import_paths
+from server.crawl.importer import import_paths
+from server.index import make_index
 from server.models import Appearance, Listing, Paper
-from server.site_build import build
+from server.site.builder import build
 from server.store import Store
 
 MD_IT = MarkdownIt("commonmark").enable("table")
@@ -147,7 +147,7 @@ def _day_listing(day: str, ids=None, title="New paper {n}", abstract="Fresh retr
 
 def _rebuild(data: Path, out: Path, **options):
     with Store(data / "papers.sqlite3") as store:
-        index = SearchIndex(data / "index")
+        index = make_index(data / "index")
         index.ensure(store)
         report = build(
             store,
@@ -174,13 +174,52 @@ def test_incremental_rule(tmp_path):
         store.ingest(_day_listing("2024-08-07"))
     added = {path for path, _ in _rebuild(data, out).written}
     new_pages = {"day/2024-08-07", "paper/2408.98901", "paper/2408.98902", "paper/2408.98903"}
-    changed_pages = {"index", "week/2024-W32", "month/2024-08", *new_pages}
+    # the day before the new one gains its "Next day" link
+    changed_pages = {"index", "day/2024-08-06", "week/2024-W32", "month/2024-08", *new_pages}
     must = {f"{p}.{ext}" for p in changed_pages for ext in ("md", "html")}
     assert must <= added
     indexing = {"sitemap.xml", "search-index.json", "assets/search-index.js"}
     topics = {p for p in added if p.startswith(("topic/", "feeds/"))}
     assert added - must - indexing - topics == set(), sorted(added - must)
     assert _rebuild(data, out).written == []
+
+
+def _steps(out: Path, page: str) -> dict[str, str]:
+    """The previous and next links of a built page: {"Previous": target, "Next": target}."""
+    doc = soup(out / f"{page}.html")
+    found = {}
+    for a in doc.find_all("a"):
+        words = a.get_text(" ", strip=True)
+        for kind in ("Previous", "Next"):
+            if kind in words.split()[:2] + words.split()[-1:]:
+                found[kind] = a["href"]
+    return found
+
+
+def test_every_dated_page_links_both_ways_and_a_new_day_links_back(tmp_path):
+    data, out = tmp_path / "data", tmp_path / "site"
+    with Store(data / "papers.sqlite3") as store:
+        for n, day in enumerate(("2024-07-31", "2024-08-01", "2024-08-05")):
+            store.ingest(_day_listing(day, ids=[f"2408.9{n}001"]))
+    _rebuild(data, out)
+    assert _steps(out, "day/2024-07-31") == {"Next": "2024-08-01.html"}
+    assert _steps(out, "day/2024-08-01") == {
+        "Previous": "2024-07-31.html",
+        "Next": "2024-08-05.html",
+    }
+    assert _steps(out, "week/2024-W31") == {"Next": "2024-W32.html"}
+    assert _steps(out, "week/2024-W32") == {"Previous": "2024-W31.html"}
+    assert _steps(out, "month/2024-07") == {"Next": "2024-08.html"}
+    assert _steps(out, "month/2024-08") == {"Previous": "2024-07.html"}
+    with Store(data / "papers.sqlite3") as store:  # a new day in a new month: an incremental build
+        store.ingest(_day_listing("2024-09-02", ids=["2409.90001"]))
+    _rebuild(data, out)
+    assert _steps(out, "day/2024-08-05") == {
+        "Previous": "2024-08-01.html",
+        "Next": "2024-09-02.html",
+    }
+    assert _steps(out, "week/2024-W32") == {"Previous": "2024-W31.html", "Next": "2024-W36.html"}
+    assert _steps(out, "month/2024-08") == {"Previous": "2024-07.html", "Next": "2024-09.html"}
 
 
 def test_rerun_after_a_lost_manifest_or_a_full_build_writes_nothing(tmp_path):
@@ -213,7 +252,7 @@ def test_similar_papers_replayed_from_the_log_match_a_whole_save(tmp_path, monke
     same similar papers as builds that save it whole every time."""
     pages = {}
     for log_max in (200, 0):
-        monkeypatch.setattr("server.site_build.LOG_MAX", log_max)
+        monkeypatch.setattr("server.site.builder.LOG_MAX", log_max)
         data, out = tmp_path / f"data{log_max}", tmp_path / f"site{log_max}"
         with Store(data / "papers.sqlite3") as store:
             import_paths(store, [str(DEMO)], progress=False)
@@ -249,7 +288,7 @@ def test_a_killed_pagefind_leaves_a_working_site(tmp_path, monkeypatch):
     with Store(tmp_path / "data" / "papers.sqlite3") as store:
         import_paths(store, [str(DEMO)], progress=False)
     killed = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
-    monkeypatch.setattr("server.site_pagefind.PAGEFIND", [sys.executable, "-c", killed])
+    monkeypatch.setattr("server.site.pagefind.PAGEFIND", [sys.executable, "-c", killed])
     report = build_report(tmp_path / "data", tmp_path / "site")
     assert "pagefind was killed by signal 9" in report.search
     assert "falls back to titles and authors" in report.search
@@ -276,7 +315,7 @@ def test_a_big_archive_is_indexed_by_pagefind_in_shards():
 
 def build_report(data, out):
     with Store(data / "papers.sqlite3") as store:
-        index = SearchIndex(data / "index")
+        index = make_index(data / "index")
         index.ensure(store)
         report = build(store, index, out, base_url="https://example.org/pb/", full=True)
         index.close()

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import feedparser
 from sitefix import TOPICS, demo_site, sites
 
-from server.site_build import slugify
+from server.site.builder import slugify
 
 
 def test_every_feed_parses_without_bozo_and_has_its_entries():

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from payloads import LATEX, XSS
 
-from server.site_text import clean, md, md_url, rel, slug
+from server.site.markup import md, md_url, rel
+from server.text import clean, slug
 
 PY_MD = markdown.Markdown(extensions=["tables", "fenced_code"])
 MD_IT = MarkdownIt("commonmark").enable("table")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from server.sources import arxiv_abs
-from server.sources.common import ParseError
+from server.sources.errors import ParseError
 
 DEMO = Path(__file__).resolve().parents[2] / "server" / "demo" / "arxiv-abs-2408.90003.html"
 FULL = "arxiv/abs/2004.10162_browse-0.3.0_2020_gfournier-document-scraper.html"

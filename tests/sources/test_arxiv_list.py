@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from server.sources import arxiv_list
-from server.sources.common import ParseError
+from server.sources.errors import ParseError
 
 DEMO = Path(__file__).resolve().parents[2] / "server" / "demo" / "arxiv-cs-new-2024-08-02.html"
 OLD_NEW = "arxiv/list-new/cs_2018-07-20_old-layout_from-python-string_ravoro-arxiv-helper.html"

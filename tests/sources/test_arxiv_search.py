@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from server.sources import arxiv_search
-from server.sources.common import ParseError
+from server.sources.errors import ParseError
 
 DEMO = Path(__file__).resolve().parents[2] / "server" / "demo" / "arxiv-search-reward.html"
 URL = "https://arxiv.org/search/?query=reward&searchtype=all"

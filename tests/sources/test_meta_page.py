@@ -8,7 +8,7 @@ import pytest
 
 from server.models import title_id
 from server.sources import meta_page
-from server.sources.common import ParseError
+from server.sources.errors import ParseError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -15,7 +15,7 @@ from helpers import DEMO, run, serve_exit, serving
 from mailsink import MailServer, Sink
 
 from server.api import create_app
-from server.subscriptions import (
+from server.digest.subscriptions import (
     InvalidSubscription,
     RateLimiter,
     Signer,
@@ -154,32 +154,32 @@ def test_subscribe_confirm_unsubscribe_round_trip(app, sink):
     confirmation = sink.handler.messages()[0]
     assert confirmation["To"] == "reader@example.org" and "Confirm" in confirmation["Subject"]
     store = app.extensions["paperboy"].store
-    assert store.subscriber_by_email("reader@example.org").status == "pending"
+    assert store.subscribers.by_email("reader@example.org").status == "pending"
 
     link = _link(confirmation, "/subscriptions/confirm")
     assert client.head(link).status_code == 200
     shown = client.get(link)
     assert shown.status_code == 200 and b'<form method="post">' in shown.data
     assert b"Confirm" in shown.data and b"reader@example.org" in shown.data
-    assert store.subscriber_by_email("reader@example.org").status == "pending"  # a link scanner
+    assert store.subscribers.by_email("reader@example.org").status == "pending"  # a link scanner
     page = client.post(link)
     assert page.status_code == 200 and b"You are subscribed" in page.data
     assert page.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert not re.search(rb"<(img|script|link)\b", page.data)
-    sub = store.subscriber_by_email("reader@example.org")
+    sub = store.subscribers.by_email("reader@example.org")
     assert (sub.status, sub.frequency, sub.topics) == ("confirmed", "weekly", ["agents"])
 
     signer_link = "/unsubscribe?token=" + _unsubscribe_token(app, sub)
     assert client.head(signer_link).status_code == 200
     shown = client.get(signer_link)
     assert shown.status_code == 200 and b'<form method="post">' in shown.data
-    assert store.subscriber(sub.id).status == "confirmed"  # a link scanner changes nothing
+    assert store.subscribers.get(sub.id).status == "confirmed"  # a link scanner changes nothing
     done = client.post(signer_link, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 200 and b"You are unsubscribed" in done.data
-    assert store.subscriber(sub.id).status == "unsubscribed"
+    assert store.subscribers.get(sub.id).status == "unsubscribed"
     assert client.get(link).status_code == 410
     again = client.post(link)
-    assert again.status_code == 410 and store.subscriber(sub.id).status == "unsubscribed"
+    assert again.status_code == 410 and store.subscribers.get(sub.id).status == "unsubscribed"
 
 
 def _unsubscribe_token(app, sub) -> str:
@@ -191,9 +191,9 @@ def _unsubscribe_token(app, sub) -> str:
 def test_answers_never_tell_whether_an_address_is_subscribed(app, sink):
     client = app.test_client()
     store = app.extensions["paperboy"].store
-    store.add_subscriber("confirmed@example.org", "daily", [])
-    store.subscribe("pending@example.org", "daily", [])
-    store.unsubscribe(store.add_subscriber("gone@example.org", "daily", []).id)
+    store.subscribers.add("confirmed@example.org", "daily", [])
+    store.subscribers.subscribe("pending@example.org", "daily", [])
+    store.subscribers.unsubscribe(store.subscribers.add("gone@example.org", "daily", []).id)
     bodies = set()
     for n, address in enumerate(
         ["new@example.org", "pending@example.org", "confirmed@example.org", "gone@example.org"]
@@ -209,7 +209,7 @@ def test_answers_never_tell_whether_an_address_is_subscribed(app, sink):
         "new@example.org",
         "pending@example.org",
     ]
-    assert store.subscriber_by_email("confirmed@example.org").status == "confirmed"
+    assert store.subscribers.by_email("confirmed@example.org").status == "confirmed"
 
 
 def test_bad_requests_and_forged_tokens(app, sink):

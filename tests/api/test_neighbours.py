@@ -16,7 +16,7 @@ from helpers import DEMO, run, serving
 from mailsink import MailServer, Sink
 
 from server.api import SMALL_BODY_BYTES, create_app
-from server.api_guard import HostAllowlist
+from server.api.guard import HostAllowlist
 
 PAGE = {
     "url": "https://example.org/paper",

@@ -1,6 +1,9 @@
 """The store on a real SQLite file: round trips, idempotence, merging, and nothing lost."""
 
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -135,7 +138,7 @@ def test_unopenable_store_is_a_clear_error(tmp_path):
 def test_an_old_store_is_migrated_in_place(tmp_path):
     path = tmp_path / "papers.sqlite3"
     db = sqlite3.connect(path)
-    db.executescript((Path(server.__file__).parent / "schema.sql").read_text())
+    db.executescript((Path(server.__file__).parent / "store" / "schema.sql").read_text())
     db.execute(
         "INSERT INTO papers (id, title, first_seen, changed_at) "
         "VALUES ('2408.90001', 'Kept', 'x', 'x')"
@@ -175,3 +178,40 @@ def test_an_old_world_readable_store_is_made_private(tmp_path):
     tmp_path.chmod(0o755)
     with Store(path):
         assert _mode(path) == 0o600 and _mode(tmp_path) == 0o700
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from server.store import Store
+Path(sys.argv[3]).touch()  # ready
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+Store(sys.argv[1]).close()
+"""
+
+
+def test_many_processes_opening_a_new_store_at_once_all_succeed(tmp_path):
+    # each migrates under BEGIN IMMEDIATE and reads the schema version once it holds the lock
+    # (once: 19 of 20 such trials failed with "table papers already exists")
+    for trial in range(20):
+        path, go = tmp_path / f"{trial}" / "papers.sqlite3", tmp_path / f"go-{trial}"
+        ready = [tmp_path / f"ready-{trial}-{n}" for n in range(6)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(path), str(go), str(flag)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for flag in ready
+        ]
+        deadline = time.monotonic() + 60
+        while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
+            time.sleep(0.01)  # all six wait on the same signal before any opens the store
+        go.touch()
+        errors = [p.communicate(timeout=60)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 6, (trial, errors)
+        db = sqlite3.connect(path)
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        db.close()

@@ -2,8 +2,10 @@
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -91,7 +93,7 @@ def test_usage_errors_exit_2(tmp_path, args):
 
 
 def test_demo_is_the_main_job(tmp_path):
-    result = run(tmp_path / "data", "demo", "--no-serve")
+    result = run(tmp_path / "data", "demo", "--no-serve", cwd=tmp_path)  # its _site goes there
     assert result.returncode == 0, result.stderr
     assert "papers:" in result.stdout and "0 inputs failed" in result.stdout
     assert "index: search index was missing: rebuilt with 8 papers" in result.stdout
@@ -101,7 +103,7 @@ def test_demo_ends_serving_the_archive(tmp_path):
     port = free_port()
     env = {**os.environ, "PAPERBOY_DATA": str(tmp_path / "data"), "PAPERBOY_PORT": str(port)}
     with subprocess.Popen(
-        [EXE, "demo"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [EXE, "demo"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as proc:
         try:
             body = wait_for_json(f"http://127.0.0.1:{port}/api/search?q=lattice")
@@ -150,3 +152,64 @@ def test_stored_control_characters_never_reach_the_terminal(tmp_path):
         assert "Rotor" in shown, verb  # the paper is shown...
         for char in ("\x1b", "\x9b", "\x07", "\u202e"):
             assert char not in shown, (verb, repr(char))  # ...but none of its controls
+
+
+def test_a_config_file_that_does_not_exist_is_a_usage_error(tmp_path):
+    result = run(tmp_path / "data", "--config", str(tmp_path / "typo.toml"), "stats")
+    assert result.returncode == 2, result.stdout
+    assert f"{tmp_path / 'typo.toml'}: no such configuration file" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "verb", [["stats"], ["papers"], ["show", "2408.90001"], ["search", "lattice"], ["build"]]
+)
+def test_a_reading_verb_refuses_a_folder_without_a_store(tmp_path, verb):
+    typo = tmp_path / "dta"
+    result = run(typo, *verb)
+    assert result.returncode == 5, (verb, result.stdout)
+    assert f"{typo} holds no Paperboy store" in result.stderr
+    assert "paperboy import" in result.stderr  # and says how to make one
+    assert not typo.exists()  # nothing was made there
+
+
+def test_serve_refuses_a_folder_without_a_store(tmp_path):
+    result = run(tmp_path / "dta", "serve", "--port", str(free_port()))
+    assert result.returncode == 5 and "holds no Paperboy store" in result.stderr
+
+
+def test_serve_serves_the_site_its_data_folder_built_wherever_it_runs(tmp_path):
+    data, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run(data, "import", str(DEMO)).returncode == 0
+    built = run(data, "build", "--no-pagefind", "--quiet", cwd=tmp_path)  # into tmp_path/_site
+    assert built.returncode == 0, built.stderr
+    port = free_port()
+    env = {**os.environ, "PAPERBOY_DATA": str(data)}
+    command = [EXE, "serve", "--port", str(port)]
+    with subprocess.Popen(
+        command, cwd=elsewhere, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        try:
+            wait_for_json(f"http://127.0.0.1:{port}/api/health")
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/paper/2408.90001") as page:
+                html = page.read().decode()  # without .html: the paper's page all the same
+        finally:
+            proc.terminate()
+            out, _ = proc.communicate(timeout=10)
+    assert "Sparse Lattice" in html or "2408.90001" in html
+    assert f"from {tmp_path / '_site'}" in out.decode()  # it says which folder it serves
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path):
+    data = tmp_path / "data"
+    assert run(data, "import", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(data, "serve", "--port", str(port))
+    assert result.returncode == 2, result.stdout
+    assert (
+        "Traceback" not in result.stderr and f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    )
+    assert "API at" not in result.stdout  # no success line before the failure

@@ -14,7 +14,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from server.index import SearchIndex
+from server.index import make_index
 from server.models import Appearance, Listing, Paper, normalise_title
 from server.store import SCHEMA_VERSION, Store
 
@@ -39,7 +39,7 @@ DIRTY = {
 def old_store(path: Path) -> None:
     """A schema-3 store, as the previous Paperboy left it, holding dirty and clean papers."""
     db = sqlite3.connect(path)
-    server = resources.files("server")
+    server = resources.files("server.store")
     db.executescript(server.joinpath("schema.sql").read_text())
     for name in ("002_crawl.sql", "003_digest.sql"):
         db.executescript(server.joinpath("migrations", name).read_text())
@@ -122,7 +122,7 @@ def test_opening_an_old_store_cleans_every_text_column_and_link(tmp_path):
 
 
 def test_the_search_index_of_an_old_store_follows_the_cleaning(tmp_path, engine):
-    path, index = tmp_path / "papers.sqlite3", SearchIndex(tmp_path / "index", engine=engine)
+    path, index = tmp_path / "papers.sqlite3", make_index(tmp_path / "index", engine=engine)
     papers = [
         Paper("2408.90001", title="Malware detection", abstract="About malware."),
         Paper("doi:10.5555/ab", title="Quasicrystal growth"),

@@ -15,9 +15,9 @@ from mailsink import Dropper, MailServer, Sink
 
 from server.archive import Archive
 from server.config import load
+from server.crawl.importer import import_paths
 from server.digest import NothingToSend
-from server.digest_run import run as run_digest
-from server.ingest import import_paths
+from server.digest.runner import run as run_digest
 from server.models import Appearance, Listing, Paper
 
 DAY = date(2024, 8, 2)
@@ -43,7 +43,7 @@ def sink():
 
 
 def add(archive: Archive, n: int, topics: list[str] | None = None) -> None:
-    archive.store.add_subscribers(
+    archive.store.subscribers.add_many(
         [(f"reader{i}@example.org", "daily", topics or []) for i in range(n)]
     )
 
@@ -93,8 +93,8 @@ def test_digest_structure_headers_and_links(tmp_path, sink):
 
 def test_topic_matches_add_a_section(tmp_path, sink):
     archive = archive_at(tmp_path, sink.port, digest_size=1)
-    archive.store.add_subscriber("topics@example.org", "daily", ["reward", "title:("])
-    archive.store.add_subscriber("plain@example.org", "daily", [])
+    archive.store.subscribers.add("topics@example.org", "daily", ["reward", "title:("])
+    archive.store.subscribers.add("plain@example.org", "daily", [])
     send(archive)
     by_to = {m["To"]: parts(m) for m in sink.handler.messages()}
     assert "Your topic \u201creward\u201d" in by_to["topics@example.org"][0]
@@ -164,11 +164,12 @@ def test_a_dropped_connection_then_the_next_run_sends_exactly_the_rest(tmp_path)
 def test_a_crash_after_sending_resends_once_with_the_same_message_id(tmp_path, sink):
     archive = archive_at(tmp_path, sink.port)
     add(archive, 2)
-    from server.digest_run import composer_for
+    from server.digest.runner import composer_for
 
-    subscriber = archive.store.subscriber(1)
+    subscriber = archive.store.subscribers.get(1)
     message_id = composer_for(archive).message_id(subscriber, "daily", DAY.isoformat())
-    archive.store.log_sending(1, "daily", DAY.isoformat(), message_id)  # died before 'sent'
+    # the process died before it marked the message sent
+    archive.store.subscribers.log_sending(1, "daily", DAY.isoformat(), message_id)
     report = send(archive)
     assert report.outcome.sent == 2 and report.outcome.resent == 1
     first = next(m for m in sink.handler.messages() if m["To"] == subscriber.email)
@@ -219,7 +220,7 @@ def test_cli_exit_codes_dry_run_and_smtp_failure(tmp_path, sink):
     assert dry.returncode == 0 and len(list((tmp_path / "eml").glob("*.eml"))) == 1
     assert sink.handler.received == []
     down = _cli(data, free_port(), "digest", "--date", "2024-08-02")
-    assert down.returncode == 4 and "SMTP server 127.0.0.1" in down.stderr
+    assert down.returncode == 6 and "SMTP server 127.0.0.1" in down.stderr  # EXIT_SMTP
     sent = _cli(data, sink.port, "digest", "--date", "2024-08-02")
     assert sent.returncode == 0 and "sent 1 of 1" in sent.stdout
     again = _cli(data, sink.port, "digest", "--date", "2024-08-02")

@@ -35,6 +35,23 @@ def test_search_prints_ranked_results(data):
     assert bad.returncode == 2 and "does not parse" in bad.stderr and "Traceback" not in bad.stderr
 
 
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        (
+            "date:[2024-13-01 to 2024-02-01]",
+            "date: must be a date like 2024-08-01, not '2024-13-01'",
+        ),
+        ("date:[2024-03-01 to 2024-02-01]", "ends before it starts"),
+        ("lattice seen:2024-02-30", "seen: must be a date like 2024-08-01, not '2024-02-30'"),
+    ],
+)
+def test_an_impossible_day_in_a_query_is_an_error_not_zero_results(data, query, says):
+    result = run(data, "search", query)
+    assert result.returncode == 2, result.stdout  # once: "0 results", exit 1
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
 def test_reindex_rebuilds_from_the_store(data):
     index = data / "index"
     for path in index.rglob("*.seg"):

@@ -10,8 +10,8 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query, sorting
 
-from server.index_columns import SORT_COLUMNS, FacetColumns
-from server.index_schema import make_schema
+from server.index.columns import SORT_COLUMNS, FacetColumns
+from server.index.schema import make_schema
 
 DAYS = ["", "2024-01-05", "2024-01-05", "2024-02-10", "2023-12-31"]  # "" and ties on purpose
 

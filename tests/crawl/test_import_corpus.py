@@ -2,7 +2,7 @@
 
 import pytest
 
-from server.ingest import import_paths
+from server.crawl.importer import import_paths
 from server.store import Store
 
 

@@ -154,6 +154,13 @@ def test_trending_and_dates(client):
         ("/api/lookup?url=not-a-paper", 400),
         ("/api/papers/2401.99999", 404),
         ("/api/nothing", 404),
+        # a digit that is not ASCII passes str.isdigit() but not int(): once a 500
+        ("/api/search?q=x&page=%C2%B2", 400),
+        ("/api/search?q=x&per_page=%D9%A3", 400),
+        ("/api/trending?limit=%C2%B2", 400),
+        ("/api/papers/2408.90001/similar?limit=%C2%B2", 400),
+        # an impossible day in the query is the same clear error as from= (once: 0 results)
+        ("/api/search?q=" + urllib.request.quote("date:[2024-13-01 to 2024-02-01]"), 400),
     ],
 )
 def test_errors_are_json_envelopes(client, path, status):

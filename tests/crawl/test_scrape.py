@@ -12,12 +12,13 @@ from replay import FAULTS, FakeClock, Replay
 
 from server.archive import Archive
 from server.config import load
-from server.fetch import Fetcher, Politeness
-from server.scrape import Scraper
-from server.scrape_targets import arxiv_list, hf_day, hf_period, public_url
-from server.scrape_update import UpdateBusy, reparse, update, update_lock
+from server.crawl.fetch import Fetcher, Politeness
+from server.crawl.importer import reparse
+from server.crawl.scrape import Scraper
+from server.crawl.targets import arxiv_list, hf_day, hf_period, public_url
 from server.sources import parse
 from server.store import Store
+from server.update import UpdateBusy, update, update_lock
 
 HF_BULK = "bulk/hf-daily-papers-api_2404589803"
 HF_PAGE = "hf/daily/2024-08-01_slbqc-dailay_paper_info.html"
@@ -47,7 +48,10 @@ def settings(tmp_path, replay, **more):
         "fetch_timeout": 0.3,
         **more,
     }
-    return load(values, tmp_path / "absent.toml", environ={})
+    empty = tmp_path / "empty.toml"  # no file or variable of the machine's may change the test
+    empty.parent.mkdir(parents=True, exist_ok=True)
+    empty.write_text("")
+    return load(values, empty, environ={})
 
 
 def fetcher(config, clock=None) -> Fetcher:
@@ -189,7 +193,7 @@ def test_papers_without_abstracts_get_them_from_the_api(tmp_path, site, corpus):
         [arxiv_list(config, "cs/2301")]
     )
     stored = {p.id: p.abstract for p in archive.store.iter_papers()}
-    queue = archive.store.abstract_queue()
+    queue = archive.store.crawl.abstract_queue()
     archive.close()
     assert stored == {p.id: f"What {p.id} found." for p in listing.papers}
     assert queue == []
@@ -206,7 +210,7 @@ def test_abstracts_are_asked_in_batches_of_100(tmp_path, site):
             "INSERT INTO papers (id, title, first_seen, changed_at) VALUES (?, 't', '', '')",
             [(i,) for i in ids],
         )
-    archive.store.queue_abstracts(ids)
+    archive.store.crawl.queue_abstracts(ids)
     Scraper(archive.store, fetcher(config), config, TODAY).enrich()
     tries = {r[0] for r in archive.store.db.execute("SELECT tries FROM abstract_queue")}
     archive.close()
@@ -227,7 +231,7 @@ def test_a_short_day_is_provisional_until_it_fills(tmp_path, site, corpus):
     assert any(line.startswith("  hf 2024-08-02 (provisional): new") for line in lines), lines
     assert "complete now" in "\n".join(lines)
     with Store(config.data_dir / "papers.sqlite3") as store:
-        assert store.provisional_days() == []
+        assert store.crawl.provisional_days() == []
         day = store.appearances_between("2024-08-02", "2024-08-02")
     assert len(day) == len(items) and later.exit_code == 0
 

@@ -8,10 +8,10 @@ import os
 
 import pytest
 
-from server import parse_workers
-from server.parse_workers import BadBody, ParseWorkers, WorkersBusy
+from server.api import parse_workers
+from server.api.parse_workers import BadBody, ParseWorkers, WorkersBusy
 from server.sources.budget import BudgetExceeded
-from server.sources.common import ParseError
+from server.sources.errors import ParseError
 
 HF = "https://huggingface.co/api/daily_papers?date=2024-12-11"
 ITEMS = json.dumps([{"paper": {"id": "2412.00001", "title": "A good paper", "authors": []}}])

@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.index_schema import FoldTokenizer
+from server.index.schema import FoldTokenizer
 
 TEXT = st.text(alphabet="abcdeyABCDEY019 .-_'\n\té", max_size=80)
 TOKENIZERS = [FoldTokenizer(), FoldTokenizer(stemmed=False)]

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from server import index_schema
-from server.index import QueryError, SearchIndex
-from server.index_files import IndexBusy
-from server.index_schema import FoldTokenizer
-from server.ingest import import_paths
+from server.crawl.importer import import_paths
+from server.index import QueryError, SearchIndex, make_index
+from server.index import schema as index_schema
+from server.index.files import IndexBusy
+from server.index.schema import FoldTokenizer
 from server.models import Appearance, Listing, Paper, title_id
 from server.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 PAPERS = [
     Paper(
@@ -99,7 +99,7 @@ def store(tmp_path: Path):
 @pytest.fixture
 def idx(tmp_path: Path, store: Store, engine: str):
     """A built index over the store, on each engine."""
-    index = SearchIndex(tmp_path / "index", engine=engine)
+    index = make_index(tmp_path / "index", engine=engine)
     index.rebuild(store)
     yield index
     index.close()
@@ -220,7 +220,7 @@ def test_similar_shares_key_terms(idx: SearchIndex, store: Store) -> None:
 
 
 def test_missing_index_is_detected_and_built(tmp_path: Path, store: Store, engine: str) -> None:
-    index = SearchIndex(tmp_path / "fresh", engine=engine)
+    index = make_index(tmp_path / "fresh", engine=engine)
     assert index.state(store) == "missing"
     assert not (tmp_path / "fresh").exists()  # nothing created until needed
     assert "missing" in index.ensure(store)
@@ -231,7 +231,7 @@ def test_missing_index_is_detected_and_built(tmp_path: Path, store: Store, engin
 
 def test_an_empty_store_gives_an_empty_working_index(tmp_path: Path, engine: str) -> None:
     with Store(tmp_path / "empty.sqlite3") as empty:
-        index = SearchIndex(tmp_path / "index", engine=engine)
+        index = make_index(tmp_path / "index", engine=engine)
         index.ensure(empty)
         assert index.state(empty) == "ok"
         found = index.search("")
@@ -290,8 +290,8 @@ def test_failed_rebuild_keeps_the_live_index(idx: SearchIndex, store: Store, mon
         raise RuntimeError("disk on fire")
 
     where = {
-        "whoosh": "server.index_write.row_to_doc",
-        "tantivy": "server.index_tantivy.make_document",
+        "whoosh": "server.index.whoosh_write.row_to_doc",
+        "tantivy": "server.index.tantivy_engine.make_document",
     }
     monkeypatch.setattr(where[idx.engine], broken)
     with pytest.raises(RuntimeError):
@@ -312,7 +312,7 @@ def test_a_writer_waits_for_the_lock(idx: SearchIndex, store: Store) -> None:
     thread = threading.Thread(target=hold)
     thread.start()
     held.wait()
-    impatient = SearchIndex(idx.files.path, lock_timeout=0.1, engine=idx.engine)
+    impatient = make_index(idx.files.path, lock_timeout=0.1, engine=idx.engine)
     with pytest.raises(IndexBusy):
         impatient.sync(store)
     assert idx.sync(store) == 1  # waits for the holder, then writes
@@ -323,10 +323,10 @@ def test_a_writer_waits_for_the_lock(idx: SearchIndex, store: Store) -> None:
 WRITER = """
 import sys
 from pathlib import Path
-from server.index import SearchIndex
+from server.index import make_index
 from server.models import Listing, Paper
 from server.store import Store
-store, index = Store(sys.argv[1]), SearchIndex(Path(sys.argv[2]), engine=sys.argv[4])
+store, index = Store(sys.argv[1]), make_index(Path(sys.argv[2]), engine=sys.argv[4])
 for i in range(int(sys.argv[3])):
     paper = Paper(f"2411.{i:05d}", f"Concurrent paper {i}", "Written while reading.", ["W R"])
     store.ingest(Listing("text", papers=[paper]))
@@ -360,7 +360,7 @@ def test_phrases_from_abstracts_find_their_paper_first(
     """On the real corpus, 3-5 word phrases that only one paper holds find that paper first."""
     with Store(tmp_path / "papers.sqlite3") as store:
         import_paths(store, [str(corpus / "bulk")], progress=False)
-        index = SearchIndex(tmp_path / "index", engine=engine)
+        index = make_index(tmp_path / "index", engine=engine)
         index.rebuild(store)
         papers = list(store.iter_papers())
     sample = _unique_phrases(papers, random.Random(20240801), 100)
@@ -421,21 +421,15 @@ def _owners(corpus: str, starts: list[int], needle: str) -> set[int]:
 
 def test_no_global_random_seed() -> None:
     """Whoosh names segments with the global random module; a global seed would repeat names."""
-    for module in (
-        "index",
-        "index_whoosh",
-        "index_files",
-        "index_query",
-        "index_rank",
-        "index_schema",
-    ):
-        source = (ROOT / "server" / f"{module}.py").read_text()
-        assert "import random" not in source
+    modules = sorted((ROOT / "server" / "index").glob("*.py"))
+    assert len(modules) > 10
+    for path in modules:
+        assert "import random" not in path.read_text(), path.name
     assert index_schema.SCHEMA_VERSION >= 1
 
 
 def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store) -> None:
-    cold = SearchIndex(tmp_path / "index")
+    cold = make_index(tmp_path / "index")
     cold.rebuild(store)
     before = {q: ids(cold, q) for q in ("graph", "diffusion model", '"neural networks"')}
     before["sorted"] = ids(cold, "", sort="date")
@@ -452,7 +446,7 @@ def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store)
 
 @pytest.mark.parametrize("engine", ["whoosh"])  # whoosh's own key terms, read by its searcher
 def test_key_terms_rank_as_whooshs_key_terms(idx: SearchIndex) -> None:
-    from server.index_rank import KEY_TERM_MAX_SHARE, KEY_TERMS, key_terms
+    from server.index.rank import KEY_TERM_MAX_SHARE, KEY_TERMS, key_terms
 
     searcher = idx._current()
     stats: dict = {}
@@ -468,7 +462,7 @@ def test_key_terms_rank_as_whooshs_key_terms(idx: SearchIndex) -> None:
 
 
 def test_bulk_builds_fork_workers_only_from_the_main_thread() -> None:
-    from server.index_write import PARALLEL_FROM, _writer_options
+    from server.index.whoosh_write import PARALLEL_FROM, _writer_options
 
     assert "procs" not in _writer_options(PARALLEL_FROM - 1)
     found = {}

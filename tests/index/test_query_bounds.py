@@ -14,9 +14,10 @@ import pytest
 from conftest import need
 from test_index import FILLER, PAPERS, add
 
-from server import index_bounds, service
+from server import service
 from server.budget import QueryTooBroad, deadline
-from server.index import IndexBusy, QueryError, SearchIndex
+from server.index import IndexBusy, QueryError, SearchIndex, make_index
+from server.index import bounds as index_bounds
 from server.models import Appearance, Paper
 from server.store import Store
 
@@ -61,7 +62,7 @@ def idx(store: Store, tmp_path_factory, request):
         import importlib.util
 
         need(importlib.util.find_spec("tantivy") is not None, "tantivy is not installed")
-    index = SearchIndex(tmp_path_factory.mktemp("ix") / "index", engine=request.param)
+    index = make_index(tmp_path_factory.mktemp("ix") / "index", engine=request.param)
     index.rebuild(store)
     yield index
     index.close()

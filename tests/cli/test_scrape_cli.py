@@ -1,7 +1,7 @@
 """`paperboy update`, `scrape`, `reparse`, `config`: real processes against the replay server."""
 
 import pytest
-from helpers import DEMO, run
+from helpers import DEMO, run, run_crashing
 from replay import Replay
 
 from server.archive import Archive
@@ -32,7 +32,7 @@ def site(corpus, monkeypatch, tmp_path):
             "CONFIG": str(tmp_path / "paperboy.toml"),
         }.items():
             monkeypatch.setenv(f"PAPERBOY_{name}", value)
-        monkeypatch.delenv("PAPERBOY_TEST_CRASH_AFTER", raising=False)
+        (tmp_path / "paperboy.toml").write_text("")  # a named file must exist; the tests fill it
         yield replay
 
 
@@ -54,18 +54,14 @@ def test_update_stores_a_week_then_says_nothing_new_and_why(tmp_path, site):
     assert "build: nothing new" in second.stdout
 
 
-def test_a_crash_between_scraping_and_indexing_is_finished_by_the_next_update(
-    tmp_path, site, monkeypatch
-):
+def test_a_crash_between_scraping_and_indexing_is_finished_by_the_next_update(tmp_path, site):
     data = tmp_path / "data"
-    monkeypatch.setenv("PAPERBOY_TEST_CRASH_AFTER", "scrape")
-    crashed = run(data, "update", "--date", "2024-08-04", "--no-build")
+    crashed = run_crashing(data, "scrape", "update", "--date", "2024-08-04", "--no-build")
     assert crashed.returncode == 9 and "index:" not in crashed.stdout
     archive = Archive(load({"data": str(data)}))
     assert archive.store.count("papers") == 71
     assert archive.index.state(archive.store) == "missing"
     archive.close()
-    monkeypatch.delenv("PAPERBOY_TEST_CRASH_AFTER")
     again = run(data, "update", "--date", "2024-08-04", "--no-build")
     assert again.returncode == 0, again.stderr  # the interrupted run's news is news
     assert "resuming: the update started" in again.stdout

@@ -8,7 +8,7 @@ import pytest
 from replay import FakeClock, Replay
 
 from server.config import load
-from server.fetch import Fetcher, FetchError, Politeness, retry_after
+from server.crawl.fetch import Fetcher, FetchError, Politeness, retry_after
 
 
 @pytest.fixture
@@ -173,3 +173,12 @@ def test_jitter_leaves_the_global_random_alone(replay):
     replay.fault("/page", "503", "503")
     fetcher().get(replay.url + "/page")
     assert random.getstate() == state  # whoosh relies on the global generator
+
+
+def test_a_name_that_does_not_resolve_fails_at_once():
+    # offline (or a mistyped host), no retry can help: once 6 tries over 27 s of backoff
+    clock = FakeClock()
+    with pytest.raises(FetchError, match="no-such-host.invalid does not resolve") as failed:
+        fetcher(clock).get("http://no-such-host.invalid/papers", "html")
+    assert "offline" in str(failed.value)
+    assert clock.sleeps == []

@@ -9,11 +9,11 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query
 
-from server.index_bounds import bound
-from server.index_exec import Executor, Postings, top
-from server.index_query import make_parser, parse
-from server.index_schema import make_schema
-from server.index_whoosh import WhooshLexicon
+from server.index.bounds import bound
+from server.index.execute import Executor, Postings, top
+from server.index.query import make_parser, parse
+from server.index.schema import make_schema
+from server.index.whoosh_engine import WhooshLexicon
 
 WORDS = "graph neural model diffusion attention sparse reward agent the of in a we learn".split()
 
