@@ -153,8 +153,9 @@ def search_page() -> str:
             "",
             '<div id="search-results" aria-live="polite"></div>',
             "",
-            '<noscript><p>Searching needs JavaScript. Without it, use the <a href="archive.html">'
-            "archive</a>.</p></noscript>",
+            # no link inside: Markdown readers do not see raw HTML links, and the header has it
+            "<noscript><p>Searching needs JavaScript. Without it, browse the archive from the "
+            "links at the top of the page.</p></noscript>",
             "",
         ]
     )
