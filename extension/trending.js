@@ -1,4 +1,5 @@
-// The popup's Trending tab: the latest day's and this week's top papers.
+// The popup's Trending tab: the latest day's papers (Hugging Face's order) and the week's most
+// upvoted, each under the heading the API gives, which says its order (as the site's pages).
 
 import * as api from "./api.js";
 import { paperRow } from "./render.js";
@@ -8,8 +9,8 @@ const $ = (id) => document.getElementById(id);
 
 function detail(item) {
   const parts = [];
-  if (item.best_rank) parts.push(`best HF #${item.best_rank}`);
   if (item.period_upvotes) parts.push(`${item.period_upvotes}\u25b2`);
+  if (item.best_rank) parts.push(`best HF #${item.best_rank}`);
   parts.push(`${item.lists} list${item.lists === 1 ? "" : "s"}`);
   if (item.days > 1) parts.push(`${item.days} days`);
   return parts.join(" \u00b7 ");
@@ -23,6 +24,7 @@ async function load(period, listId, open) {
     return row;
   });
   $(listId).replaceChildren(...rows);
+  $(`${period}-heading`).textContent = result.heading;
   return result;
 }
 
@@ -38,9 +40,7 @@ export function initTrending({ open }) {
         load("week", "trend-week", open),
       ]);
       $("day-date").textContent = day.date;
-      const today = new Date().toLocaleDateString("en-CA"); // YYYY-MM-DD, local time
-      $("day-label").textContent = day.date === today ? "Today" : "Latest day";
-      $("week-dates").textContent = `${week.from} to ${week.date}`;
+      $("week-dates").textContent = `${week.from} to ${week.to}`;
       note.textContent = day.papers.length || week.papers.length ? "" :
         "Nothing has trended yet: import a listing, or run `paperboy import`.";
       performance.mark("paperboy:trending");
