@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from html import unescape
 import subprocess
 from datetime import date
 from email.message import EmailMessage
+from html import unescape
 
 import pytest
 from conftest import need
