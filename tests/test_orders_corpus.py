@@ -31,11 +31,15 @@ def saved_upvotes(bulk) -> dict[str, int]:
     return best
 
 
-def site_list(html: str) -> tuple[str, list[str]]:
-    """The heading over the week page's ranked list and the paper ids it links, in order."""
-    heading, rest = re.search(r"<h2[^>]*>([^<]*upvoted[^<]*)</h2>(.*)", html, re.S).groups()
-    ol = re.search(r"<ol>(.*?)</ol>", rest, re.S)[1]
-    return heading, re.findall(r'href="\.\./paper/([^"]+)\.html"', ol)
+def site_list(html: str) -> tuple[str, list[str], list[int]]:
+    """The heading over the week page's ranked list, the paper ids it links and the upvotes it
+    shows, in order."""
+    found = re.search(r"<h2[^>]*>([^<]*upvoted[^<]*)</h2>(.*)", html, re.S)
+    assert found, "no heading that says 'upvoted' on the week page"
+    heading, rest = found.groups()
+    items = re.findall(r"<li>(.*?)</li>", re.search(r"<ol>(.*?)</ol>", rest, re.S)[1], re.S)
+    ids = [re.search(r'href="\.\./paper/([^"]+)\.html"', li)[1] for li in items]
+    return heading, ids, [int(re.search(r"(\d+) upvotes", li)[1]) for li in items]
 
 
 def test_week_w31_agrees_everywhere_and_is_most_upvoted_first(corpus, tmp_path):
@@ -45,7 +49,8 @@ def test_week_w31_agrees_everywhere_and_is_most_upvoted_first(corpus, tmp_path):
     assert run(data, "import", "-q", *files).returncode == 0
     built = run(data, "build", "--no-pagefind", "-q", "--out", str(tmp_path / "site"))
     assert built.returncode == 0, built.stderr[-2000:]
-    heading, site_ids = site_list((tmp_path / "site" / "week" / f"{WEEK}.html").read_text())
+    page = tmp_path / "site" / "week" / f"{WEEK}.html"
+    heading, site_ids, site_votes = site_list(page.read_text(encoding="utf-8"))
 
     with serving(data) as base:
         url = f"{base}/api/trending?period=week&date={SUNDAY}"
@@ -68,4 +73,5 @@ def test_week_w31_agrees_everywhere_and_is_most_upvoted_first(corpus, tmp_path):
     votes = saved_upvotes(bulk)
     assert api_ids[:3] == [MELTEMI, LLAMA3, SAM2]
     assert [p["period_upvotes"] for p in answer["papers"]] == [votes[i] for i in api_ids]
+    assert site_votes == [votes[i] for i in api_ids]
     assert [votes[i] for i in api_ids] == sorted(votes.values(), reverse=True)[:TOP]

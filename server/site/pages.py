@@ -35,18 +35,24 @@ def link_line(data: SiteData, paper_id: str) -> str:
     return " · ".join(parts)
 
 
-def brief(data: SiteData, page: str, paper_id: str, extra: str = "") -> str:
-    """One list item: linked title, first authors, top upvotes."""
+def brief(
+    data: SiteData, page: str, paper_id: str, extra: str = "", votes: int | None = None
+) -> str:
+    """One list item: linked title, first authors, upvotes (the given ones, else its top)."""
     paper = data.paper(paper_id)
-    votes = top_upvotes(data.appearances(paper_id))
+    votes = top_upvotes(data.appearances(paper_id)) if votes is None else votes
     bits = [authors_line(paper.authors, 3)] + ([f"{votes} upvotes"] if votes is not None else [])
     title = f"[{md(paper.title)}]({rel(page, paper_page(paper_id))})"
     return f"{title} — {' · '.join(b for b in bits + [extra] if b)}"
 
 
-def numbered(data: SiteData, page: str, ids: list[str]) -> list[str]:
-    """A numbered Markdown list of papers."""
-    return [f"{n}. {brief(data, page, pid)}" for n, pid in enumerate(ids, start=1)]
+def listed(data: SiteData, page: str, trends: list[trending.Trend], now: bool = False) -> list[str]:
+    """A period's list, numbered, each paper with its upvotes in the period (and, for trending
+    now, its score and days on the lists)."""
+    return [
+        f"{n}. {brief(data, page, t.paper_id, days_on(t) if now else '', t.upvotes)}"
+        for n, t in enumerate(trends, start=1)
+    ]
 
 
 def home(data: SiteData, topics: list) -> str:
@@ -58,7 +64,7 @@ def home(data: SiteData, topics: list) -> str:
     ranked = data.top("now", latest, HOME_TRENDING)
     out += [f"## {trending.heading('now', date.fromisoformat(latest))}", ""]
     out += [f"Ordered by the [trending score]({rel(page, 'trending')}), not by upvotes alone.", ""]
-    out += [f"{n}. {brief(data, page, t.paper_id, days_on(t))}" for n, t in enumerate(ranked, 1)]
+    out += listed(data, page, ranked, now=True)
     out += ["", "## Latest days", ""]
     for day in data.days[:HOME_DAYS]:
         out += [f"### [{long_date(day)}]({rel(page, f'day/{day}')})", ""]
@@ -152,7 +158,7 @@ def week(data: SiteData, week: str) -> str:
     out += ["", "## Days", ""]
     out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
     out += ["", f"## {trending.heading('week', date.fromisoformat(first))}", ""]
-    return "\n".join(out + numbered(data, page, _ids(data.top("week", first, WEEK_TOP))) + [""])
+    return "\n".join(out + listed(data, page, data.top("week", first, WEEK_TOP)) + [""])
 
 
 def month(data: SiteData, month: str) -> str:
@@ -168,11 +174,7 @@ def month(data: SiteData, month: str) -> str:
     out += ["", "## Days", ""]
     out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
     out += ["", f"## {trending.heading('month', date.fromisoformat(first))}", ""]
-    return "\n".join(out + numbered(data, page, _ids(data.top("month", first, MONTH_TOP))) + [""])
-
-
-def _ids(trends: list[trending.Trend]) -> list[str]:
-    return [t.paper_id for t in trends]
+    return "\n".join(out + listed(data, page, data.top("month", first, MONTH_TOP)) + [""])
 
 
 def _count(data: SiteData, day: str) -> str:
