@@ -7,10 +7,12 @@ Each period has one order, named in its heading on every surface (site, API, CLI
     month      most upvoted: the highest upvotes seen in the calendar month
     now        the trending score below, over the 7 days ending on the day
 
-`top()` is the one function every list calls. The trending score:
+`top()` is the one function every list calls (the digest, whose week is the 7 days to its day,
+calls `in_order()` on them).
 
-For a reference day T and a period (day, week, month or now), every appearance of the paper
-on a day d inside the period's window counts, discounted by its age (T - d) with a half-life:
+The trending score: for a reference day T and a period (day, week, month or now), every
+appearance of the paper on a day d inside the period's window counts, discounted by its age
+(T - d) with a half-life:
 
     score = sum over appearances a in the window of
                 0.5 ** (age_a / HALF_LIFE) * (W_UPVOTES * ln(1 + upvotes_a)
