@@ -170,7 +170,7 @@ def test_trending_tab(chrome, paperboy):
     assert "2408.90001" in [row.get_attribute("data-id") for row in day.all()]
     assert "best HF #1" in day.first.locator(".detail").text_content()
     # each list's heading is the API's, which says its order; the rows keep that order
-    for period in ("day", "week"):
+    for period in ("now", "day", "week"):
         answer = paperboy.call("GET", f"/api/trending?period={period}&limit=10")[1]["data"]
         heading = page.locator(f"#{period}-heading").text_content()
         assert heading == answer["heading"]
@@ -179,6 +179,13 @@ def test_trending_tab(chrome, paperboy):
     assert page.locator("#day-heading").text_content().endswith(", in Hugging Face's order")
     assert page.locator("#week-heading").text_content() == "Most upvoted papers of week 32 of 2024"
     assert page.locator("#week-dates").text_content() == "2024-08-05 to 2024-08-11"
+    # trending now names its score, shows it with upvotes and days, and links to how it is computed
+    assert page.locator("#now-heading").text_content().startswith("Trending now: by trending score")
+    now = page.locator("#trend-now .row").first.locator(".detail").text_content()
+    assert now.startswith("score ") and "\u25b2" in now
+    with chrome.context.expect_page() as opened:
+        page.get_by_role("button", name="how it is computed").click()
+    assert opened.value.url == f"{paperboy.base}/trending.html"
     week = paperboy.call("GET", "/api/trending?period=week&limit=10")[1]["data"]["papers"]
     votes = [p["period_upvotes"] for p in week]
     assert len(votes) >= 2 and votes == sorted(votes, reverse=True)
