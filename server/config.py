@@ -61,7 +61,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_user", "", "SMTP user name (empty: no login)"),
     Setting("smtp_password", "", "SMTP password"),
     Setting("mail_from", "Paperboy <paperboy@localhost>", "the digest's From address"),
-    Setting("digest_size", 10, "top trending papers per digest"),
+    Setting("digest_size", 10, "top papers per digest"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 SECRET_SETTINGS = frozenset({"smtp_password"})  # shown masked by `paperboy config`

@@ -131,26 +131,37 @@ def similar(store: Store, index: SearchIndex, paper: Paper, limit: int) -> list[
 
 
 def trending_papers(store: Store, period: str, on: str | None, limit: int) -> dict[str, object]:
-    """The top papers for a period ending on a day (default: the newest day in the store)."""
+    """A period's list on a day (default: the newest day in the store), in the period's order,
+    with the order named and the heading every surface shows."""
     budget.check()
     day = date.fromisoformat(on) if on else _latest(store)
-    first, last = trending.window(period, day)
+    first, last = trending.span(period, day)
     seen = store.appearances_between(first.isoformat(), last.isoformat())
-    ranked = trending.rank(budget.paced(seen, every=4096), period, day, limit)
+    ranked = trending.top(budget.paced(seen, every=4096), period, day, limit)
+    order = trending.ORDERS[period]
     papers = []
     for t in ranked:
         paper = store.paper(t.paper_id)
         papers.append(
             {
                 **paper_brief(paper, store.appearances(paper.id)),
-                "score": t.score,
+                "score": t.score if order == "score" else None,
                 "period_upvotes": t.upvotes,
                 "best_rank": t.best_rank,
                 "lists": t.lists,
                 "days": t.days,
             }
         )
-    return {"period": period, "date": day.isoformat(), "from": first.isoformat(), "papers": papers}
+    return {
+        "period": period,
+        "order": order,
+        "order_means": trending.ORDER_NAMES[order],
+        "heading": trending.heading(period, day),
+        "date": day.isoformat(),
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "papers": papers,
+    }
 
 
 def _latest(store: Store) -> date:

@@ -66,6 +66,13 @@ def authors_line(authors: list[str], most: int, count: bool = False) -> str:
     return line
 
 
+def authors_more(authors: list[str], most: int = 10) -> str:
+    """'A, B, ..., J +523 more': the first `most` names, and how many more there are."""
+    names = [n for n in map(clean, authors) if n]
+    more = f" +{len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
 def arxiv_abs(paper_id: str) -> str:
     """The arXiv abstract page of an arXiv id."""
     return f"https://arxiv.org/abs/{paper_id}"

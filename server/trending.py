@@ -1,7 +1,18 @@
-"""The trending score: one documented, pure function of a paper's appearances.
+"""The trending score and every list's order: pure functions of papers' appearances.
 
-For a reference day T and a period (day, week, month or now), every appearance of the paper
-on a day d inside the period's window counts, discounted by its age (T - d) with a half-life:
+Each period has one order, named in its heading on every surface (site, API, CLI, popup):
+
+    day        the list's own rank (Hugging Face's order), then upvotes
+    week       most upvoted: the highest upvotes seen in the ISO week (Monday to Sunday)
+    month      most upvoted: the highest upvotes seen in the calendar month
+    now        the trending score below, over the 7 days ending on the day
+
+`top()` is the one function every list calls (the digest, whose week is the 7 days to its day,
+calls `in_order()` on them).
+
+The trending score: for a reference day T and a period (day, week, month or now), every
+appearance of the paper on a day d inside the period's window counts, discounted by its age
+(T - d) with a half-life:
 
     score = sum over appearances a in the window of
                 0.5 ** (age_a / HALF_LIFE) * (W_UPVOTES * ln(1 + upvotes_a)
@@ -23,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 from server.models import RANKED_LISTS, Appearance
 
@@ -33,6 +45,14 @@ W_LISTS = 1.0
 W_DAYS = 0.5
 # period -> (window in days ending on T, half-life in days)
 PERIODS = {"day": (1, 1.0), "week": (7, 3.0), "month": (30, 10.0), "now": (7, 2.0)}
+Order = Literal["rank", "upvotes", "score"]
+ORDERS: dict[str, Order] = {"day": "rank", "week": "upvotes", "month": "upvotes", "now": "score"}
+ORDER_NAMES = {
+    "rank": "the list's own rank (Hugging Face's order), then upvotes",
+    "upvotes": "the highest upvotes seen in the period, then the best rank",
+    "score": "the trending score (docs/trending.md)",
+}
+UNRANKED = 10**6  # sorts after every real rank
 
 
 @dataclass
@@ -92,3 +112,68 @@ def rank(appearances: Iterable[Appearance], period: str, on: date, limit: int = 
     trends = [t for t in trends if t.lists]
     trends.sort(key=lambda t: (-t.score, -t.upvotes, t.paper_id))
     return trends[:limit]
+
+
+def span(period: str, on: date) -> tuple[date, date]:
+    """The days a period's list covers: the day, its ISO week, its month, or the 7 days to `on`."""
+    if period == "week":
+        monday = on - timedelta(days=on.weekday())
+        return monday, monday + timedelta(days=6)
+    if period == "month":
+        following = (on.replace(day=1) + timedelta(days=32)).replace(day=1)
+        return on.replace(day=1), following - timedelta(days=1)
+    return window(period, on)
+
+
+def heading(period: str, on: date) -> str:
+    """The list's heading, which says its order: 'Most upvoted papers of week 31 of 2024'."""
+    first, last = span(period, on)
+    if period == "day":
+        return f"Papers of {on:%A} {on.day} {on:%B %Y}, in Hugging Face's order"
+    if period == "week":
+        year, week, _ = on.isocalendar()
+        return f"Most upvoted papers of week {week} of {year}"
+    if period == "month":
+        return f"Most upvoted papers of {on:%B %Y}"
+    return f"Trending now: by trending score, {first.isoformat()} to {last.isoformat()}"
+
+
+def facts(paper_id: str, appearances: Iterable[Appearance]) -> Trend:
+    """A paper's upvotes, best rank, lists and days over these appearances (score 0)."""
+    upvotes, ranks, lists, days = 0, [], set(), set()
+    for a in appearances:
+        upvotes = max(upvotes, a.upvotes or 0)
+        if a.rank and a.list in RANKED_LISTS:
+            ranks.append(a.rank)
+        lists.add((a.list, a.category))
+        days.add(a.date)
+    return Trend(paper_id, 0.0, upvotes, min(ranks, default=None), len(lists), len(days))
+
+
+def top(appearances: Iterable[Appearance], period: str, on: date, limit: int = 20) -> list[Trend]:
+    """The period's list ending or standing on `on`, in the period's order (ORDERS)."""
+    first, last = (d.isoformat() for d in span(period, on))
+    inside = [a for a in appearances if first <= a.date <= last]
+    if ORDERS[period] == "score":
+        return rank(inside, period, on, limit)
+    return in_order(inside, ORDERS[period], limit)
+
+
+def in_order(appearances: Iterable[Appearance], order: Order, limit: int = 20) -> list[Trend]:
+    """Papers of these appearances by the list's own rank ("rank") or most upvoted ("upvotes")."""
+    if order not in ("rank", "upvotes"):
+        raise ValueError(f"unknown order {order!r}: rank or upvotes (the score is rank())")
+    by_paper: dict[str, list[Appearance]] = defaultdict(list)
+    for a in appearances:
+        by_paper[a.paper_id].append(a)
+    trends = [facts(pid, items) for pid, items in by_paper.items()]
+    trends.sort(key=_rank_key if order == "rank" else _upvotes_key)
+    return trends[:limit]
+
+
+def _rank_key(t: Trend) -> tuple:
+    return (t.best_rank or UNRANKED, -t.upvotes, t.paper_id)
+
+
+def _upvotes_key(t: Trend) -> tuple:
+    return (-t.upvotes, t.best_rank or UNRANKED, t.paper_id)

@@ -59,3 +59,62 @@ def test_rank_orders_papers_and_drops_absent_ones():
 def test_unknown_period_is_an_error():
     with pytest.raises(ValueError, match="unknown period"):
         trending.window("year", DAY)
+
+
+# Every list's order (issue 18): a day by list rank, a week or a month by upvotes, now by score.
+
+SAM2, LLAMA3 = "2408.00714", "2407.21783"
+
+
+def week_31() -> list[Appearance]:
+    """SAM 2 newer and first on its day (35 upvotes); Llama 3 older, more upvoted (49, then 94)."""
+    return [
+        seen(LLAMA3, "2024-08-01", rank=1, upvotes=49),
+        seen(LLAMA3, "2024-08-01", lst="hf-weekly", rank=3, upvotes=94),
+        seen(SAM2, "2024-08-02", rank=1, upvotes=35),
+        seen("2407.00001", "2024-07-29", rank=2, upvotes=35),
+        seen("2408.09999", "2024-08-05", rank=1, upvotes=500),  # the next week: not counted
+        seen("2407.99999", "2024-07-28", rank=1, upvotes=500),  # the week before
+    ]
+
+
+def test_a_week_is_most_upvoted_first_whatever_the_day():
+    for day in ("2024-07-29", "2024-08-01", "2024-08-04"):
+        top = trending.top(week_31(), "week", date.fromisoformat(day))
+        # 35 and 35: the better rank first (SAM 2 was #1, the other #2)
+        assert [t.paper_id for t in top] == [LLAMA3, SAM2, "2407.00001"]
+        assert [t.upvotes for t in top] == [94, 35, 35]
+    assert trending.span("week", date(2024, 8, 1)) == (date(2024, 7, 29), date(2024, 8, 4))
+    assert trending.heading("week", date(2024, 8, 1)) == "Most upvoted papers of week 31 of 2024"
+
+
+def test_a_month_is_most_upvoted_first_within_the_calendar_month():
+    apps = week_31() + [seen("2408.33333", "2024-08-31", rank=9, upvotes=60)]
+    top = trending.top(apps, "month", date(2024, 8, 15))
+    assert [(t.paper_id, t.upvotes) for t in top][:3] == [
+        ("2408.09999", 500),
+        (LLAMA3, 94),
+        ("2408.33333", 60),
+    ]
+    assert "2407.99999" not in [t.paper_id for t in top]
+    assert trending.heading("month", date(2024, 8, 15)) == "Most upvoted papers of August 2024"
+
+
+def test_a_day_keeps_the_lists_own_rank():
+    apps = [
+        seen("a", rank=2, upvotes=90),
+        seen("b", rank=1, upvotes=3),
+        seen("c", lst="arxiv-new", rank=1, cat="cs.LG"),
+    ]
+    top = trending.top(apps, "day", DAY)
+    assert [t.paper_id for t in top] == ["b", "a", "c"]  # arXiv's order is not a rank
+    assert "Hugging Face's order" in trending.heading("day", DAY)
+
+
+def test_now_is_the_trending_score_and_says_so():
+    apps = week_31()
+    top = trending.top(apps, "now", date(2024, 8, 4))
+    assert top == trending.rank(apps, "now", date(2024, 8, 4))
+    assert [t.score for t in top] == sorted((t.score for t in top), reverse=True)
+    assert trending.heading("now", date(2024, 8, 4)).startswith("Trending now: by trending score")
+    assert trending.ORDERS == {"day": "rank", "week": "upvotes", "month": "upvotes", "now": "score"}

@@ -255,7 +255,7 @@ def _paths() -> dict:
         "/api/trending": {
             "get": _op(
                 "getTrending",
-                "Top papers for a period",
+                "A period's papers in its order (day: list rank; week, month: upvotes; now: score)",
                 obj,
                 [
                     _param("period", {"enum": ["day", "week", "month", "now"]}),

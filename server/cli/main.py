@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from server import __version__
-from server.cli import crawl, digest, papers, search, serve, settings, site
+from server.cli import crawl, digest, papers, search, serve, settings, site, trending
 from server.cli.context import Context
 
 
@@ -28,6 +28,7 @@ for verb in (
     papers.demo,
     search.search,
     search.reindex,
+    trending.trending,
     serve.serve,
     serve.token,
     crawl.scrape,

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
+import textwrap
 from dataclasses import asdict
 from importlib import resources
 
 import click
 
+from server import service
 from server.bibtex import bibtex
+from server.budget import deadline
 from server.cli.context import (
     EXIT_INPUT,
     EXIT_NEW,
@@ -22,6 +26,13 @@ from server.cli.context import (
 from server.crawl import import_paths
 from server.models import Paper
 from server.store import Store, StoreError
+from server.text import authors_more
+
+AUTHORS_SHOWN = 10  # names before "+N more"
+SIMILAR = 5
+WIDTH = 100  # columns text is wrapped to, at most
+LABELS = {"arxiv": "arXiv", "pdf": "PDF", "hf": "HF", "page": "Page", "doi": "DOI"}
+LABELS |= {"code": "Code", "project": "Project"}
 
 
 @click.command("import")
@@ -63,23 +74,73 @@ def papers(obj: Context, limit: int) -> None:
 
 @click.command()
 @click.argument("ref")
+@click.option("--bibtex", "as_bibtex", is_flag=True, help="Print only the paper's BibTeX entry.")
+@click.option("--similar", default=SIMILAR, show_default=True, type=click.IntRange(0, 50))
 @click.pass_obj
-def show(obj: Context, ref: str) -> None:
-    """Show one paper (by id or URL) and where it appeared."""
-    with obj.store() as store:
-        paper = store.get_paper(ref)
-        if paper is None:
-            fail(f"{ref}: no such paper in the store", EXIT_NOTHING_NEW)
-        say(f"{paper.title}\n{', '.join(paper.authors)}\n")
-        for name in ("id", "version", "published", "updated", "categories", "doi", "code_url"):
-            value = getattr(paper, name)
-            if value:
-                say(f"{name:>10}: {', '.join(value) if isinstance(value, list) else value}")
-        say(f"\n{paper.abstract}\n")
-        for a in store.appearances(paper.id):
-            extras = [f"#{a.rank}" if a.rank else "", f"{a.upvotes} upvotes" if a.upvotes else ""]
-            where = f"{a.list} {a.category}".strip()
-            say(f"  {a.date}  {where:<22} {' '.join(e for e in extras if e)}")
+def show(obj: Context, ref: str, as_bibtex: bool, similar: int) -> None:
+    """Show one paper (by id or URL): authors, links, abstract, trend, similar papers."""
+    archive = obj.archive()
+    paper = archive.store.get_paper(ref)
+    if paper is None:
+        fail(f"{ref}: no such paper in the store", EXIT_NOTHING_NEW)
+    detail = service.paper_detail(archive.store, paper)
+    if as_bibtex:
+        say(str(detail["bibtex"]))
+        return
+    width = min(WIDTH, shutil.get_terminal_size((WIDTH, 24)).columns)
+    say(paper.title)
+    say("\n".join(_wrap_names(authors_more(paper.authors, AUTHORS_SHOWN), width)) + "\n")
+    for name in ("id", "version", "published", "updated", "categories", "doi"):
+        value = getattr(paper, name)
+        if value:
+            say(f"{name:>10}: {', '.join(value) if isinstance(value, list) else value}")
+    _section("Links", [f"{LABELS.get(k, k):<8} {u}" for k, u in detail["links"].items()])
+    if paper.abstract:
+        say("\n" + textwrap.fill(paper.abstract, width))
+    _section("Trend", _trend_lines(detail))
+    if similar:
+        found = _similar(archive, paper, similar)
+        _section("Similar papers", found or ["(none: the search index has no similar paper)"])
+
+
+def _wrap_names(line: str, width: int) -> list[str]:
+    """An author line wrapped between names, never inside one (a name longer than the width
+    gets its own line)."""
+    out, current = [], ""
+    for name in line.split(", "):
+        joined = f"{current}, {name}" if current else name
+        if current and len(joined) + 1 > width:
+            out.append(current + ",")
+            joined = name
+        current = joined
+    return out + [current]
+
+
+def _section(title: str, lines: list[str]) -> None:
+    say(f"\n{title}")
+    for line in lines:
+        say(f"  {line}")
+
+
+def _trend_lines(detail: dict) -> list[str]:
+    """A summary of the paper's trend, then one badge line per appearance."""
+    trend = detail["trend"]
+    if not trend["appearances"]:
+        return ["(not on any list the archive follows)"]
+    n = trend["appearances"]
+    head = [f"{n} appearance{'s' if n != 1 else ''}, {trend['first_date']} to {trend['last_date']}"]
+    head += [f"best HF #{trend['best_rank']}"] if trend["best_rank"] else []
+    head += [f"top {trend['upvotes']} upvotes"] if trend["upvotes"] is not None else []
+    return ["; ".join(head)] + [a["badge"] for a in detail["appearances"]]
+
+
+def _similar(archive, paper: Paper, limit: int) -> list[str]:
+    """The top similar papers (the search index's, through the service), one line each."""
+    if archive.index.state(archive.store) != "ok":
+        say(f"index: {archive.index.ensure(archive.store)}", err=True)
+    with deadline(float(archive.config["query_budget"]), archive.store.db):
+        found = service.similar(archive.store, archive.index, paper, limit)
+    return [f"{s['id']:<12} {s['title']} (shares: {', '.join(s['shared_terms'])})" for s in found]
 
 
 @click.command()

@@ -1,7 +1,9 @@
 """The e-mail digest, part one: choose the period's papers, or say exactly why there are none.
 
-An Edition is one digest (daily or weekly, ending on a day): the period's top trending papers,
-shared by every subscriber, plus each subscriber's topic matches among the period's papers.
+An Edition is one digest (daily or weekly, ending on a day): the period's top papers, shared by
+every subscriber, in the order its heading names (a day: Hugging Face's order, as the site's day
+page; a week: the 7 days' most upvoted, as the site's week pages; by `trending.in_order`), plus
+each subscriber's topic matches among the period's papers.
 Composing is in compose.py, sending in send.py.
 """
 
@@ -17,6 +19,7 @@ from server.store import Store
 from server.text import authors_line, clean, links, paper_page
 
 PERIODS = {"daily": "day", "weekly": "week"}  # digest period -> trending period
+ORDERS: dict[str, trending.Order] = {"daily": "rank", "weekly": "upvotes"}
 ABSTRACT_CHARS = 300
 AUTHORS_SHOWN = 6  # names before "et al."
 TOPIC_LIMIT = 5
@@ -49,6 +52,7 @@ class Edition:
     day: date
     first: date
     papers: list[DigestPaper]
+    heading: str = ""  # names the order of `papers`
     pool: dict[str, DigestPaper] = field(default_factory=dict)  # every paper in the period
     _topics: dict[str, list[DigestPaper]] = field(default_factory=dict)
 
@@ -102,10 +106,17 @@ def plan(store: Store, period: str, day: date, size: int, site_url: str) -> Edit
     appearances = store.appearances_between(first.isoformat(), last.isoformat())
     if not appearances:
         raise NothingToSend(why_empty(store, period, first, last))
-    ranked = trending.rank(appearances, PERIODS[period], day, limit=len(appearances))
+    ranked = trending.in_order(appearances, ORDERS[period], limit=len(appearances))
     pool = {t.paper_id: digest_paper(store.paper(t.paper_id), t, site_url) for t in ranked}
     top = [pool[t.paper_id] for t in ranked[:size]]
-    return Edition(period, day, first, top, pool)
+    return Edition(period, day, first, top, heading(period, first, last, len(top)), pool)
+
+
+def heading(period: str, first: date, last: date, count: int) -> str:
+    """The top papers' heading, which says their order."""
+    if period == "daily":
+        return f"Top {count} papers of {last:%A} {last.day} {last:%B %Y}, in Hugging Face's order"
+    return f"The {count} most upvoted papers, {_span(first, last)}"
 
 
 def _span(first: date, last: date) -> str:
@@ -132,7 +143,7 @@ def why_empty(store: Store, period: str, first: date, last: date) -> str:
 
 
 def topic_matches(edition: Edition, index: SearchIndex, topic: str) -> list[DigestPaper]:
-    """The period's papers matching a saved query, best trending first, top papers left out.
+    """The period's papers matching a saved query, in the edition's order, top papers left out.
 
     The query runs once per edition however many subscribers share it. A query that does not
     parse matches nothing (the subscriber still gets the top papers).
@@ -154,5 +165,5 @@ def _run_topic(edition: Edition, index: SearchIndex, topic: str) -> list[DigestP
         except QueryError:
             return []
         found.update(hit.id for hit in result.hits)
-    # the pool is in trending order; intersecting in Python keeps results inside the period
+    # the pool is in the edition's order; intersecting in Python keeps results inside the period
     return [p for pid, p in edition.pool.items() if pid in found][:TOPIC_LIMIT]

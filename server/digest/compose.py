@@ -113,7 +113,7 @@ class Composer:
     def _shared_parts(self, edition: Edition) -> tuple[str, str]:
         """The top-papers section in text and HTML, rendered once per edition."""
         if id(edition) not in self._shared:
-            heading = f"Top {len(edition.papers)} trending papers"
+            heading = edition.heading
             self._shared = {
                 id(edition): (
                     h.section_text(heading, edition.papers),

@@ -2,12 +2,12 @@
 
 `_build()` reads like the site map:
 
-    index                   home: this week's trending and the latest days
-    archive, about, search, topics
+    index                   home: trending now (by the trending score) and the latest days
+    archive, about, trending, search, topics
     day/YYYY-MM-DD          one per listing day: ranked papers, badges, abstracts, links
-    week/YYYY-Www, month/YYYY-MM
+    week/YYYY-Www, month/YYYY-MM   most upvoted papers of the period
     paper/ID                abstract, authors, links, trend table + SVG chart, similar, BibTeX
-    topic/NAME              one per saved search: query, SVG chart per month, top papers
+    topic/NAME              one per saved search: query, SVG chart per month, most upvoted, newest
     feeds/archive.xml, feeds/daily.xml, feeds/topic/NAME.xml   (Atom, by feedgen)
     sitemap.xml, robots.txt, search-index.json, pagefind/      (search without a server)
 
@@ -136,6 +136,7 @@ def _build(store, index, out, base_url, full, topics, progress, pagefind, subscr
     site.page("index", pages.home(site.data, site.topics), "home", "the latest days")
     site.page("archive", pages.archive(site.data), "list", "the list of months")
     site.page("about", site_paper.about(site.topics), "about", "about page")
+    site.page("trending", site_paper.trending_page(), "about", "how lists are ordered")
     site.page("search", site_paper.search_page(), "search", "search page")
     site.page("topics", site_paper.topics(site.topics), "list", "the list of topics")
     site.listing_pages()  # day/, week/, month/

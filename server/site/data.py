@@ -58,10 +58,12 @@ class SiteData:
         """A paper's appearances, oldest day first."""
         return self.by_paper.get(paper_id, [])
 
-    def ranked(self, first: str, last: str, period: str, limit: int) -> list[trending.Trend]:
-        """Papers ranked by the trending score over the days first..last."""
+    def top(self, period: str, on: str, limit: int) -> list[trending.Trend]:
+        """The period's list on a day, in the period's order (`trending.top`, as everywhere)."""
+        day = date.fromisoformat(on)
+        first, last = (d.isoformat() for d in trending.span(period, day))
         apps = [a for d in self.days_between(first, last) for a in self.by_day[d]]
-        return trending.rank(apps, period, date.fromisoformat(last), limit)
+        return trending.top(apps, period, day, limit)
 
     def days_between(self, first: str, last: str) -> list[str]:
         """Listing days from first to last, oldest first."""

@@ -83,12 +83,12 @@ def daily_feed(data: SiteData, base_url: str) -> bytes:
     """One entry per listing day: its top papers."""
     entries = []
     for day in data.days[:DAILY_ENTRIES]:
-        top = data.ranked(day, day, "day", 10)
+        top = data.top("day", day, 10)
         lines = [f"{n}. {data.paper(t.paper_id).title}" for n, t in enumerate(top, 1)]
         entries.append(
             {
                 "id": f"urn:paperboy:day:{day}",
-                "title": f"Trending on {long_date(day)}",
+                "title": f"Top papers of {long_date(day)}, in Hugging Face's order",
                 "page": f"day/{day}",
                 "updated": _when(day),
                 "summary": "\n".join(lines),

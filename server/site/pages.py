@@ -10,7 +10,7 @@ from datetime import date
 from server import trending
 from server.site.data import SiteData, badge, month_span, top_upvotes, week_span
 from server.site.markup import authors_line, iso_week, long_date, md, md_url, plural, rel
-from server.text import is_ranked, links, paper_page
+from server.text import links, paper_page
 
 LINK_LABELS = {
     "arxiv": "arXiv",
@@ -35,37 +35,48 @@ def link_line(data: SiteData, paper_id: str) -> str:
     return " · ".join(parts)
 
 
-def brief(data: SiteData, page: str, paper_id: str, extra: str = "") -> str:
-    """One list item: linked title, first authors, top upvotes."""
+def brief(
+    data: SiteData, page: str, paper_id: str, extra: str = "", votes: int | None = None
+) -> str:
+    """One list item: linked title, first authors, upvotes (the given ones, else its top)."""
     paper = data.paper(paper_id)
-    votes = top_upvotes(data.appearances(paper_id))
+    votes = top_upvotes(data.appearances(paper_id)) if votes is None else votes
     bits = [authors_line(paper.authors, 3)] + ([f"{votes} upvotes"] if votes is not None else [])
     title = f"[{md(paper.title)}]({rel(page, paper_page(paper_id))})"
     return f"{title} — {' · '.join(b for b in bits + [extra] if b)}"
 
 
-def numbered(data: SiteData, page: str, ids: list[str]) -> list[str]:
-    """A numbered Markdown list of papers."""
-    return [f"{n}. {brief(data, page, pid)}" for n, pid in enumerate(ids, start=1)]
+def listed(data: SiteData, page: str, trends: list[trending.Trend], now: bool = False) -> list[str]:
+    """A period's list, numbered, each paper with its upvotes in the period (and, for trending
+    now, its score and days on the lists)."""
+    return [
+        f"{n}. {brief(data, page, t.paper_id, days_on(t) if now else '', t.upvotes)}"
+        for n, t in enumerate(trends, start=1)
+    ]
 
 
 def home(data: SiteData, topics: list) -> str:
-    """The home page: this week's trending and the latest days."""
+    """The home page: trending now (by the trending score) and the latest days."""
     page, latest = "index", data.days[0] if data.days else None
     out = ["# Paperboy archive", "", "Trending research papers, day by day, kept locally.", ""]
     if latest is None:
         return "\n".join(out + ["Nothing is stored yet: import some pages, then build.", ""])
-    first, _ = trending.window("week", date.fromisoformat(latest))
-    ranked = data.ranked(first.isoformat(), latest, "week", HOME_TRENDING)
-    out += [f"## Trending this week ({first.isoformat()} to {latest})", ""]
-    out += numbered(data, page, [t.paper_id for t in ranked]) + [""]
-    out += ["## Latest days", ""]
+    ranked = data.top("now", latest, HOME_TRENDING)
+    out += [f"## {trending.heading('now', date.fromisoformat(latest))}", ""]
+    out += [f"Ordered by the [trending score]({rel(page, 'trending')}), not by upvotes alone.", ""]
+    out += listed(data, page, ranked, now=True)
+    out += ["", "## Latest days", ""]
     for day in data.days[:HOME_DAYS]:
         out += [f"### [{long_date(day)}]({rel(page, f'day/{day}')})", ""]
         out += [f"- {brief(data, page, pid)}" for pid in day_order(data, day)[:3]]
         out += ["", f"{plural(len(_papers_on(data, day)), 'paper')} on this day.", ""]
     out += _home_links(page, topics)
     return "\n".join(out)
+
+
+def days_on(t: trending.Trend) -> str:
+    """'score 3.83 · 2 days on the lists': what a trending-now entry shows beside its upvotes."""
+    return f"score {t.score:.2f} · {plural(t.days, 'day')} on the lists"
 
 
 def _home_links(page: str, topics: list) -> list[str]:
@@ -87,7 +98,8 @@ def day(data: SiteData, day: str) -> str:
     nav = step_links(page, sorted(data.days), day, "day", lambda d: d, nav)
     ids = day_order(data, day)
     out = [f"# Papers of {long_date(day)}", "", " · ".join(nav), ""]
-    out += [f"{plural(len(ids), 'paper')}, in list rank order, then by upvotes.", ""]
+    order = "in Hugging Face's order (list rank), then by upvotes"
+    out += [f"{plural(len(ids), 'paper')}, {order}.", ""]
     for n, paper_id in enumerate(ids, start=1):
         out += _day_entry(data, page, day, n, paper_id)
     return "\n".join(out)
@@ -111,13 +123,9 @@ def _month_name(month: str) -> str:
 
 
 def day_order(data: SiteData, day: str) -> list[str]:
-    """The day's papers as the ranked list shows them, then by upvotes, then by id."""
-    best: dict[str, tuple[int, int]] = {}
-    for a in data.by_day.get(day, []):
-        rank = a.rank if a.rank and is_ranked(a.list) else 10**6
-        key = (rank, -(a.upvotes or 0))
-        best[a.paper_id] = min(best.get(a.paper_id, key), key)
-    return sorted(best, key=lambda pid: (best[pid], pid))
+    """The day's papers in the list's own rank (Hugging Face's order), then by upvotes."""
+    everyone = data.top("day", day, len(data.by_day.get(day, [])))
+    return [t.paper_id for t in everyone]
 
 
 def _day_entry(data: SiteData, page: str, day: str, n: int, paper_id: str) -> list[str]:
@@ -141,7 +149,7 @@ def _day_entry(data: SiteData, page: str, day: str, n: int, paper_id: str) -> li
 
 
 def week(data: SiteData, week: str) -> str:
-    """One ISO week: its days and its top papers by the weekly trending score."""
+    """One ISO week: its days and its most upvoted papers."""
     page, (first, last) = f"week/{week}", week_span(week)
     days = data.days_between(first, last)
     nav = step_links(page, sorted(data.weeks()), week, "week", lambda w: f"{w[6:]} of {w[:4]}")
@@ -149,9 +157,8 @@ def week(data: SiteData, week: str) -> str:
     out += [f"From {long_date(first)} to {long_date(last)}."]
     out += ["", "## Days", ""]
     out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
-    ranked = data.ranked(first, last, "week", WEEK_TOP)
-    out += ["", "## Top papers of the week", ""]
-    return "\n".join(out + numbered(data, page, [t.paper_id for t in ranked]) + [""])
+    out += ["", f"## {trending.heading('week', date.fromisoformat(first))}", ""]
+    return "\n".join(out + listed(data, page, data.top("week", first, WEEK_TOP)) + [""])
 
 
 def month(data: SiteData, month: str) -> str:
@@ -166,14 +173,8 @@ def month(data: SiteData, month: str) -> str:
     out += [f"- [Week {w[6:]} of {w[:4]}]({rel(page, f'week/{w}')})" for w in weeks]
     out += ["", "## Days", ""]
     out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
-    apps = [a for d in days for a in data.by_day[d]]
-    best: dict[str, tuple[int, int]] = {}
-    for a in apps:
-        key = (-(a.upvotes or 0), a.rank or 10**6)
-        best[a.paper_id] = min(best.get(a.paper_id, key), key)
-    top = sorted(best, key=lambda pid: (best[pid], pid))[:MONTH_TOP]
-    out += ["", f"## Most upvoted in {title}", ""]
-    return "\n".join(out + numbered(data, page, top) + [""])
+    out += ["", f"## {trending.heading('month', date.fromisoformat(first))}", ""]
+    return "\n".join(out + listed(data, page, data.top("month", first, MONTH_TOP)) + [""])
 
 
 def _count(data: SiteData, day: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server import trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
 from server.site.data import SiteData, Topic, badge
@@ -83,19 +84,21 @@ def _fenced(text: str, lang: str) -> list[str]:
 
 
 def topic(data: SiteData, index: SearchIndex, t: Topic) -> str:
-    """A saved search: its query, matching papers per month, and the top papers."""
+    """A saved search: its query, matching papers per month, its most upvoted and newest."""
     page = f"topic/{t.slug}"
-    result = index.search(t.query, per_page=TOPIC_TOP, facets=("month",))
+    result = index.search(t.query, per_page=TOPIC_TOP, sort="upvotes", facets=("month",))
     months = sorted(result.facets.get("month", {}).items())[-CHART_MONTHS:]
     out = [f"# Topic: {md(t.name)}", "", f"Saved search: {md(t.query)}", ""]
     out += [f"{result.total:,} matching papers.", ""]
     if months:
         out += [monthly_bars(months, "Matching papers"), ""]
-    ids = [h.id for h in result.hits if data.store.resolve(h.id)]
-    out += ["## Top papers", ""]
-    out += [f"{n}. {brief(data, page, pid)}" for n, pid in enumerate(ids, 1)]
+    newest = index.search(t.query, per_page=TOPIC_TOP, sort="date", facets=())
+    for heading, found in (("Most upvoted", result), ("Newest", newest)):
+        ids = [h.id for h in found.hits if data.store.resolve(h.id)]
+        out += [f"## {heading} of the matching papers", ""]
+        out += [f"{n}. {brief(data, page, pid)}" for n, pid in enumerate(ids, 1)] + [""]
     feed = rel(page, f"feeds/topic/{t.slug}", ".xml")
-    return "\n".join(out + ["", f"[Atom feed of this topic]({feed})", ""])
+    return "\n".join(out + [f"[Atom feed of this topic]({feed})", ""])
 
 
 def topics(items: list[Topic]) -> str:
@@ -118,7 +121,8 @@ def about(items: list[Topic]) -> str:
         "",
         f"- [Home]({rel('about', 'index')}): this week's trending papers and the latest days.",
         f"- [The archive]({rel('about', 'archive')}): months, weeks and listing days.",
-        f"- [Topics]({rel('about', 'topics')}): saved searches with a chart and top papers.",
+        f"- [Topics]({rel('about', 'topics')}): saved searches with a chart, most upvoted, newest.",
+        f"- [Trending]({rel('about', 'trending')}): how each list is ordered.",
         f"- [Search]({rel('about', 'search')}): full-text search, offline.",
         "",
         "## Feeds",
@@ -129,15 +133,50 @@ def about(items: list[Topic]) -> str:
     out += [
         f"- [Topic: {md(t.name)}]({rel('about', f'feeds/topic/{t.slug}', '.xml')})" for t in items
     ]
-    out += ["", "## Trending score", "", _SCORE, ""]
-    return "\n".join(out)
+    out += ["", "## How lists are ordered", "", _SCORE, ""]
+    out += [f"[Every list's order, and the trending score's formula]({rel('about', 'trending')})."]
+    return "\n".join(out + [""])
 
 
 _SCORE = (
-    "Papers are ranked by a score of their appearances in the period: log-damped upvotes, a bonus "
-    "for a top Hugging Face rank, and a little for each extra list and day, with older days "
-    "discounted by a half-life. Similar papers are those sharing the most weighted key terms."
+    "A day lists its papers in Hugging Face's order; a week and a month list the most upvoted; "
+    "trending now ranks papers by a score of their appearances in the period: log-damped "
+    "upvotes, a bonus for a top Hugging Face rank, and a little for each extra list and day, "
+    "with older days discounted by a half-life. Similar papers are those sharing the most "
+    "weighted key terms."
 )
+
+
+def trending_page() -> str:
+    """How every list is ordered, and the trending score's formula with its weights."""
+    t = trending
+    windows = "; ".join(f"{p} {d} days, half-life {h:g}" for p, (d, h) in t.PERIODS.items())
+    formula = (
+        "score = Σ over appearances a in the window:\n"
+        f"    0.5 ^ (age_a / half_life) × ({t.W_UPVOTES:g} × ln(1 + upvotes_a)"
+        f" + {t.W_RANK:g} × rank_points_a + {t.W_PRESENCE:g})\n"
+        f"  + {t.W_LISTS:g} × (distinct lists − 1) + {t.W_DAYS:g} × (distinct days − 1)\n\n"
+        "rank_points = 1 / rank on the Hugging Face lists, 0 elsewhere"
+    )
+    out = ["# How lists are ordered", "", "Every list's heading says its order.", ""]
+    out += [
+        "- **A day**: the list's own rank (Hugging Face's order), then upvotes.",
+        "- **A week** (Monday to Sunday) and **a month**: most upvoted, by the highest upvotes "
+        "seen in that period, as Hugging Face's weekly and monthly views; ties by best rank.",
+        "- **Trending now** (the home page, the popup's and the API's `now`): the trending score "
+        "below, over the 7 days ending on the newest listing day; each paper shows its upvotes "
+        "and its days on the lists beside it.",
+        "- **A topic**: its matching papers, most upvoted and newest.",
+        "",
+        "## The trending score",
+        "",
+        *_fenced(formula, "text"),
+        "",
+        f"Windows and half-lives (days): {windows}. Upvotes dominate but are log-damped; a top "
+        "rank adds a little, and so does each extra list and day.",
+        "",
+    ]
+    return "\n".join(out)
 
 
 def search_page() -> str:

@@ -240,3 +240,29 @@ def test_lookup_of_a_pdf_url_gives_llama_with_its_day(corpus, tmp_path):
         94,
     )
     assert day["badge"] == "HF daily #1 \u00b7 2024-08-01 \u00b7 94\u25b2"
+
+
+@pytest.mark.parametrize(
+    ("period", "order", "key"),
+    [
+        ("week", "upvotes", "period_upvotes"),
+        ("month", "upvotes", "period_upvotes"),
+        ("now", "score", "score"),
+    ],
+)
+def test_trending_says_its_order_and_keeps_it(client, period, order, key):
+    status, body, _ = client.get(f"/api/trending?period={period}&date=2024-08-02")
+    data = body["data"]
+    assert status == 200 and data["order"] == order and len(data["papers"]) >= 3
+    values = [p[key] for p in data["papers"]]
+    assert values == sorted(values, reverse=True)
+    expected = {
+        "week": ("Most upvoted papers of week 31 of 2024", "2024-07-29", "2024-08-04"),
+        "month": ("Most upvoted papers of August 2024", "2024-08-01", "2024-08-31"),
+        "now": (
+            "Trending now: by trending score, 2024-07-27 to 2024-08-02",
+            "2024-07-27",
+            "2024-08-02",
+        ),
+    }
+    assert (data["heading"], data["from"], data["to"]) == expected[period]

@@ -49,7 +49,7 @@ def test_the_html_digest_renders_and_loads_nothing(chrome, tmp_path):
     requests = []
     page.on("request", lambda r: requests.append(r.url))
     page.set_content(html, wait_until="load")
-    assert "trending papers" in page.locator("h1").first.text_content()
+    assert "in Hugging Face's order" in page.locator("h1").first.text_content()
     shot = artifact("chromium-digest.png")
     page.screenshot(path=shot)
     page.close()

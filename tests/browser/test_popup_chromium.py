@@ -161,16 +161,34 @@ def test_search_from_the_context_menu_query(chrome):
     assert page.locator("#results .row").first.get_attribute("data-id") == "2408.90002"
 
 
-def test_trending_tab(chrome):
+def test_trending_tab(chrome, paperboy):
     page = chrome.popup("?url=" + quote("https://example.org/"))
     page.get_by_role("tab", name="Trending").click()
     page.wait_for_selector("#trend-day .row")
-    assert page.locator("#day-date").text_content() == "2024-08-05"
-    assert page.locator("#week-dates").text_content() == "2024-07-30 to 2024-08-05"
     day = page.locator("#trend-day .row")
+    assert page.locator("#day-date").text_content() == "2024-08-05"
     assert "2408.90001" in [row.get_attribute("data-id") for row in day.all()]
     assert "best HF #1" in day.first.locator(".detail").text_content()
-    assert page.locator("#trend-week .row").count() >= 4
+    # each list's heading is the API's, which says its order; the rows keep that order
+    for period in ("now", "day", "week"):
+        answer = paperboy.call("GET", f"/api/trending?period={period}&limit=10")[1]["data"]
+        heading = page.locator(f"#{period}-heading").text_content()
+        assert heading == answer["heading"]
+        rows = page.locator(f"#trend-{period} .row").all()
+        assert [r.get_attribute("data-id") for r in rows] == [p["id"] for p in answer["papers"]]
+    assert page.locator("#day-heading").text_content().endswith(", in Hugging Face's order")
+    assert page.locator("#week-heading").text_content() == "Most upvoted papers of week 32 of 2024"
+    assert page.locator("#week-dates").text_content() == "2024-08-05 to 2024-08-11"
+    # trending now names its score, shows it with upvotes and days, and links to how it is computed
+    assert page.locator("#now-heading").text_content().startswith("Trending now: by trending score")
+    now = page.locator("#trend-now .row").first.locator(".detail").text_content()
+    assert now.startswith("score ") and "\u25b2" in now
+    with chrome.context.expect_page() as opened:
+        page.get_by_role("button", name="how it is computed").click()
+    assert opened.value.url == f"{paperboy.base}/trending.html"
+    week = paperboy.call("GET", "/api/trending?period=week&limit=10")[1]["data"]["papers"]
+    votes = [p["period_upvotes"] for p in week]
+    assert len(votes) >= 2 and votes == sorted(votes, reverse=True)
     page.locator("body").screenshot(path=artifact("chromium-trending.png"))
     chosen = day.first.get_attribute("data-id")
     day.first.click()

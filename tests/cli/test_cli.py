@@ -71,7 +71,7 @@ def test_show_papers_and_exports(tmp_path):
     shown = run(data, "show", "https://arxiv.org/abs/2408.90001v1")
     assert shown.returncode == 0
     assert "Sparse Lattice Transformers for Long-Context Reasoning" in shown.stdout
-    assert "hf-daily" in shown.stdout and "2024-08-02" in shown.stdout
+    assert "HF daily #1 \u00b7 2024-08-02" in shown.stdout
     assert "Sparse Lattice" in run(data, "papers", "--limit", "50").stdout
     missing = run(data, "show", "2401.99999")
     assert missing.returncode == 1 and "no such paper" in missing.stderr
@@ -213,3 +213,33 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path):
         "Traceback" not in result.stderr and f"cannot listen on 127.0.0.1:{port}" in result.stderr
     )
     assert "API at" not in result.stdout  # no success line before the failure
+
+
+def test_show_gives_links_trend_similar_and_short_authors_and_bibtex(tmp_path, corpus):
+    """Issue 18, part 6, on the real HF day page of Llama 3 (533 authors, 94 upvotes)."""
+    data = tmp_path / "data"
+    run(data, "import", "-q", str(corpus / "hf/daily/2024-08-01_slbqc-dailay_paper_info.html"))
+    shown = run(data, "show", "https://huggingface.co/papers/2407.21783")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0] == "The Llama 3 Herd of Models"
+    authors = " ".join(lines[1 : lines.index("")])  # wrapped over several lines
+    assert authors.startswith("Abhimanyu Dubey, Abhinav Jauhri, ")
+    assert authors.endswith(" +523 more")
+    assert authors.count(",") == 9  # ten names, then how many more
+    assert all(len(line) <= 100 for line in lines[1 : lines.index("")])
+    for link in (
+        "https://arxiv.org/abs/2407.21783",
+        "https://arxiv.org/pdf/2407.21783",
+        "https://huggingface.co/papers/2407.21783",
+    ):
+        assert link in shown.stdout
+    assert "HF daily #1 \u00b7 2024-08-01 \u00b7 94\u25b2" in shown.stdout  # the trend line
+    similar = lines[lines.index("Similar papers") + 1 :]
+    others = {p.split()[0] for p in run(data, "papers", "--limit", "50").stdout.splitlines()}
+    listed = [line.split()[0] for line in similar if line.startswith("  ")]
+    assert listed and set(listed) <= others - {"2407.21783"}
+    bibtex = run(data, "show", "2407.21783", "--bibtex")
+    assert bibtex.returncode == 0 and bibtex.stdout.startswith("@misc{")
+    assert bibtex.stdout in run(data, "export", "--format", "bibtex").stdout
+    assert "Llama 3 Herd" in bibtex.stdout and "Links" not in bibtex.stdout

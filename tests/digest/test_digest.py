@@ -7,6 +7,7 @@ import re
 import subprocess
 from datetime import date
 from email.message import EmailMessage
+from html import unescape
 
 import pytest
 from conftest import need
@@ -17,6 +18,7 @@ from server.archive import Archive
 from server.config import load
 from server.crawl.importer import import_paths
 from server.digest import NothingToSend
+from server.digest.choose import plan
 from server.digest.runner import run as run_digest
 from server.models import Appearance, Listing, Paper
 
@@ -244,3 +246,32 @@ def test_a_thousand_subscribers_get_the_real_daily_digest_once(tmp_path, sink, c
     assert "already sent to all 1000 confirmed daily subscribers" in second.stdout
     assert len(sink.handler.received) == 1000
     assert "The Llama 3 Herd of Models" in sink.handler.messages()[0]["Subject"]
+
+
+def test_each_digest_heading_says_its_order_and_the_papers_keep_it(tmp_path, sink):
+    """Issue 18: a daily digest is in Hugging Face's order, a weekly one most upvoted first,
+    and the heading over the top papers says which (it once said "trending" for both)."""
+    archive = archive_at(tmp_path, sink.port)
+    store = archive.store
+    daily = plan(store, "daily", DAY, 10, "https://pb.example")
+    assert (
+        daily.heading
+        == f"Top {len(daily.papers)} papers of Friday 2 August 2024, in Hugging Face's order"
+    )
+    ranks = {
+        a.paper_id: a.rank
+        for a in store.appearances_between(DAY.isoformat(), DAY.isoformat())
+        if a.list == "hf-daily"
+    }
+    shown = [ranks[p.id] for p in daily.papers if p.id in ranks]
+    assert len(shown) >= 3 and shown == sorted(shown)
+    weekly = plan(store, "weekly", date(2024, 8, 5), 10, "https://pb.example")
+    assert (
+        weekly.heading == f"The {len(weekly.papers)} most upvoted papers, 2024-07-30 to 2024-08-05"
+    )
+    votes = [p.upvotes for p in weekly.papers]
+    assert len(votes) >= 3 and votes == sorted(votes, reverse=True)
+    add(archive, 1)
+    send(archive)
+    text, html = parts(sink.handler.messages()[0])
+    assert daily.heading in text and daily.heading in unescape(html)

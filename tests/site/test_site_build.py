@@ -320,3 +320,32 @@ def build_report(data, out):
         report = build(store, index, out, base_url="https://example.org/pb/", full=True)
         index.close()
     return report
+
+
+def _topic_list(text: str, heading: str) -> list[tuple[str, int | None]]:
+    """(paper page, upvotes shown) of each entry under a topic page's heading."""
+    part = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    entries = re.findall(r"^\d+\. \[.*?\]\(\.\./(paper/[^)]+)\.md\)(.*)$", part, re.M)
+    return [
+        (page, int(m[1]) if (m := re.search(r"(\d+) upvotes", rest)) else None)
+        for page, rest in entries
+    ]
+
+
+def test_topic_lists_most_upvoted_and_newest_of_its_matches():
+    """Issue 18: a topic's lists are ordered by upvotes and by date, not by keyword match (which
+    once put a 3-upvote paper first), each under a heading that says so."""
+    site = corpus_site()
+    text = (site / "topic" / "agents.md").read_text(encoding="utf-8")
+    total = int(re.search(r"^([\d,]+) matching papers\.$", text, re.M)[1].replace(",", ""))
+    upvoted = _topic_list(text, "Most upvoted of the matching papers")
+    newest = _topic_list(text, "Newest of the matching papers")
+    assert len(upvoted) == len(newest) == min(total, 20) and total > 20
+    votes = [v or 0 for _, v in upvoted]
+    assert votes == sorted(votes, reverse=True) and votes[0] > 3
+    assert votes[-1] >= max(v or 0 for page, v in newest if page not in dict(upvoted))
+    published = [
+        re.search(r"^Published (\d{4}-\d\d-\d\d)", (site / f"{p}.md").read_text(), re.M)[1]
+        for p, _ in newest
+    ]
+    assert published == sorted(published, reverse=True)
