@@ -304,7 +304,8 @@
   function show(s, total, items, how, data = null, groups = null) {
     const what = groups && s.group === "pages" ? count(total, "other page", "other pages")
       : count(total, "result", "results");
-    const shown = items.length ? `; ${(s.page - 1) * PER_PAGE + 1}–${(s.page - 1) * PER_PAGE + items.length}` : "";
+    const first = (s.page - 1) * PER_PAGE + 1;
+    const shown = items.length ? `; ${first}–${first + items.length - 1}` : "";
     status(`${what} for “${s.q}”${how ? ` (${how})` : ""}${shown}.`);
     const head = out.firstChild;
     if (data?.suggestion) suggest(head, s, data.suggestion);
@@ -354,7 +355,8 @@
     const a = document.createElement("a");
     a.className = "group";
     a.href = searchUrl({ ...s, group: other, page: 1 });
-    a.textContent = other === "pages" ? `${count(n, "day, week, month or topic page", "day, week, month and topic pages")} also match`
+    a.textContent = other === "pages"
+      ? `${count(n, "day, week, month or topic page", "day, week, month and topic pages")} also match`
       : `back to the ${count(n, "paper", "papers")}`;
     p.append(a);
     out.append(p);
@@ -371,15 +373,20 @@
       if (rel) a.rel = rel;
       return a;
     };
-    if (s.page > 1) pager.append(link(1, "« First"), " ", link(s.page - 1, "‹ Previous", "prev"), " ");
+    if (s.page > 1) {
+      pager.append(link(1, "« First"), " ", link(s.page - 1, "‹ Previous", "prev"), " ");
+    }
     const here = document.createElement("span");
     here.textContent = `Page ${s.page} of ${last}`;
     pager.append(here);
-    if (s.page < last) pager.append(" ", link(s.page + 1, "Next ›", "next"), " ", link(last, "Last »"));
+    if (s.page < last) {
+      pager.append(" ", link(s.page + 1, "Next ›", "next"), " ", link(last, "Last »"));
+    }
     if (total > MAX_PAGE * PER_PAGE) {
       const p = document.createElement("p");
       p.className = "note";
-      p.textContent = `The first ${count(MAX_PAGE * PER_PAGE, "result", "results")} can be paged through: narrow the query or the dates to see the rest.`;
+      p.textContent = `The first ${count(MAX_PAGE * PER_PAGE, "result", "results")} can be ` +
+        "paged through: narrow the query or the dates to see the rest.";
       pager.append(p);
     }
   }
