@@ -178,8 +178,10 @@ export async function checkToken(options) {
   return true;
 }
 
-/** The archive site's search page for a query. */
-export async function siteSearchUrl(query) {
+/** The archive site's search page, as `paperboy serve` serves it beside the API (the page then
+ * asks /api/search, so it finds what the popup found, in the same order), for a query. */
+export async function siteSearchUrl(query, sort = "relevance") {
   const { serverUrl } = await getSettings();
-  return `${checkServerUrl(serverUrl)}/search/?q=${q(query)}`;
+  const sorted = sort === "relevance" ? "" : `&sort=${q(sort)}`;
+  return `${checkServerUrl(serverUrl)}/search.html?q=${q(query)}${sorted}`;
 }

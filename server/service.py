@@ -97,6 +97,7 @@ def search(store: Store, index: SearchIndex, q: str, **options: object) -> dict[
         hits.append(
             {
                 **paper_brief(paper, seen[hit.id]),
+                "site_page": text.paper_page(paper.id) + ".html",
                 "score": hit.score,
                 "title_spans": [list(s) for s in marks.get("title", [])],
                 "snippet": snippet(paper.abstract, marks.get("abstract", [])),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from server.index import SORTS
+
 DATE = {"type": "string", "format": "date"}
 NULLABLE_STR = {"type": ["string", "null"]}
 NULLABLE_INT = {"type": ["integer", "null"]}
@@ -72,8 +74,10 @@ HIT = {
         {"$ref": "#/components/schemas/Brief"},
         {
             "type": "object",
-            "required": ["score", "title_spans", "snippet"],
+            "required": ["site_page", "score", "title_spans", "snippet"],
             "properties": {
+                # the paper's page in the archive site, from the site's root
+                "site_page": {"type": "string"},
                 "score": {"type": "number"},
                 "title_spans": SPANS,
                 "snippet": {
@@ -215,7 +219,7 @@ def _paths() -> dict:
                     ),
                     _param("page", {"type": "integer", "minimum": 1, "maximum": 1000}),
                     _param("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
-                    _param("sort", {"enum": ["relevance", "date", "trending"]}),
+                    _param("sort", {"enum": list(SORTS)}),
                     _param("from", DATE),
                     _param("to", DATE),
                     _param("cat", {"type": "string"}),

@@ -19,10 +19,10 @@ from server.api.inputs import (
 )
 from server.api.openapi import document
 from server.api.parse_workers import BadBody, Parsed, ParseWorkers, WorkersBusy
+from server.index import SORTS
 from server.models import Paper
 from server.trending import PERIODS
 
-SORTS = ("relevance", "date", "trending")
 PAGE_SHAPE = '{"url": "...", "html": "..."}'
 
 bp = Blueprint("archive", __name__, url_prefix="/api")

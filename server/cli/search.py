@@ -12,7 +12,7 @@ from server import service
 from server.archive import Archive
 from server.budget import QueryTooBroad, deadline
 from server.cli.context import EXIT_NOTHING_NEW, EXIT_TOO_BROAD, EXIT_USAGE, Context, fail, say
-from server.index import QueryError
+from server.index import SORTS, QueryError
 from server.text import authors_line, printable
 
 
@@ -34,7 +34,7 @@ def _marked(text: str, spans: list[list[int]]) -> str:
 @click.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, help="How many results.")
-@click.option("--sort", type=click.Choice(["relevance", "date", "trending"]), default="relevance")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead.")
 @click.pass_obj
 def search(obj: Context, query: str, limit: int, sort: str, as_json: bool) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from server import trending
 from server.bibtex import bibtex
-from server.index import SearchIndex
+from server.index import SORTS, SearchIndex
 from server.site.data import SiteData, Topic, badge
 from server.site.markup import authors_line, md, rel
 from server.site.pages import brief, link_line
@@ -180,7 +180,9 @@ def trending_page() -> str:
 
 
 def search_page() -> str:
-    """The search page: a form, and results filled in by the search script."""
+    """The search page: a form, and results filled in by the search script (from the API when
+    `paperboy serve` serves the site, else from Pagefind or the JSON index)."""
+    sorts = "".join(f'<option value="{s}">{s}</option>' for s in SORTS)
     return "\n".join(
         [
             "# Search",
@@ -188,9 +190,17 @@ def search_page() -> str:
             '<form id="search-form" class="search" role="search" action="search.html">'
             '<label for="q">Search the archive</label> '
             '<input id="q" name="q" type="search" autocomplete="off"> '
+            '<span id="search-options" class="search-options">'
+            f'<label for="sort">Sort by</label> <select id="sort" name="sort">{sorts}</select> '
+            '<label for="from">From</label> <input id="from" name="from" type="date"> '
+            '<label for="to">to</label> <input id="to" name="to" type="date"></span> '
             '<button type="submit">Search</button></form>',
             "",
+            '<p id="search-mode" class="note"></p>',
+            "",
             '<div id="search-results" aria-live="polite"></div>',
+            "",
+            '<nav id="search-pages" class="pager" aria-label="Result pages"></nav>',
             "",
             # no link inside: Markdown readers do not see raw HTML links, and the header has it
             "<noscript><p>Searching needs JavaScript. Without it, browse the archive from the "

@@ -84,6 +84,23 @@ def test_search_hits_have_spans_and_facets(client):
     assert data["facets"]["category"] and data["facets"]["month"]
 
 
+def test_search_sorts_by_upvotes(client):
+    """The sorts the CLI and the site's search page offer are the API's: upvotes included."""
+    everything = urllib.request.quote("date:[1990-01-01 to 2100-01-01]")
+    status, body, _ = client.get(f"/api/search?q={everything}&sort=upvotes&per_page=100")
+    assert status == 200, body
+    votes = [h["trend"]["upvotes"] or 0 for h in body["data"]["hits"]]
+    assert len(set(votes)) >= 3 and votes == sorted(votes, reverse=True), votes
+    status, body, _ = client.get(f"/api/search?q={everything}&sort=votes")
+    assert status == 400 and "upvotes" in body["error"]["message"]
+
+
+def test_search_hits_name_their_site_page(client):
+    status, body, _ = client.get("/api/search?q=" + urllib.request.quote("title:weather"))
+    assert status == 200
+    assert body["data"]["hits"][0]["site_page"] == "paper/2408.90008.html"
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

@@ -1,9 +1,13 @@
-"""The popup in Firefox ESR, driven through its built-in WebDriver BiDi (no geckodriver)."""
+"""The popup, and the archive site's search page served by `paperboy serve`, in Firefox ESR,
+driven through its built-in WebDriver BiDi (no geckodriver)."""
 
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+
+import pytest
+from helpers import serving, wait_for_json
 
 from browser.conftest import artifact, free_port
 
@@ -60,3 +64,41 @@ def test_settings_live_in_storage_local(firefox, paperboy):
     assert firefox.wait_for("document.querySelector('#token').value") == paperboy.token
     assert firefox.evaluate("browser.storage.local.get('token')") == {"token": paperboy.token}
     assert firefox.evaluate("browser.storage.sync.get(null)") == {}
+
+
+@pytest.fixture(scope="module")
+def served_site(paperboy, tmp_path_factory):
+    """The test store's archive site, built, and served with the API by its own `paperboy serve`."""
+    site = tmp_path_factory.mktemp("site") / "site"
+    paperboy.run("build", "--no-pagefind", "--out", str(site))
+    assert (site / "search.html").is_file()
+    with serving(paperboy.data, site_dir=str(site)) as base:
+        yield base
+
+
+def test_served_search_page_answers_as_the_api(firefox, served_site):
+    for q in ("author:Okafor", "retrieval"):
+        expected = wait_for_json(f"{served_site}/api/search?{urlencode({'q': q})}")["data"]
+        firefox.goto(f"{served_site}/search.html?{urlencode({'q': q})}")
+        firefox.wait_for("!!document.querySelector('#search-results li')")
+        said = firefox.evaluate("document.querySelector('#search-results p').textContent")
+        assert said.startswith(f"{expected['total']} result"), (q, said)
+        links = firefox.evaluate(
+            "[...document.querySelectorAll('#search-results li > a')].map((a) => a.href)"
+        )
+        assert links == [f"{served_site}/{h['site_page']}" for h in expected["hits"]], q
+
+
+def test_all_results_opens_the_served_search_page(firefox, paperboy):
+    query = 'author:"Ada Moreau" lattice'
+    firefox.goto(f"{firefox.base}/popup.html?url=x&q=" + quote(query))
+    firefox.wait_for("!!document.querySelector('#results .row')")
+    firefox.evaluate("document.getElementById('all-results').click()")
+    opened = firefox.wait_for(
+        "browser.tabs.query({ url: 'http://127.0.0.1/*' })"
+        ".then((tabs) => tabs.find((t) => (t.url || '').includes('/search.html')))"
+    )
+    firefox.evaluate(f"browser.tabs.remove({opened['id']})")
+    url = urlsplit(opened["url"])
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{paperboy.base}/search.html"
+    assert parse_qs(url.query) == {"q": [query]}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from playwright.sync_api import expect
 
@@ -147,12 +147,15 @@ def test_search_as_you_type_with_the_keyboard(chrome, paperboy):
     card = card_of(page)
     assert chosen in card.locator(".card-meta").text_content()
     assert page.locator("#search").is_hidden()
-    # "All results" opens the archive site's search page
-    box.fill("retrieval")
+    # "All results" opens the served site's search page (which asks the API) with the query
+    query = 'author:"Ada Moreau" lattice'
+    box.fill(query)
     rows.first.wait_for()
     with chrome.context.expect_page() as opened:
         page.get_by_role("button", name="All results").click()
-    assert opened.value.url.startswith(f"{paperboy.base}/search/?q=retrieval")
+    url = urlsplit(opened.value.url)
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{paperboy.base}/search.html"
+    assert parse_qs(url.query) == {"q": [query]}
 
 
 def test_search_from_the_context_menu_query(chrome):

@@ -1,16 +1,19 @@
 """In headless Chromium: axe-core finds no serious or critical violation on any page kind, in
-light and dark mode; hostile text never executes; search works over http and from file://."""
+light and dark mode; hostile text never executes; search works over http and from file://;
+served by `paperboy serve`, the search page answers as /api/search does."""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from conftest import ROOT, need
+from helpers import serving, wait_for_json
 from sitefix import demo_site, page_kinds, sharded_site, sites
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
@@ -65,6 +68,14 @@ def served():
 def served_shards():
     """The demo site built with Pagefind in shards, over HTTP under /pb/."""
     yield from _serve(sharded_site()[0])
+
+
+@pytest.fixture(scope="module")
+def api_served():
+    """The demo site and the API from one real `paperboy serve` (the site at /)."""
+    site = demo_site()
+    with serving(site.parent / "data", site_dir=str(site)) as base:
+        yield base + "/"
 
 
 def _serve(site: Path):
@@ -148,7 +159,7 @@ def _pagefind_search(browser, served):
     page.goto(served + "search.html?q=retrieval")
     items = _results(page)
     assert "full text" in page.inner_text("#search-results p")
-    assert failed == []
+    assert failed == [served + "api/health"]  # the probe for `paperboy serve`, and nothing else
     assert "needs JavaScript" not in page.inner_text("main")  # said only without it
     assert any("<mark>" in i for i in items)
     with page.expect_navigation() as went:
@@ -192,4 +203,155 @@ def _fallback_search(browser):
     page.wait_for_function(
         "document.querySelector('#search-results li').textContent.includes('Proof')"
     )
+    page.context.close()
+
+
+def _api(base: str, q: str, **params) -> dict:
+    """What /api/search answers for a query (every hit: per_page 100)."""
+    query = urlencode({"q": q, "per_page": 100, **params})
+    return wait_for_json(f"{base}api/search?{query}")["data"]
+
+
+def _total(page) -> int:
+    """The number of results the search page says it found."""
+    said = page.inner_text("#search-results p")
+    found = re.search(r"([0-9][0-9,]*) results?\b", said)
+    assert found, said
+    return int(found[1].replace(",", ""))
+
+
+def _every_page(page) -> list[tuple[str, str]]:
+    """(link, title text) of every result, following the pager's Next to the last page."""
+    found: list[tuple[str, str]] = []
+    while True:
+        page.wait_for_selector("#search-results li > a", timeout=15000)
+        pairs = page.eval_on_selector_all(
+            "#search-results li > a", "els => els.map(e => [e.href, e.textContent])"
+        )
+        found += [tuple(pair) for pair in pairs]
+        following = page.query_selector("#search-pages a[rel=next]")
+        if following is None:
+            return found
+        assert len(found) < 2000, "the pager never ends"
+        with page.expect_navigation():
+            following.click()
+
+
+def test_served_search_pages_through_what_the_api_finds(browse, api_served):
+    browse(functools.partial(_same_as_api, base=api_served))
+
+
+def _same_as_api(browser, base):
+    """Every hostile paper has "title" in its title: more than two pages, each title a payload
+    that must show as the very text the API gives (never parsed as markup)."""
+    page = _page(browser)
+    expected = _api(base, "title")
+    assert 40 < expected["total"] == len(expected["hits"])
+    page.goto(base + "search.html?q=title")
+    page.wait_for_selector("#search-results li")
+    assert _total(page) == expected["total"]
+    shown = _every_page(page)
+    assert shown == [(base + h["site_page"], h["title"]) for h in expected["hits"]]
+    assert page.evaluate("window.__xss") is None
+    assert page.query_selector("#search-results mark") is not None  # the API's highlights
+    with page.expect_navigation() as went:
+        page.click("#search-results li > a")
+    assert went.value.ok, page.url
+    page.context.close()
+
+
+def test_served_search_speaks_the_query_language(browse, api_served):
+    browse(functools.partial(_query_language, base=api_served))
+
+
+def _query_language(browser, base):
+    page = _page(browser)
+    for q in ('author:"Author 7"', "title:weather", "cat:cs.IR"):
+        expected = _api(base, q)
+        assert expected["total"] >= 1, q
+        page.goto(base + "search.html?" + urlencode({"q": q}))
+        page.wait_for_selector("#search-results li")
+        assert _total(page) == expected["total"], q
+        links = page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.href)")
+        assert links == [base + h["site_page"] for h in expected["hits"]], q
+    assert "paperboy serve" not in page.inner_text("main")  # the notice is the fallback's
+    page.context.close()
+
+
+def test_served_search_sorts_filters_and_suggests(browse, api_served):
+    browse(functools.partial(_sorts_and_dates, base=api_served))
+
+
+def _sorts_and_dates(browser, base):
+    page = _page(browser)
+    every = "date:[1990-01-01 to 2100-01-01]"
+    page.goto(base + "search.html?" + urlencode({"q": every, "sort": "upvotes"}))
+    page.wait_for_selector("#search-results li")
+    expected = _api(base, every, sort="upvotes")
+    links = page.eval_on_selector_all("#search-results li > a", "els => els.map(e => e.href)")
+    assert links == [base + h["site_page"] for h in expected["hits"][: len(links)]]
+    assert page.input_value("#sort") == "upvotes"
+    # the form's sort and dates go to the API as they are
+    page.select_option("#sort", "date")
+    page.fill("#from", "2024-08-01")
+    page.fill("#to", "2024-08-04")
+    with page.expect_navigation():
+        page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#search-results li")
+    dated = _api(base, every, sort="date", **{"from": "2024-08-01", "to": "2024-08-04"})
+    assert 0 < dated["total"] < expected["total"]
+    assert _total(page) == dated["total"]
+    assert [link for link, _ in _every_page(page)] == [base + h["site_page"] for h in dated["hits"]]
+    # did you mean: the API's suggestion, as a link to its search
+    page.goto(base + "search.html?q=abstrct")
+    page.wait_for_selector("#search-results a.suggestion")
+    assert page.inner_text("#search-results a.suggestion") == "abstract"
+    with page.expect_navigation():
+        page.click("#search-results a.suggestion")
+    page.wait_for_selector("#search-results li")
+    assert _total(page) == _api(base, "abstract")["total"]
+    # a query the API refuses says why, in words
+    page.goto(base + "search.html?" + urlencode({"q": "*"}))
+    page.wait_for_function("document.querySelector('#search-results p').textContent.includes('*')")
+    page.context.close()
+
+
+def test_file_fallback_pages_through_every_result_and_says_what_needs_the_server(browse):
+    browse(_file_fallback_pages)
+
+
+def _file_fallback_pages(browser):
+    page = _page(browser)
+    page.goto((demo_site() / "search.html").as_uri() + "?q=title")
+    page.wait_for_selector("#search-results li")
+    notice = page.inner_text("#search-mode")
+    assert "paperboy serve" in notice and "author:" in notice, notice
+    total = _total(page)
+    shown = _every_page(page)
+    assert total > 30 and len(shown) == total == len(set(shown))
+    assert page.evaluate("window.__xss") is None
+    page.context.close()
+
+
+def test_pagefind_fallback_pages_through_papers_apart_from_other_pages(browse, served):
+    browse(functools.partial(_pagefind_pages, served=served))
+
+
+def _pagefind_pages(browser, served):
+    """A hostile paper's title is on its page and on its day's and week's pages: the papers come
+    first, on their own, every one reachable; the other pages are a group of their own."""
+    page = _page(browser)
+    page.goto(served + "search.html?q=title")
+    page.wait_for_selector("#search-results li")
+    assert "paperboy serve" in page.inner_text("#search-mode")
+    total = _total(page)
+    shown = _every_page(page)
+    assert total > 30 and len(shown) == total == len(set(shown))
+    assert all(link.startswith(served + "paper/") for link, _ in shown), shown[:3]
+    page.goto(served + "search.html?q=title")
+    with page.expect_navigation():
+        page.click("#search-results a.group")
+    page.wait_for_selector("#search-results li")
+    others = [link for link, _ in _every_page(page)]
+    assert others and not any(link.startswith(served + "paper/") for link in others), others
     page.context.close()
