@@ -51,7 +51,7 @@ QUERIES = [
 BAD_VALUES = {
     "page": ["0", "-1", "abc", "1001", "1.5", "1e3", "٣"],
     "per_page": ["0", "101", "-5", "x", "99999999999999999999"],
-    "sort": ["bogus", "RELEVANCE", "upvotes", "date;drop"],
+    "sort": ["bogus", "RELEVANCE", "upvote", "date;drop"],
     "from": ["yesterday", "2024-13-01", "2024-02-30", "2024/01/01", "0"],
     "to": ["tomorrow", "2024-00-10", "99999-01-01"],
 }
