@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from server import sources
+from server.store import Store, store_path
 
 DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
 EXE = shutil.which("paperboy", path=str(Path(sys.executable).parent)) or "paperboy"
@@ -79,11 +80,18 @@ def wait_for_json(url: str, seconds: float = 20) -> dict:
             time.sleep(0.1)
 
 
+def empty_store(data: Path) -> None:
+    """An empty store in `data` unless it holds one: serve refuses a folder without a store."""
+    if not store_path(data).is_file():
+        Store(store_path(data)).close()
+
+
 def serve_exit(data: Path, seconds: float = 30, **settings: str) -> subprocess.CompletedProcess:
     """`paperboy serve` with settings that must stop it at once: its output once it exits.
 
     A server that is still running after `seconds` is stopped and the test fails.
     """
+    empty_store(data)
     env = {**os.environ, **{f"PAPERBOY_{k.upper()}": v for k, v in settings.items()}}
     command = [EXE, "--data", str(data), "serve", "--port", str(free_port())]
     try:
@@ -100,6 +108,7 @@ def serving(data: Path, preexec_fn=None, **settings: str):
     before it starts (to set resource limits). On exit the server is stopped, and its log must
     hold no traceback.
     """
+    empty_store(data)
     port = free_port()
     env = {
         **os.environ,

@@ -30,7 +30,8 @@ from helpers import EXE, run, serving
 SERVER_GROWTH_MB = 100
 WORKER_PEAK_MB = 400
 IMPORT_PEAK_MB = 400
-HEALTH_ANSWER_SECONDS = 0.1
+# health took 18 s before the fix; 2 s is far from that and safe on a loaded 2-core machine
+HEALTH_ANSWER_SECONDS = 2.0
 GOOD = {
     "paper": {"id": "2412.00001", "title": "A good paper", "summary": "Kept.", "authors": []},
     "numComments": 1,
