@@ -326,7 +326,8 @@ class Executor:
             if len(candidates) < 64 or not self.p.cheap(q.fieldname, w):
                 break
             candidates &= self.p.ids(q.fieldname, w)
-        if len(candidates) >= 64 and q.fieldname in PAIR_FIELDS:
+        # word pairs index neighbours only: a looser phrase cannot be narrowed by them
+        if len(candidates) >= 64 and q.fieldname in PAIR_FIELDS and q.slop == 1:
             for a, b in zip(words, words[1:], strict=False):
                 if a in COMMON and b in COMMON:
                     candidates &= self.p.ids("pairs", pair(a, b))
