@@ -12,14 +12,19 @@ from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from server import budget
-from server.index.execute import Executor, Postings, top
+from server.index.execute import Executor, Postings, sequence_tiers, top
 from server.index.query import known_fields, loosen
 from server.index.schema import WORD, term
 from server.index.types import QueryError
 
-RERANK = 50  # top hits of a plain-words query re-ranked so exact phrase matches come first
+RERANK = 50  # hits ranked at least, so a re-ranking (proximity, typos) has some to choose from
 NEAR = 4  # words in order, each within this many places of the last, count as near each other
 PROXIMITY_FIELDS = ("title", "abstract")  # where a known-item query's words are looked for
+# The best hits by BM25 that proximity re-ranks (whoosh: positions are read in Python, so the
+# pool bounds the cost of a common query such as "of the"; tantivy looks at every match)
+PROXIMITY_POOL = 500
+SHORT_POOL = 100  # the pool for queries of fewer than KNOWN_ITEM_WORDS words
+KNOWN_ITEM_WORDS = 4
 MAX_TYPOS = 2  # rare words a did-you-mean may mend from the paper the other words find
 RARE = 2  # a word held this many times or fewer may be a typo
 TYPO_PAPERS = 3  # papers looked at for the words that mend a typo
@@ -91,40 +96,31 @@ def _collect(searcher: Searcher, q: query.Query, collector: collectors.Collector
 
 
 def proximity_first(
-    postings: Postings,
-    schema: Schema,
-    text: str,
-    q: query.Query,
-    docs: set[int],
-    ranked: list[tuple[int, float]],
-    limit: int,
+    reader, schema: Schema, text: str, ranked: list[tuple[int, float]]
 ) -> list[tuple[int, float]]:
-    """Re-rank a plain-words query's hits by how close its words stand: papers holding them as
-    a phrase in the title or abstract first, then those holding them in order within NEAR
-    places, then the rest; by BM25 within each tier. Every match is considered, not only the
-    top few by BM25: five words of an abstract are often common words, and BM25 alone puts the
-    paper they came from far down the list (docs/search.md, "Ranking")."""
-    ex = Executor(postings)
-    left, tiers = set(docs), []
-    for slop in (1, NEAR):
-        found: set[int] = set()
-        for field in PROXIMITY_FIELDS:
-            words = [t.text for t in schema[field].analyzer(text)]
-            if len(words) > 1 and left:
-                found |= (ex.match(query.Phrase(field, words, slop=slop)) or set()) & left
-        tiers.append(found)
-        left -= found
-    if not any(tiers):
+    """Re-rank a plain-words query's best PROXIMITY_POOL hits (by BM25) by how close its words
+    stand: papers holding them as a phrase in the title or abstract first, then those holding
+    them in order within NEAR places, then the rest; by BM25 within each tier. Five words of an
+    abstract are often common words, and BM25 alone puts the paper they came from far down the
+    list (docs/search.md, "Ranking"); far down, but within the pool."""
+    few = len(text.split()) < KNOWN_ITEM_WORDS  # many matches, BM25 alone ranks them well
+    pool = {d for d, _ in ranked[: SHORT_POOL if few else PROXIMITY_POOL]}
+    phrase: set[int] = set()
+    near: set[int] = set()
+    for field in PROXIMITY_FIELDS:
+        words = [t.text for t in schema[field].analyzer(text)]
+        if len(words) < 2 or any((field, w) not in reader for w in words):
+            continue
+        found, close = sequence_tiers(reader, field, words, pool - phrase, NEAR)
+        phrase |= found
+        near |= close
+    near -= phrase
+    if not phrase and not near:
         return ranked
-    bonus = max((score for _, score in ranked), default=0.0) + 1.0
-    out: list[tuple[int, float]] = []
-    for height, tier in zip((2, 1), tiers, strict=True):
-        if tier and len(out) < limit:
-            scores = ex.scores(q, tier) or {}
-            out += [(d, s + height * bonus) for d, s in top(scores, tier, limit - len(out))]
-    taken = {d for d, _ in out}
-    out += [hit for hit in ranked if hit[0] not in taken]
-    return out[: max(limit, len(ranked))]
+    bonus = max(score for _, score in ranked) + 1.0
+    out = [(d, s + 2 * bonus) for d, s in ranked if d in phrase]
+    out += [(d, s + bonus) for d, s in ranked if d in near]
+    return out + [hit for hit in ranked if hit[0] not in phrase and hit[0] not in near]
 
 
 class TypoLookups(Protocol):
@@ -210,8 +206,8 @@ class WhooshTypos:
         docs = ex.match(q)
         if not docs:
             return []
-        ranked = top(ex.scores(q, docs) or {}, docs, RERANK)
-        ranked = proximity_first(self.postings, self.schema, text, q, docs, ranked, TYPO_PAPERS)
+        ranked = top(ex.scores(q, docs) or {}, docs, PROXIMITY_POOL)
+        ranked = proximity_first(self.postings.reader, self.schema, text, ranked)
         return [d for d, _ in ranked[:TYPO_PAPERS]]
 
     def holds(self, paper: int, field: str, text: str) -> bool:

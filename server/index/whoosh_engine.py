@@ -25,6 +25,7 @@ from server.index.execute import BUDGET, Postings
 from server.index.files import probe
 from server.index.query import Vocabulary, parse, plain_words, suggest, surface_words
 from server.index.rank import (
+    PROXIMITY_POOL,
     RERANK,
     WhooshTypos,
     filters,
@@ -84,14 +85,13 @@ class WhooshIndex(SearchIndex):
         dated = ask.date_from or ask.date_to
         allow = self._facets.between(searcher, ask.date_from, ask.date_to) if dated else None
         order = partial(self._facets.top, searcher, sort)
-        wanted = max(ask.limit, RERANK)
+        proximity = sort == "relevance" and plain_words(ask.q)
+        wanted = max(ask.limit, PROXIMITY_POOL if proximity else RERANK)
         ranked, docs = run(searcher, full, wanted, sort, allow, self._postings, order)
         budget.check()
         counts = self._facets.count(searcher, docs, ask.facets)
-        if sort == "relevance" and plain_words(ask.q):
-            ranked = proximity_first(
-                self._postings, self._schema, ask.q, full, docs, ranked, wanted
-            )
+        if proximity:
+            ranked = proximity_first(searcher.reader(), self._schema, ask.q, ranked)
         page = ranked[ask.start : ask.limit]
         hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in page]
         suggestion = None
