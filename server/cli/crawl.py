@@ -1,4 +1,4 @@
-"""The `paperboy` verbs of live scraping: scrape (hf, arxiv, URLs), update and reparse.
+"""The `paperboy` verbs of live scraping: scrape (hf, arxiv, URLs), update, enrich and reparse.
 
 Exit codes as everywhere: 0 something new was stored; 1 nothing new (each line says why);
 2 usage or configuration error; 4 a source failed (for `update`: and nothing new arrived);
@@ -186,6 +186,34 @@ def update_cmd(obj: Context, day, no_build, no_digest) -> None:
     if report.new and not report.scrape.changed:
         click.echo("new: what the interrupted update stored, now indexed")
     sys.exit(report.exit_code)
+
+
+@click.command("enrich")
+@click.pass_obj
+def enrich_cmd(obj: Context) -> None:
+    """Ask the arXiv API for the abstracts and categories papers lack (Hugging Face's carry no
+    categories, so `cat:` cannot find them), in batches of 100, then index."""
+    archive = obj.archive()
+    try:
+        queued = archive.store.crawl.queue_unenriched()
+        if not queued:
+            click.echo("nothing new: no paper lacks an abstract or categories")
+            sys.exit(EXIT_NOTHING_NEW)
+        say(f"{queued} papers lack an abstract or categories: asking the arXiv API")
+        today = day_or_today(None).isoformat()
+        scraper = Scraper(archive.store, _fetcher(obj), obj.config, today, _echo)
+        scraper.enrich()
+        note = archive.index.ensure(archive.store)
+    except StoreError as exc:
+        fail(str(exc), EXIT_STORE)
+    finally:
+        archive.close()
+    report = scraper.report
+    click.echo(report.summary())
+    click.echo(f"index: {note}")
+    if report.failures:
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_NEW if report.changed else EXIT_NOTHING_NEW)
 
 
 @click.command("reparse")

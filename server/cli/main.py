@@ -33,6 +33,7 @@ for verb in (
     serve.token,
     crawl.scrape,
     crawl.update_cmd,
+    crawl.enrich_cmd,
     crawl.reparse_cmd,
     site.build_cmd,
     digest.digest,

@@ -182,8 +182,23 @@ class SearchIndex:
             result = self._search(ask)
             budget.check()  # a search that ran out of time is not answered late
             self._remember_terms(searcher, q, bounded)
+            notes += self._category_notes(parsed, cat)
         result.notes = notes
         return result
+
+    def _category_notes(self, parsed: query.Query, cat: str | None) -> list[str]:
+        """A note when a search narrowed by category cannot see the papers that have none
+        (those imported from Hugging Face, until `paperboy enrich` asks arXiv for them)."""
+        leaves = [parsed] if parsed.is_leaf() else list(parsed.leaves())
+        if not cat and not any(getattr(leaf, "fieldname", "") == "categories" for leaf in leaves):
+            return []
+        missing = self._uncategorised()
+        if not missing:
+            return []
+        return [
+            f"{missing:,} paper{'s have' if missing > 1 else ' has'} no arXiv categories, so "
+            "cat: cannot find them: `paperboy enrich` asks the arXiv API for them"
+        ]
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""
@@ -266,6 +281,10 @@ class SearchIndex:
 
     def warm(self) -> str:
         """Read ahead what the first searches need; say how long it took."""
+        raise NotImplementedError
+
+    def _uncategorised(self) -> int:
+        """Papers in the live index without a category (under the lock)."""
         raise NotImplementedError
 
     def doc_count(self) -> int:

@@ -326,7 +326,8 @@ class Executor:
             if len(candidates) < 64 or not self.p.cheap(q.fieldname, w):
                 break
             candidates &= self.p.ids(q.fieldname, w)
-        if len(candidates) >= 64 and q.fieldname in PAIR_FIELDS:
+        # word pairs index neighbours only: a looser phrase cannot be narrowed by them
+        if len(candidates) >= 64 and q.fieldname in PAIR_FIELDS and q.slop == 1:
             for a, b in zip(words, words[1:], strict=False):
                 if a in COMMON and b in COMMON:
                     candidates &= self.p.ids("pairs", pair(a, b))
@@ -365,8 +366,27 @@ def top(scores: dict[int, float], docs: set[int], limit: int) -> list[tuple[int,
 
 def in_sequence(reader, field: str, words: list[str], docs: set[int], slop: int = 1) -> set[int]:
     """Those of `docs` where `words` occur in order, each within `slop` places of the last."""
+    return {d for d, places in _holding_all(reader, field, words, docs) if _chained(places, slop)}
+
+
+def sequence_tiers(
+    reader, field: str, words: list[str], docs: set[int], near: int
+) -> tuple[set[int], set[int]]:
+    """Those of `docs` holding `words` as a phrase, and those holding them in order, each within
+    `near` places of the last (but not as a phrase): each doc's positions are read once."""
+    phrase: set[int] = set()
+    close: set[int] = set()
+    for docnum, places in _holding_all(reader, field, words, docs):
+        if _chained(places, 1):
+            phrase.add(docnum)
+        elif _chained(places, near):
+            close.add(docnum)
+    return phrase, close
+
+
+def _holding_all(reader, field: str, words: list[str], docs: set[int]):
+    """(doc, each word's positions) for those of `docs` whose field holds every word."""
     order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
-    found: set[int] = set()
     ordered = sorted(docs)
     for seg, offset in reader.leaf_readers():
         end = offset + seg.doc_count_all()
@@ -377,10 +397,10 @@ def in_sequence(reader, field: str, words: list[str], docs: set[int], slop: int 
         matchers = {i: getattr(m, "child", m) for i, m in _postings(seg, field, words).items()}
         for docnum in time_budget.paced(mine, every=256):
             if all(_at(matchers[i], docnum) for i in order):  # rarest first: most fail early
-                places = [matchers[i].value_as("positions") for i in range(len(words))]
-                if _chained(places, slop):
-                    found.add(docnum + offset)
-    return found
+                yield (
+                    docnum + offset,
+                    [matchers[i].value_as("positions") for i in range(len(words))],
+                )
 
 
 def _postings(seg, field: str, words: list[str]) -> dict:

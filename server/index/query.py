@@ -13,13 +13,14 @@ from whoosh.reading import IndexReader
 
 from server import budget
 from server.index.bounds import check, edits
-from server.index.execute import in_sequence
 from server.index.schema import FIELD_ALIASES, TEXT_FIELDS, FoldTokenizer, make_schema, term
 from server.index.types import QueryError
 
 _FIELD_REF = re.compile(r"(?<![\w:.])(\w+):(?!//)")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"}
-_PLAIN = re.compile(r"[^\"():\[\]{}*?~^+\-]+")
+_SYNTAX = re.compile(r'["\[\]{}*?~^]')  # quotes, ranges, wildcards, fuzzy terms and boosts
+_COLON = re.compile(r"(?<![\w:.-])([\w.-]*)(?<=\S):(?!//)(\s|$)?")
+_QUESTION = re.compile(r"(?<=[^\s?*])\?+(?=\s|$)")  # a question mark, not a wildcard
 _PAIRS = {"(": ")", "[": "]", "{": "}"}
 MIN_SUGGESTED = 5  # a did-you-mean only suggests words of this many papers or more
 
@@ -41,6 +42,7 @@ def known_fields(schema: Schema) -> set[str]:
 
 def parse(parser: qparser.QueryParser, text: str) -> query.Query:
     """Parse a user query, raising QueryError where whoosh would silently guess."""
+    text = loosen(text, known_fields(parser.schema))
     check_syntax(text, known_fields(parser.schema))
     try:
         q = parser.parse(text)
@@ -99,21 +101,30 @@ def _shared_parser() -> qparser.QueryParser:
     return make_parser(make_schema())
 
 
+def loosen(text: str, fields: set[str]) -> str:
+    """Pasted text as it is meant: a colon after a word that names no field ("Llama 3: herd",
+    "QwenLong-L1.5: Post-Training", "FlowInOne:Unifying") and a question mark ending a word
+    ("why so small?") are punctuation, not a field or a wildcard. Each becomes a space, so
+    every character keeps its place (spans and the did-you-mean rely on it)."""
+    text = _COLON.sub(lambda m: m[1] + _colon(m, fields) + (m[2] or ""), text)
+    return _QUESTION.sub(lambda m: " " * len(m[0]), text)
+
+
+def _colon(m: re.Match, fields: set[str]) -> str:
+    """A field's colon stays; so does one joining an all-lowercase word to the next (foo:bar,
+    most likely a mistyped field, which is refused). Any other colon is punctuation."""
+    name, spaced = m[1], m[2] is not None
+    return ":" if name in fields or (not spaced and name.islower()) else " "
+
+
 def plain_words(text: str) -> bool:
-    """True for a query of several plain words (no fields, quotes, operators or wildcards)."""
+    """True for a query of several words and nothing else: no fields, quotes, operators or
+    wildcards (pasted punctuation, as `loosen` reads it, may stand between the words)."""
     words = text.split()
-    return bool(_PLAIN.fullmatch(text)) and len(words) > 1 and not _OPERATORS & set(words)
-
-
-def phrase_docs(reader: IndexReader, schema: Schema, text: str, docnums: Iterable[int]) -> set[int]:
-    """Those of `docnums` whose title, abstract or authors hold the words of `text` in a row."""
-    found: set[int] = set()
-    for field in TEXT_FIELDS:
-        words = [t.text for t in schema[field].analyzer(text)]
-        if len(words) < 2 or any((field, w) not in reader for w in words):
-            continue
-        found |= in_sequence(reader, field, words, set(docnums) - found)
-    return found
+    if len(words) < 2 or _OPERATORS & set(words):
+        return False
+    loose = loosen(text, known_fields(_shared_parser().schema))
+    return not _SYNTAX.search(loose) and not _FIELD_REF.search(_outside_quotes(loose))
 
 
 def check_syntax(text: str, fields: set[str]) -> None:

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from math import log2
+from typing import Protocol
 
 from whoosh import collectors, query, sorting
 from whoosh.fields import Schema
 from whoosh.searching import Searcher
 
 from server import budget
-from server.index.execute import Executor, Postings, top
-from server.index.query import phrase_docs
+from server.index.execute import Executor, Postings, sequence_tiers, top
+from server.index.query import known_fields, loosen
+from server.index.schema import WORD, term
+from server.index.types import QueryError
 
-RERANK = 50  # top hits of a plain-words query re-ranked so exact phrase matches come first
+RERANK = 50  # hits ranked at least, so a re-ranking (proximity, typos) has some to choose from
+NEAR = 4  # words in order, each within this many places of the last, count as near each other
+PROXIMITY_FIELDS = ("title", "abstract")  # where a known-item query's words are looked for
+# The best hits by BM25 that proximity re-ranks (whoosh: positions are read in Python, so the
+# pool bounds the cost of a common query such as "of the"; tantivy looks at every match)
+PROXIMITY_POOL = 500
+SHORT_POOL = 100  # the pool for queries of fewer than KNOWN_ITEM_WORDS words
+KNOWN_ITEM_WORDS = 4
+MAX_TYPOS = 2  # rare words a did-you-mean may mend from the paper the other words find
+RARE = 2  # a word held this many times or fewer may be a typo
+TYPO_PAPERS = 3  # papers looked at for the words that mend a typo
 KEY_TERMS = 8  # terms a more-like-this query is built from
 # Terms in more than this share of papers say little about a paper, and cost the most to search.
 KEY_TERM_MAX_SHARE = 0.02
@@ -81,15 +95,134 @@ def _collect(searcher: Searcher, q: query.Query, collector: collectors.Collector
     return limited.results()
 
 
-def phrases_first(searcher: Searcher, schema: Schema, text: str, ranked: list[tuple[int, float]]):
-    """Re-rank hits so those holding the words as a phrase come first (checking only the top)."""
-    top = ranked[:RERANK]
-    exact = phrase_docs(searcher.reader(), schema, text, [d for d, _ in top])
-    if not exact:
+def proximity_first(
+    reader, schema: Schema, text: str, ranked: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """Re-rank a plain-words query's best PROXIMITY_POOL hits (by BM25) by how close its words
+    stand: papers holding them as a phrase in the title or abstract first, then those holding
+    them in order within NEAR places, then the rest; by BM25 within each tier. Five words of an
+    abstract are often common words, and BM25 alone puts the paper they came from far down the
+    list (docs/search.md, "Ranking"); far down, but within the pool."""
+    few = len(text.split()) < KNOWN_ITEM_WORDS  # many matches, BM25 alone ranks them well
+    pool = {d for d, _ in ranked[: SHORT_POOL if few else PROXIMITY_POOL]}
+    phrase: set[int] = set()
+    near: set[int] = set()
+    for field in PROXIMITY_FIELDS:
+        words = [t.text for t in schema[field].analyzer(text)]
+        if len(words) < 2 or any((field, w) not in reader for w in words):
+            continue
+        found, close = sequence_tiers(reader, field, words, pool - phrase, NEAR)
+        phrase |= found
+        near |= close
+    near -= phrase
+    if not phrase and not near:
         return ranked
-    bonus = max(score for _, score in top)
-    top = sorted(top, key=lambda hit: -(hit[1] + (bonus if hit[0] in exact else 0.0)))
-    return top + ranked[RERANK:]
+    bonus = max(score for _, score in ranked) + 1.0
+    out = [(d, s + 2 * bonus) for d, s in ranked if d in phrase]
+    out += [(d, s + bonus) for d, s in ranked if d in near]
+    return out + [hit for hit in ranked if hit[0] not in phrase and hit[0] not in near]
+
+
+class TypoLookups(Protocol):
+    """What `typo_suggestion` asks of an engine."""
+
+    def papers(self, field: str, text: str) -> int:
+        """Papers holding the term in the field."""
+        ...
+
+    def best(self, text: str) -> list:
+        """The papers that best match plain words, best first (the first TYPO_PAPERS)."""
+        ...
+
+    def holds(self, paper, field: str, text: str) -> bool:
+        """Whether one of those papers holds the term in the field."""
+        ...
+
+
+def typo_suggestion(text: str, schema: Schema, look: TypoLookups) -> str | None:
+    """A did-you-mean for plain words that match nothing because of a typo (in a pasted title,
+    say): the rarest words are suspects, the paper that best holds the other words is looked at
+    (ranked as any search), and each suspect is replaced by the word one edit away that this
+    paper holds. The suggestion so names a paper, rather than the commonest near word."""
+    held = [(_papers(look, m[0]), m.start(), m) for m in WORD.finditer(text)]
+    # a typo rarely makes a word some paper holds, but it may ("lage" is German); a right
+    # word suspected is found again in the paper itself
+    suspects = [m for n, _, m in sorted(held, key=lambda h: h[:2])[:MAX_TYPOS] if n <= RARE]
+    if not suspects:
+        return None
+    relaxed = list(loosen(text, known_fields(schema)))  # a "?" left alone is no wildcard
+    for m in suspects:
+        relaxed[m.start() : m.end()] = " " * len(m[0])
+    rest = "".join(relaxed)
+    if not rest.split():
+        return None
+    try:
+        found = look.best(rest)
+    except QueryError:
+        return None
+    for paper in found[:TYPO_PAPERS]:
+        fixes = {m.span(): _held_near(look, paper, m[0]) for m in suspects}
+        if all(fixes.values()):
+            out = text
+            for (start, end), word in sorted(fixes.items(), reverse=True):
+                out = out[:start] + word + out[end:]
+            return out
+    return None
+
+
+def _papers(look: TypoLookups, word: str) -> int:
+    """How many papers hold the word in their title, abstract or authors (counted per field)."""
+    stem = term(word.lower())
+    found = sum(look.papers(f, stem) for f in PROXIMITY_FIELDS)
+    return found + look.papers("authors", term(word.lower(), stemmed=False))
+
+
+def _held_near(look: TypoLookups, paper, word: str) -> str | None:
+    """The word itself, or a word one edit from it (a letter dropped, added, changed or two
+    swapped), that the paper holds in its title or abstract; None when there is none."""
+    lower = word.lower()
+    for candidate in (lower, *_one_edit(lower)):
+        stem = term(candidate)
+        for field in PROXIMITY_FIELDS:
+            if look.papers(field, stem) and look.holds(paper, field, stem):
+                return word if candidate == lower else candidate
+    return None
+
+
+class WhooshTypos:
+    """TypoLookups on a whoosh searcher's decoded postings."""
+
+    def __init__(self, postings: Postings, schema: Schema, parse_text):
+        self.postings, self.schema, self.parse_text = postings, schema, parse_text
+
+    def papers(self, field: str, text: str) -> int:
+        """Papers holding the term in the field."""
+        return self.postings.reader.doc_frequency(field, text)
+
+    def best(self, text: str) -> list[int]:
+        """Doc numbers of the papers that best match plain words, best first."""
+        q = self.parse_text(text)
+        ex = Executor(self.postings)
+        docs = ex.match(q)
+        if not docs:
+            return []
+        ranked = top(ex.scores(q, docs) or {}, docs, PROXIMITY_POOL)
+        ranked = proximity_first(self.postings.reader, self.schema, text, ranked)
+        return [d for d, _ in ranked[:TYPO_PAPERS]]
+
+    def holds(self, paper: int, field: str, text: str) -> bool:
+        """Whether the doc holds the term in the field."""
+        return bool(self.postings.holding(field, text, {paper}))
+
+
+def _one_edit(word: str) -> Iterator[str]:
+    """Every word one edit from `word`, the likeliest typos first (a dropped letter)."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    cuts = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    yield from (a + c + b for a, b in cuts for c in letters)  # the typo dropped a letter
+    yield from (a + c + b[1:] for a, b in cuts if b for c in letters if c != b[0])
+    yield from (a + b[1:] for a, b in cuts if b)
+    yield from (a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1)
 
 
 def key_terms(searcher: Searcher, text: str, stats: dict | None = None) -> list[str]:

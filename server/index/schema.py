@@ -39,7 +39,7 @@ COMMON_WORDS = (
 )
 PAIR_FIELDS = ("title", "abstract")
 
-_WORD = re.compile(r"\w+(?:\.?\w+)*")
+WORD = _WORD = re.compile(r"\w+(?:\.?\w+)*")  # a word as indexed
 _AUTHOR_GAP = 100  # position gap between authors, so a phrase never spans two names
 _CACHE_LIMIT = 400_000
 _cache: dict[tuple[bool, str], str] = {}  # (stemmed?, lowered word) -> term; shared, unpickled

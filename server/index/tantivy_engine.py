@@ -20,9 +20,25 @@ import tantivy
 from server import budget
 from server.index import bounds as index_bounds
 from server.index.base import FEW_RESULTS, SearchIndex
-from server.index.query import QueryError, Vocabulary, plain_words, suggest, surface_words
-from server.index.rank import KEY_TERM_MAX_SHARE, KEY_TERMS, RERANK, STATS_LIMIT
-from server.index.schema import _WORD, TEXT_FIELDS, term
+from server.index.query import (
+    QueryError,
+    Vocabulary,
+    parse,
+    plain_words,
+    suggest,
+    surface_words,
+)
+from server.index.rank import (
+    KEY_TERM_MAX_SHARE,
+    KEY_TERMS,
+    NEAR,
+    PROXIMITY_FIELDS,
+    RERANK,
+    STATS_LIMIT,
+    TYPO_PAPERS,
+    typo_suggestion,
+)
+from server.index.schema import _WORD, term
 from server.index.tantivy_query import (
     MUST_NOT,
     SCHEMA_VERSION,
@@ -153,15 +169,23 @@ class TantivyIndex(SearchIndex):
         ranked, total = self._ranked(searcher, wanted, ask.sort, depth)
         budget.check()
         if rerank:
-            ranked = self._phrases_first(searcher, ask.q, ranked)
+            ranked = self._proximity_first(searcher, ask.q, wanted, ranked, depth)
             budget.check()
         hits = [Hit(pid, score) for pid, score in ranked[ask.start : ask.limit]]
         counts = self._facets_of(searcher, wanted, ask.facets)
         budget.check()
         suggestion = None
-        if ask.q.strip() and total < FEW_RESULTS:
+        if not total and plain_words(ask.q):
+            suggestion = typo_suggestion(ask.q, self._schema, _TantivyTypos(self, searcher))
+        if suggestion is None and ask.q.strip() and total < FEW_RESULTS:
             suggestion = suggest(ask.parsed, ask.q, _Reader(searcher), self._vocabulary())
         return SearchResult(hits, total, counts, suggestion, ask.page, ask.per_page)
+
+    def _uncategorised(self) -> int:
+        """Papers without a category: all, less those with one (a fast field says which)."""
+        searcher = self._current()
+        found = searcher.search(tantivy.Query.exists_query("categories"), 1)
+        return searcher.num_docs - found.count
 
     def _ranked(self, searcher, wanted, sort: str, limit: int) -> tuple[list, int]:
         """The first `limit` (id, score) hits in the sort order, and the number of matches."""
@@ -171,26 +195,31 @@ class TantivyIndex(SearchIndex):
         found = searcher.search(wanted, limit, order_by_field=SORT_FIELDS[sort])
         return [(_id(searcher, a), 0.0) for _, a in found.hits], found.count
 
-    def _phrases_first(self, searcher, text: str, ranked: list) -> list:
-        """Hits holding the words as a phrase first, among the top RERANK (as whoosh's)."""
-        top = ranked[:RERANK]
-        phrases = []
-        for field in TEXT_FIELDS:
-            words = [t.text for t in self._schema[field].analyzer(text)]
-            if len(words) > 1:
-                phrase = tantivy.Query.phrase_query(self._translate.schema, field, words)
-                phrases.append((SHOULD, phrase))
-        if not phrases or not top:
+    def _proximity_first(self, searcher, text: str, wanted, ranked: list, depth: int) -> list:
+        """Hits holding the words as a phrase in the title or abstract first, then those holding
+        them in order within NEAR places, then the rest (as whoosh's rank.proximity_first)."""
+        tiers, taken = [], set()
+        for slop in (0, NEAR - 1):  # tantivy counts the gaps a phrase may have
+            phrases = []
+            for field in PROXIMITY_FIELDS:
+                words = [t.text for t in self._schema[field].analyzer(text)]
+                if len(words) > 1:
+                    made = tantivy.Query.phrase_query(self._translate.schema, field, words, slop)
+                    phrases.append((SHOULD, made))
+            if not phrases:
+                return ranked
+            found = searcher.search(all_of(wanted, tantivy.Query.boolean_query(phrases)), depth)
+            tier = [(_id(searcher, a), float(s)) for s, a in found.hits]
+            tiers.append([hit for hit in tier if hit[0] not in taken])
+            taken |= {pid for pid, _ in tier}
+            budget.check()
+        if not taken:
             return ranked
-        ids = [pid for pid, _ in top]
-        within = all_of(tantivy.Query.boolean_query(phrases), self._translate.only_ids(ids))
-        found = searcher.search(within, len(ids))
-        exact = {_id(searcher, a) for _, a in found.hits}
-        if not exact:
-            return ranked
-        bonus = max(score for _, score in top)
-        top = sorted(top, key=lambda hit: -(hit[1] + (bonus if hit[0] in exact else 0.0)))
-        return top + ranked[RERANK:]
+        bonus = max((score for _, score in ranked), default=0.0) + 1.0
+        out = [(pid, s + 2 * bonus) for pid, s in tiers[0]]
+        out += [(pid, s + bonus) for pid, s in tiers[1]]
+        out += [hit for hit in ranked if hit[0] not in taken]
+        return out[: max(depth, len(ranked))]
 
     @staticmethod
     def _facets_of(searcher, wanted, names: tuple[str, ...]) -> dict[str, dict]:
@@ -297,6 +326,32 @@ def _open(build: Path) -> tuple[tantivy.Index, tantivy.Searcher, int]:
     stamp = _mtime(build / "meta.json")
     ix = tantivy.Index.open(str(build))
     return ix, ix.searcher(), stamp
+
+
+class _TantivyTypos:
+    """rank.TypoLookups on a tantivy searcher."""
+
+    def __init__(self, index: TantivyIndex, searcher):
+        self.index, self.searcher = index, searcher
+
+    def papers(self, field: str, text: str) -> int:
+        """Papers holding the term in the field."""
+        return self.searcher.doc_freq(field, text)
+
+    def best(self, text: str) -> list[str]:
+        """Ids of the papers that best match plain words, best first."""
+        wanted = self.index._translate(parse(self.index._parser, text))
+        ranked, _ = self.index._ranked(self.searcher, wanted, "relevance", RERANK)
+        ranked = self.index._proximity_first(self.searcher, text, wanted, ranked, TYPO_PAPERS)
+        return [pid for pid, _ in ranked[:TYPO_PAPERS]]
+
+    def holds(self, paper: str, field: str, text: str) -> bool:
+        """Whether the paper holds the term in the field."""
+        translate = self.index._translate
+        found = self.searcher.search(
+            all_of(translate.term(field, text), translate.only_ids([paper])), 1
+        )
+        return found.count > 0
 
 
 def _id(searcher: tantivy.Searcher, address) -> str:

@@ -23,14 +23,17 @@ from server.index.base import FEW_RESULTS, SearchIndex
 from server.index.columns import FacetColumns
 from server.index.execute import BUDGET, Postings
 from server.index.files import probe
-from server.index.query import Vocabulary, plain_words, suggest, surface_words
+from server.index.query import Vocabulary, parse, plain_words, suggest, surface_words
 from server.index.rank import (
+    PROXIMITY_POOL,
     RERANK,
+    WhooshTypos,
     filters,
     key_terms,
-    phrases_first,
+    proximity_first,
     run,
     shared_terms,
+    typo_suggestion,
 )
 from server.index.schema import SCHEMA_VERSION
 from server.index.types import Ask, Hit, PaperSource, SearchResult, Similar
@@ -51,6 +54,7 @@ class WhooshIndex(SearchIndex):
         super().__init__(path, lock_timeout)
         self._facets = FacetColumns()
         self._postings: Postings | None = None  # decoded postings of the current searcher
+        self._blind: tuple[Searcher, int] | None = None  # papers without categories, per searcher
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -81,16 +85,20 @@ class WhooshIndex(SearchIndex):
         dated = ask.date_from or ask.date_to
         allow = self._facets.between(searcher, ask.date_from, ask.date_to) if dated else None
         order = partial(self._facets.top, searcher, sort)
-        wanted = max(ask.limit, RERANK)
+        proximity = sort == "relevance" and plain_words(ask.q)
+        wanted = max(ask.limit, PROXIMITY_POOL if proximity else RERANK)
         ranked, docs = run(searcher, full, wanted, sort, allow, self._postings, order)
         budget.check()
         counts = self._facets.count(searcher, docs, ask.facets)
-        if sort == "relevance" and plain_words(ask.q):
-            ranked = phrases_first(searcher, self._schema, ask.q, ranked)
+        if proximity:
+            ranked = proximity_first(searcher.reader(), self._schema, ask.q, ranked)
         page = ranked[ask.start : ask.limit]
         hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in page]
         suggestion = None
-        if not empty and len(docs) < FEW_RESULTS:
+        if not docs and plain_words(ask.q):
+            look = WhooshTypos(self._postings, self._schema, partial(parse, self._parser))
+            suggestion = typo_suggestion(ask.q, self._schema, look)
+        if suggestion is None and not empty and len(docs) < FEW_RESULTS:
             suggestion = suggest(ask.parsed, ask.q, searcher.reader(), self._vocabulary())
         return SearchResult(hits, len(docs), counts, suggestion, ask.page, ask.per_page)
 
@@ -116,6 +124,14 @@ class WhooshIndex(SearchIndex):
             Similar(pid, float(score), [words.get(k, k) for k in keys if k in shared[docnum]])
             for docnum, pid, score in found
         ]
+
+    def _uncategorised(self) -> int:
+        """Papers without a category, counted once per searcher from the categories column."""
+        searcher = self._current()
+        if self._blind is None or self._blind[0] is not searcher:
+            names = self._facets.get(searcher, "catnames")
+            self._blind = (searcher, sum(1 for d in self._postings.all_docs() if not names[d]))
+        return self._blind[1]
 
     def warm(self) -> str:
         """Read now what the first searches would otherwise read one by one: the columns, the

@@ -1,5 +1,5 @@
 """What the crawler keeps in the store (`store.crawl`): the conditional-GET cache, provisional
-days, the queue of papers awaiting an abstract, and the log of update runs."""
+days, the queue of papers awaiting an abstract or categories, and the log of update runs."""
 
 from __future__ import annotations
 
@@ -149,6 +149,25 @@ class CrawlState:
                 queued += cursor.rowcount
         return queued
 
+    def queue_unenriched(self) -> int:
+        """Queue every arXiv paper that lacks an abstract or categories (papers imported from
+        Hugging Face carry no categories), giving each its tries afresh; returns how many."""
+        rows = self.db.execute("SELECT id FROM papers WHERE abstract = '' OR categories = '[]'")
+        ids = [r[0] for r in rows if is_arxiv_id(r[0])]
+        stamp = now()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "INSERT INTO abstract_queue (paper_id, queued_at) VALUES (?, ?) "
+                "ON CONFLICT (paper_id) DO UPDATE SET tries = 0",
+                [(i, stamp) for i in ids],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(ids)
+
     def abstract_queue(self, max_tries: int = 3) -> list[str]:
         """Queued ids, oldest first, skipping those the API failed to answer max_tries times."""
         rows = self.db.execute(
@@ -158,16 +177,17 @@ class CrawlState:
         return [r[0] for r in rows]
 
     def abstracts_answered(self, asked: list[str]) -> int:
-        """After an API answer: drop the ids that now have an abstract, count a try for the rest."""
+        """After an API answer: drop the ids that now have an abstract and categories, count a
+        try for the rest."""
         filled = 0
         self.db.execute("BEGIN IMMEDIATE")
         try:
             for paper_id in asked:
                 stored = self.papers.resolve(paper_id) or paper_id
                 row = self.db.execute(
-                    "SELECT abstract FROM papers WHERE id = ?", (stored,)
+                    "SELECT abstract, categories FROM papers WHERE id = ?", (stored,)
                 ).fetchone()
-                if row and row[0]:
+                if row and row[0] and row[1] != "[]":
                     self.db.execute("DELETE FROM abstract_queue WHERE paper_id = ?", (paper_id,))
                     filled += 1
                 else:
