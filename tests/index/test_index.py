@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import bisect
 import os
-import random
 import subprocess
 import sys
 import textwrap
@@ -14,11 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from server.crawl.importer import import_paths
 from server.index import QueryError, SearchIndex, make_index
 from server.index import schema as index_schema
 from server.index.files import IndexBusy
-from server.index.schema import FoldTokenizer
 from server.models import Appearance, Listing, Paper, title_id
 from server.store import Store
 
@@ -352,71 +348,6 @@ def test_reader_keeps_working_while_another_process_writes(idx: SearchIndex, sto
     assert writer.returncode == 0, errors
     assert idx.search("concurrent", per_page=100).total == rounds
     assert idx.state(store) == "ok"
-
-
-def test_phrases_from_abstracts_find_their_paper_first(
-    corpus: Path, tmp_path: Path, engine: str
-) -> None:
-    """On the real corpus, 3-5 word phrases that only one paper holds find that paper first."""
-    with Store(tmp_path / "papers.sqlite3") as store:
-        import_paths(store, [str(corpus / "bulk")], progress=False)
-        index = make_index(tmp_path / "index", engine=engine)
-        index.rebuild(store)
-        papers = list(store.iter_papers())
-    sample = _unique_phrases(papers, random.Random(20240801), 100)
-    quoted = sum(_first(index, f'"{phrase}"') == pid for pid, phrase in sample)
-    plain = sum(_first(index, phrase) == pid for pid, phrase in sample)
-    index.close()
-    assert quoted >= 95, f"only {quoted}/100 quoted phrases found their paper first"
-    assert plain >= 75, f"only {plain}/100 plain-word phrases found their paper first"
-
-
-def _first(index: SearchIndex, q: str) -> str | None:
-    """The top hit's id; None when there is none or the text is not a valid query (stray "(")."""
-    try:
-        hits = index.search(q, per_page=1).hits
-    except QueryError:
-        return None
-    return hits[0].id if hits else None
-
-
-def _unique_phrases(papers: list[Paper], rng: random.Random, count: int) -> list[tuple[str, str]]:
-    """Random 3-5 word phrases from abstracts that occur (as index terms) in one paper only.
-
-    A phrase that other papers also hold cannot single out its paper, so it is skipped.
-    """
-    tokenizer = FoldTokenizer()
-    texts = [
-        f" | {_terms(tokenizer, p.title)} | {_terms(tokenizer, p.abstract)} | " for p in papers
-    ]
-    starts = [0]
-    for text in texts:
-        starts.append(starts[-1] + len(text))
-    corpus = "".join(texts)
-    sample: list[tuple[str, str]] = []
-    while len(sample) < count:
-        number = rng.randrange(len(papers))
-        words = papers[number].abstract.replace('"', " ").split()
-        if len(words) < 10:
-            continue
-        size = rng.randint(3, 5)
-        start = rng.randrange(len(words) - size)
-        phrase = " ".join(words[start : start + size])
-        if _owners(corpus, starts, f" {_terms(tokenizer, phrase)} ") == {number}:
-            sample.append((papers[number].id, phrase))
-    return sample
-
-
-def _terms(tokenizer: FoldTokenizer, text: str) -> str:
-    return " ".join(t.text for t in tokenizer(text))
-
-
-def _owners(corpus: str, starts: list[int], needle: str) -> set[int]:
-    found, at = set(), corpus.find(needle)
-    while at != -1:
-        found.add(bisect.bisect_right(starts, at) - 1)
-        at = corpus.find(needle, at + 1)
-    return found
 
 
 def test_no_global_random_seed() -> None:

@@ -5,20 +5,25 @@ queries; a pasted full title finds its paper first in 99 of 100; a title with on
 paper in the top 3, or the did-you-mean does, in 99 of 100. The queries are drawn with fixed
 seeds by bench/known_item.py, which prints the same figures beside SQLite FTS5's.
 
-One store for the module, and one index per engine: importing the corpus and indexing 36k
-papers takes minutes (pytest -s prints how long); every test here shares them.
+Quoted and plain 3-5 word phrases that one paper holds find it first too. One store for the
+module, and one index per engine: importing the corpus and indexing 36k papers takes minutes
+(pytest -s prints how long), so every corpus-wide search test lives here and shares them.
 """
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
+import random
 import sys
 import time
 
 import pytest
 from conftest import CORPUS, ROOT, need
 
-from server.index import QueryError, open_index
+from server.index import QueryError, SearchIndex, open_index
+from server.index.schema import FoldTokenizer
+from server.models import Paper
 from server.store import Store
 
 FLOORS = {"five words": 95, "title": 99, "typo": 99}
@@ -45,7 +50,7 @@ def corpus_data(tmp_path_factory):
     started = time.perf_counter()
     papers = known.load(data)
     print(f"\nknown-item: {len(papers):,} papers imported in {time.perf_counter() - started:.0f} s")
-    return data, known.query_sets(papers)
+    return data, known.query_sets(papers), papers
 
 
 @pytest.fixture(scope="module", params=["whoosh", "tantivy"])
@@ -54,20 +59,20 @@ def corpus_index(corpus_data, request):
     if request.param == "tantivy":
         installed = importlib.util.find_spec("tantivy") is not None
         need(installed, "tantivy is not installed (pip install 'paperboy[tantivy]')")
-    data, sets = corpus_data
+    data, sets, papers = corpus_data
     started = time.perf_counter()
     index = open_index(data, request.param)
     with Store(data / "papers.sqlite3") as store:
         index.rebuild(store)
     took = time.perf_counter() - started
     print(f"\nknown-item: {request.param} index of the corpus built in {took:.0f} s")
-    yield index, sets
+    yield index, sets, papers
     index.close()
 
 
 @pytest.mark.parametrize("kind", list(FLOORS))
 def test_known_item_floors(corpus_index, kind: str) -> None:
-    index, sets = corpus_index
+    index, sets, _ = corpus_index
     queries = sets[kind]
     assert len(queries) == 100
     missed = [q for q, pid in queries if not known.paperboy_found(index, kind, q, pid)]
@@ -76,7 +81,7 @@ def test_known_item_floors(corpus_index, kind: str) -> None:
 
 def test_the_issues_typo_finds_llama_3(corpus_index) -> None:
     """The issue's own example: "lama 3 herd" names The Llama 3 Herd of Models."""
-    index, _ = corpus_index
+    index, _, _ = corpus_index
     result = index.search("lama 3 herd", per_page=3)
     found = [h.id for h in result.hits]
     if result.suggestion:
@@ -86,8 +91,66 @@ def test_the_issues_typo_finds_llama_3(corpus_index) -> None:
 
 def test_pasted_punctuation_is_not_syntax(corpus_index) -> None:
     """A title's colon and question mark are punctuation; a mistyped field is still refused."""
-    index, _ = corpus_index
+    index, _, _ = corpus_index
     assert index.search("Llama 3: herd of models", per_page=1).hits[0].id == "2407.21783"
     assert index.search("When Should I Make Preservation Copies of Myself?").total >= 1
     with pytest.raises(QueryError, match="unknown field titel:"):
         index.search("titel:llama herd")
+
+
+def test_phrases_from_abstracts_find_their_paper_first(corpus_index) -> None:
+    """On the real corpus, 3-5 word phrases that only one paper holds find that paper first."""
+    index, _, papers = corpus_index
+    sample = _unique_phrases(papers, random.Random(20240801), 100)
+    quoted = sum(_first(index, f'"{phrase}"') == pid for pid, phrase in sample)
+    plain = sum(_first(index, phrase) == pid for pid, phrase in sample)
+    assert quoted >= 95, f"only {quoted}/100 quoted phrases found their paper first"
+    assert plain >= 75, f"only {plain}/100 plain-word phrases found their paper first"
+
+
+def _first(index: SearchIndex, q: str) -> str | None:
+    """The top hit's id; None when there is none or the text is not a valid query (stray "(")."""
+    try:
+        hits = index.search(q, per_page=1).hits
+    except QueryError:
+        return None
+    return hits[0].id if hits else None
+
+
+def _unique_phrases(papers: list[Paper], rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """Random 3-5 word phrases from abstracts that occur (as index terms) in one paper only.
+
+    A phrase that other papers also hold cannot single out its paper, so it is skipped.
+    """
+    tokenizer = FoldTokenizer()
+    texts = [
+        f" | {_terms(tokenizer, p.title)} | {_terms(tokenizer, p.abstract)} | " for p in papers
+    ]
+    starts = [0]
+    for text in texts:
+        starts.append(starts[-1] + len(text))
+    corpus = "".join(texts)
+    sample: list[tuple[str, str]] = []
+    while len(sample) < count:
+        number = rng.randrange(len(papers))
+        words = papers[number].abstract.replace('"', " ").split()
+        if len(words) < 10:
+            continue
+        size = rng.randint(3, 5)
+        start = rng.randrange(len(words) - size)
+        phrase = " ".join(words[start : start + size])
+        if _owners(corpus, starts, f" {_terms(tokenizer, phrase)} ") == {number}:
+            sample.append((papers[number].id, phrase))
+    return sample
+
+
+def _terms(tokenizer: FoldTokenizer, text: str) -> str:
+    return " ".join(t.text for t in tokenizer(text))
+
+
+def _owners(corpus: str, starts: list[int], needle: str) -> set[int]:
+    found, at = set(), corpus.find(needle)
+    while at != -1:
+        found.add(bisect.bisect_right(starts, at) - 1)
+        at = corpus.find(needle, at + 1)
+    return found
