@@ -25,7 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.append(str(ROOT / "bench"))  # the sibling benchmarks, after everything else
 BULK = ROOT.parent / "shared" / "corpus" / "bulk"
+
+from search import fts5_store  # noqa: E402 - the peer, built as the search benchmark builds it
 
 from server.crawl.importer import import_paths  # noqa: E402
 from server.index import QueryError, open_index  # noqa: E402
@@ -120,20 +123,6 @@ def paperboy_found(index, kind: str, q: str, paper_id: str) -> bool:
     ]
 
 
-def fts5(papers: list, path: Path) -> sqlite3.Connection:
-    """The peer: an FTS5 table over the same documents (as bench/search.py builds it)."""
-    path.unlink(missing_ok=True)
-    db = sqlite3.connect(path)
-    db.execute(
-        "CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, abstract, authors, "
-        "tokenize='porter unicode61 remove_diacritics 2')"
-    )
-    rows = [(p.id, p.title, p.abstract, " ".join(p.authors)) for p in papers]
-    db.executemany("INSERT INTO docs VALUES (?,?,?,?)", rows)
-    db.commit()
-    return db
-
-
 def fts5_top(db: sqlite3.Connection, q: str, limit: int) -> list[str]:
     """FTS5's best ids: the words as a phrase first, then all of them (AND)."""
     words = [w for w in re.findall(r"\w+", q)]
@@ -174,7 +163,7 @@ def main() -> None:
     index = open_index(data, args.engine)
     with Store(data / "papers.sqlite3") as store:
         index.ensure(store)
-    rows = measure(index, fts5(papers, data / "fts5.sqlite3"), query_sets(papers))
+    rows = measure(index, fts5_store(papers, data / "fts5.sqlite3"), query_sets(papers))
     print(f"{len(papers):,} papers, engine {args.engine}\n")
     print("| queries | floor | Paperboy | SQLite FTS5 (phrase, then AND) | Paperboy p50 |")
     print("|---|---:|---:|---:|---:|")

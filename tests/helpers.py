@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -13,6 +14,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from conftest import ROOT
 
 from server import sources
 from server.store import Store, store_path
@@ -131,3 +134,12 @@ def serving(data: Path, preexec_fn=None, **settings: str):
         log.seek(0)
         text = log.read()
     assert b"Traceback" not in text, text.decode()[-2000:]
+
+
+def bench_module(name: str):
+    """bench/NAME.py imported as the module bench_NAME (bench/ holds scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

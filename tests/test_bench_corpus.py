@@ -5,7 +5,6 @@ The scaled store must open as a Store, index fully and find a copy by a word of 
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sqlite3
 import subprocess
@@ -14,24 +13,14 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import DEMO
+from helpers import DEMO, bench_module
 
 from server.crawl.importer import import_paths
 from server.index import make_index
 from server.models import canonical
 from server.store import Store
 
-
-def _bench():
-    """bench/corpus.py, imported as a module (bench/ is scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "bench" / "corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-corpus = _bench()
+corpus = bench_module("corpus")
 
 
 @pytest.fixture(scope="module")

@@ -6,30 +6,18 @@ bench/load.py runs the same load as a script and prints a Markdown table.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
-import sys
 
 import pytest
-from conftest import ROOT
-from helpers import DEMO, EXE, free_port, run, wait_for_json
+from helpers import DEMO, EXE, bench_module, free_port, run, wait_for_json
 
 SECONDS = float(os.environ.get("PAPERBOY_LOAD_SECONDS", "60"))
 CLIENTS = 8
 BURST = 1000
 
 
-def _bench():
-    """bench/load.py, imported as a module (bench/ is scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _bench()
+load = bench_module("load")
 
 
 @pytest.fixture(scope="module")

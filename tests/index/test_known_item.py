@@ -15,11 +15,11 @@ from __future__ import annotations
 import bisect
 import importlib.util
 import random
-import sys
 import time
 
 import pytest
-from conftest import CORPUS, ROOT, need
+from conftest import CORPUS, need
+from helpers import bench_module
 
 from server.index import QueryError, SearchIndex, open_index
 from server.index.schema import FoldTokenizer
@@ -29,17 +29,7 @@ from server.store import Store
 FLOORS = {"five words": 95, "title": 99, "typo": 99}
 
 
-def _bench():
-    """bench/known_item.py, imported as a module (bench/ is scripts, not a package)."""
-    path = ROOT / "bench" / "known_item.py"
-    spec = importlib.util.spec_from_file_location("bench_known_item", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-known = _bench()
+known = bench_module("known_item")
 
 
 @pytest.fixture(scope="module")
