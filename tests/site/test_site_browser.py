@@ -201,7 +201,7 @@ def _fallback_search(browser):
     page.fill("#q", "proof repair")
     page.press("#q", "Enter")
     page.wait_for_function(
-        "document.querySelector('#search-results li').textContent.includes('Proof')"
+        "document.querySelector('#search-results li')?.textContent.includes('Proof')"
     )
     page.context.close()
 
@@ -312,7 +312,7 @@ def _sorts_and_dates(browser, base):
     assert _total(page) == _api(base, "abstract")["total"]
     # a query the API refuses says why, in words
     page.goto(base + "search.html?" + urlencode({"q": "*"}))
-    page.wait_for_function("document.querySelector('#search-results p').textContent.includes('*')")
+    page.wait_for_function("document.querySelector('#search-results p')?.textContent.includes('*')")
     page.context.close()
 
 
