@@ -136,6 +136,24 @@ class Watch(threading.Thread):
             self.stop.wait(0.05)
 
 
+def held_bounds(watch: Watch, pid: int, before_kb: int, label: str, workers: int) -> None:
+    """Stop the watch; the server grew less than SERVER_GROWTH_MB, at least `workers` parse
+    workers each stayed under WORKER_PEAK_MB, and health always answered within its bound."""
+    watch.stop.set()
+    watch.join()
+    assert not watch.failures, watch.failures
+    grown_mb = (status_kb(pid, "VmHWM") - before_kb) / 1024
+    latency = max(watch.latencies, default=0.0)
+    worker_mb = max(watch.worker_peaks_kb.values(), default=0) / 1024
+    print(
+        f"{label}: server peak +{grown_mb:.0f} MB, worker peak {worker_mb:.0f} MB, "
+        f"/api/health at most {latency:.3f} s"
+    )
+    assert grown_mb < SERVER_GROWTH_MB
+    assert len(watch.worker_peaks_kb) >= workers and worker_mb < WORKER_PEAK_MB
+    assert watch.latencies and latency < HEALTH_ANSWER_SECONDS
+
+
 @pytest.mark.parametrize("shape", BOMBS)
 def test_bomb_through_api_parse_holds_server_memory_and_health(tmp_path, shape):
     data = tmp_path / "data"
@@ -149,19 +167,7 @@ def test_bomb_through_api_parse_holds_server_memory_and_health(tmp_path, shape):
         watch = Watch(base, pid, before + SERVER_GROWTH_MB * 1024)
         watch.start()
         status, body = post(base + "/api/parse", page, token)
-        watch.stop.set()
-        watch.join()
-        assert not watch.failures, watch.failures
-        grown_mb = (status_kb(pid, "VmHWM") - before) / 1024
-        latency = max(watch.latencies, default=0.0)
-        worker_mb = max(watch.worker_peaks_kb.values(), default=0) / 1024
-        print(
-            f"{shape}: server peak +{grown_mb:.0f} MB, worker peak {worker_mb:.0f} MB, "
-            f"/api/health at most {latency:.3f} s"
-        )
-        assert grown_mb < SERVER_GROWTH_MB
-        assert watch.worker_peaks_kb and worker_mb < WORKER_PEAK_MB
-        assert watch.latencies and latency < HEALTH_ANSWER_SECONDS
+        held_bounds(watch, pid, before, shape, workers=1)
         assert status in (200, 422), body
         if status == 422:  # over a budget: the error names the page and the budget
             message = body["error"]["message"]
@@ -191,20 +197,8 @@ def test_bombs_in_every_parse_slot_at_once_hold_the_server_bound(tmp_path):
             sender.start()
         for sender in senders:
             sender.join()
-        watch.stop.set()
-        watch.join()
-        assert not watch.failures, watch.failures
-        grown_mb = (status_kb(pid, "VmHWM") - before) / 1024
-        latency = max(watch.latencies, default=0.0)
-        worker_mb = max(watch.worker_peaks_kb.values(), default=0) / 1024
-        print(
-            f"4 at once: server peak +{grown_mb:.0f} MB, worker peak {worker_mb:.0f} MB, "
-            f"/api/health at most {latency:.3f} s"
-        )
-        assert grown_mb < SERVER_GROWTH_MB
         # 2 parse slots (and multiprocessing's small resource tracker beside them)
-        assert len(watch.worker_peaks_kb) >= 2 and worker_mb < WORKER_PEAK_MB
-        assert watch.latencies and latency < HEALTH_ANSWER_SECONDS
+        held_bounds(watch, pid, before, "4 at once", workers=2)
         assert sorted({status for status, _ in answers}) in ([422], [422, 503]), answers
 
 
