@@ -1,6 +1,8 @@
 """Issue 18 on the real Hugging Face bulk corpus: week 2024-W31 is the same list, in the same
 order (most upvoted first), under the same heading that says so, on the built site's week page,
-in `/api/trending?period=week` of a real `paperboy serve`, and in `paperboy trending`.
+in `/api/trending?period=week` of a real `paperboy serve`, and in `paperboy trending`. Every
+paper page has a Similar section, the same papers as `/api/papers/<id>/similar` and
+`paperboy show` give.
 
 Only July and August 2024 are imported (45 files, a few seconds); the upvotes the lists must
 follow are read straight from the saved JSON, not from Paperboy.
@@ -12,6 +14,8 @@ import json
 import re
 import urllib.request
 
+import pytest
+from conftest import CORPUS, need
 from helpers import run, serving
 
 BULK = "bulk/hf-daily-papers-api_2404589803"
@@ -42,14 +46,23 @@ def site_list(html: str) -> tuple[str, list[str], list[int]]:
     return heading, ids, [int(re.search(r"(\d+) upvotes", li)[1]) for li in items]
 
 
-def test_week_w31_agrees_everywhere_and_is_most_upvoted_first(corpus, tmp_path):
-    bulk, data = corpus / BULK, tmp_path / "data"
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """(data, site): July and August 2024 imported and built, once for the module."""
+    need(CORPUS.is_dir(), f"the saved corpus is absent at {CORPUS}")
+    tmp = tmp_path_factory.mktemp("orders")
+    bulk, data = CORPUS / BULK, tmp / "data"
     files = sorted(str(p) for p in bulk.glob("2024-0[78]-*.json"))
     assert len(files) == 45
     assert run(data, "import", "-q", *files).returncode == 0
-    built = run(data, "build", "--no-pagefind", "-q", "--out", str(tmp_path / "site"))
-    assert built.returncode == 0, built.stderr[-2000:]
-    page = tmp_path / "site" / "week" / f"{WEEK}.html"
+    made = run(data, "build", "--no-pagefind", "-q", "--out", str(tmp / "site"))
+    assert made.returncode == 0, made.stderr[-2000:]
+    return data, tmp / "site"
+
+
+def test_week_w31_agrees_everywhere_and_is_most_upvoted_first(corpus, built):
+    bulk, (data, site) = corpus / BULK, built
+    page = site / "week" / f"{WEEK}.html"
     heading, site_ids, site_votes = site_list(page.read_text(encoding="utf-8"))
 
     with serving(data) as base:
@@ -75,3 +88,30 @@ def test_week_w31_agrees_everywhere_and_is_most_upvoted_first(corpus, tmp_path):
     assert [p["period_upvotes"] for p in answer["papers"]] == [votes[i] for i in api_ids]
     assert site_votes == [votes[i] for i in api_ids]
     assert [votes[i] for i in api_ids] == sorted(votes.values(), reverse=True)[:TOP]
+
+
+def test_every_paper_page_has_the_similar_papers_the_api_and_show_give(built):
+    """2,805 of 9,879 paper pages had no Similar section (Llama 3's among them) while the popup
+    showed five for the same paper; the site and the API used two different similarities."""
+    data, site = built
+    pages = sorted((site / "paper").glob("*.md"))
+    assert len(pages) > 500
+    lists = {}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        part = text.split("## Similar papers\n", 1)
+        assert len(part) == 2, f"{page.name} has no Similar section"
+        lists[page.stem] = re.findall(
+            r"^- \[.*?\]\(([\w.]+)\.md\)", part[1].split("\n## ")[0], re.M
+        )
+    asked = [LLAMA3, SAM2, MELTEMI] + sorted(lists)[::40]
+    with serving(data) as base:
+        for pid in asked:
+            url = f"{base}/api/papers/{pid}/similar?limit=5"
+            with urllib.request.urlopen(url, timeout=30) as response:
+                api = [s["id"] for s in json.loads(response.read())["data"]["similar"]]
+            assert lists[pid] == api and len(api) == 5, pid
+    shown = run(data, "show", LLAMA3)
+    assert shown.returncode == 0, shown.stderr
+    cli = re.findall(r"^\s*(\d{4}\.\d{5})\s", shown.stdout.split("Similar", 1)[1], re.M)
+    assert cli == lists[LLAMA3], shown.stdout

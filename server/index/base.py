@@ -13,6 +13,7 @@ from pathlib import Path
 from whoosh import query
 
 from server import budget
+from server.index import similar
 from server.index.bounds import Lexicon, bound
 from server.index.columns import FACETS
 from server.index.files import IndexBusy, IndexFiles
@@ -132,6 +133,7 @@ class SearchIndex:
         synced_to = store.last_change()  # read first: a change made meanwhile is re-synced later
         build = self.files.new_build()
         count = self._write_all(build, store, progress)
+        similar.write(build / similar.FILE, store.index_rows)
         self.files.write_stamp(build, synced_to, self.schema_version)
         self.files.publish(build)
         return count
@@ -153,6 +155,12 @@ class SearchIndex:
             touched = self._apply(build, store, str(stamp["synced_to"]))
             if touched is None:  # the build cannot be opened: start again
                 return self._rebuild(store, progress=False)
+            similar.apply(
+                build / similar.FILE,
+                store.index_rows(str(stamp["synced_to"])),
+                store.aliases(),
+                store.index_rows,
+            )
             self.files.write_stamp(build, synced_to, self.schema_version)
             return touched
 
@@ -276,8 +284,19 @@ class SearchIndex:
         raise NotImplementedError
 
     def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
-        """Papers like this one by the key terms of its title and abstract, and the terms shared."""
-        raise NotImplementedError
+        """Papers like this one (the cosine of their tf-idf vectors, similar.py), best first,
+        with the terms they share most; [] when there is no index yet."""
+        build = self.files.current()
+        if build is None or not (build / similar.FILE).exists():
+            return []
+        return similar.similar(build / similar.FILE, paper, limit, exclude)
+
+    def similar_many(self, papers: list[Paper], limit: int = 5) -> dict[str, list[Similar]]:
+        """similar() for each of many papers (a site build's), by id; on every core when many."""
+        build = self.files.current()
+        if build is None or not (build / similar.FILE).exists():
+            return {p.id: [] for p in papers}
+        return similar.similar_many(build / similar.FILE, papers, limit)
 
     def warm(self) -> str:
         """Read ahead what the first searches need; say how long it took."""

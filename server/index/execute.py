@@ -50,7 +50,6 @@ class Postings:
         self._set_size = 0
         self._lengths: dict[str, list[int]] = {}
         self._scorers: dict[tuple[str, str], object] = {}
-        self.stats: dict[str, tuple[int, int] | None] = {}  # rank.key_terms's cache
 
     def get(self, field: str, text: str, keep_from: int = 0) -> tuple[array, array]:
         """The term's doc numbers (ascending) and weights; empty when the term is absent.

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
-from math import log2
 from typing import Protocol
 
 from whoosh import collectors, query, sorting
@@ -28,10 +26,6 @@ KNOWN_ITEM_WORDS = 4
 MAX_TYPOS = 2  # rare words a did-you-mean may mend from the paper the other words find
 RARE = 2  # a word held this many times or fewer may be a typo
 TYPO_PAPERS = 3  # papers looked at for the words that mend a typo
-KEY_TERMS = 8  # terms a more-like-this query is built from
-# Terms in more than this share of papers say little about a paper, and cost the most to search.
-KEY_TERM_MAX_SHARE = 0.02
-STATS_LIMIT = 200_000  # words whose index statistics key_terms keeps
 
 
 def filters(cat: str | None) -> list[query.Query]:
@@ -223,51 +217,3 @@ def _one_edit(word: str) -> Iterator[str]:
     yield from (a + c + b[1:] for a, b in cuts if b for c in letters if c != b[0])
     yield from (a + b[1:] for a, b in cuts if b)
     yield from (a + b[1] + b[0] + b[2:] for a, b in cuts if len(b) > 1)
-
-
-def key_terms(searcher: Searcher, text: str, stats: dict | None = None) -> list[str]:
-    """The text's most telling terms by Bo1 weight (as whoosh's key_terms_from_text ranks them),
-    leaving out ones too common to tell much. `stats` caches each word's (frequency, papers)
-    across calls: a word looked up in whoosh's term files costs a file read per segment."""
-    stats = {} if stats is None else stats
-    if len(stats) > STATS_LIMIT:
-        stats.clear()
-    field, reader = searcher.schema["abstract"], searcher.reader()
-    weights: Counter[str] = Counter()
-    for raw, _freq, weight, _value in field.index(text):
-        weights[field.from_bytes(raw)] += weight
-    n, scored = reader.doc_count_all(), []
-    for word, weight in weights.items():
-        if word not in stats:
-            stats[word] = _word_stats(reader, word)
-        if stats[word] and stats[word][0]:
-            f = stats[word][0] / n
-            scored.append((weight * log2((1.0 + f) / f) + log2(1.0 + f), word))
-    scored.sort(key=lambda sw: (-sw[0], sw[1]))
-    most = max(50, searcher.doc_count() * KEY_TERM_MAX_SHARE)
-    keys = [w for _, w in scored[: KEY_TERMS * 3] if stats[w][1] <= most]
-    return keys[:KEY_TERMS]
-
-
-def _word_stats(reader, word: str) -> tuple[int, int] | None:
-    """(occurrences, papers) of an abstract word in the index, None when it is absent."""
-    if ("abstract", word) not in reader:
-        return None
-    return reader.frequency("abstract", word), reader.doc_frequency("abstract", word)
-
-
-def shared_terms(searcher: Searcher, keys: list[str], docnums: list[int]) -> dict[int, set[str]]:
-    """Which of the key terms each document holds, in its title or abstract."""
-    shared: dict[int, set[str]] = {d: set() for d in docnums}
-    reader = searcher.reader()
-    for key in keys:
-        for field in ("title", "abstract"):
-            if (field, key) not in reader:
-                continue
-            postings = reader.postings(field, key)
-            for docnum in sorted(docnums):
-                if postings.is_active():
-                    postings.skip_to(docnum)
-                if postings.is_active() and postings.id() == docnum:
-                    shared[docnum].add(key)
-    return shared

@@ -16,7 +16,7 @@ from server.models import IndexRow
 
 # Bump when the schema, the analyzers or the file layout change: an index built by another
 # version is rebuilt. 3: segments as separate files (a compound segment is read whole into RAM).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: each build holds similar.sqlite3
 
 # Query-language names for fields, besides their own names.
 FIELD_ALIASES = {

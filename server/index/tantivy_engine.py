@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections import Counter
-from math import log2
 from pathlib import Path
 
 import tantivy
@@ -26,32 +24,24 @@ from server.index.query import (
     parse,
     plain_words,
     suggest,
-    surface_words,
 )
 from server.index.rank import (
-    KEY_TERM_MAX_SHARE,
-    KEY_TERMS,
     NEAR,
     PROXIMITY_FIELDS,
     RERANK,
-    STATS_LIMIT,
     TYPO_PAPERS,
     typo_suggestion,
 )
-from server.index.schema import _WORD, term
 from server.index.tantivy_query import (
-    MUST_NOT,
     SCHEMA_VERSION,
     SHOULD,
     Translator,
     all_of,
-    any_field,
     make_document,
     make_tantivy_schema,
 )
-from server.index.types import Ask, Hit, PaperSource, SearchResult, Similar
+from server.index.types import Ask, Hit, PaperSource, SearchResult
 from server.index.whoosh_write import _progress
-from server.models import Paper
 
 WRITER_HEAP = 256_000_000  # bytes the writer buffers before it writes a segment
 SORT_FIELDS = {"date": "published", "upvotes": "by_upvotes", "trending": "by_trending"}
@@ -100,7 +90,6 @@ class TantivyIndex(SearchIndex):
         self._ix: tantivy.Index | None = None
         self._seen: tuple | None = None  # (build, meta.json's mtime) the searcher was opened at
         self._translate: Translator | None = None
-        self._stats: dict[str, int] = {}  # papers per abstract term, for similar's key terms
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -242,51 +231,6 @@ class TantivyIndex(SearchIndex):
     def _lexicon(self, searcher) -> _Reader:
         return _Reader(searcher)
 
-    def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
-        """Papers like this one by the key terms of its title and abstract, and the terms shared."""
-        skip = [paper.id, *exclude]
-        with self._locked():
-            searcher, translate = self._current(), self._translate
-            keys = self._key_terms(searcher, f"{paper.title}\n{paper.abstract}")
-            if not keys:
-                return []
-            budget.check()
-            wanted = tantivy.Query.boolean_query(
-                [(SHOULD, any_field(translate, k)) for k in keys]
-                + [(MUST_NOT, translate.only_ids(skip))]
-            )
-            found = [(_id(searcher, a), float(s)) for s, a in searcher.search(wanted, limit).hits]
-            ids = [pid for pid, _ in found]
-            shared: dict[str, set[str]] = {pid: set() for pid in ids}
-            for key in keys if ids else ():
-                budget.check()
-                within = all_of(any_field(translate, key), translate.only_ids(ids))
-                for _, a in searcher.search(within, len(ids)).hits:
-                    shared[_id(searcher, a)].add(key)
-        words = surface_words([paper.title, paper.abstract])
-        return [
-            Similar(pid, score, [words.get(k, k) for k in keys if k in shared[pid]])
-            for pid, score in found
-        ]
-
-    def _key_terms(self, searcher, text: str) -> list[str]:
-        """The text's most telling terms by Bo1 weight, from papers per term (tantivy gives
-        no occurrence counts; the whoosh engine weighs occurrences, so picks may differ a bit)."""
-        if len(self._stats) > STATS_LIMIT:
-            self._stats.clear()
-        weights = Counter(term(m.group()) for m in _WORD.finditer(text))
-        n, scored = max(searcher.num_docs, 1), []
-        for word, weight in weights.items():
-            if word not in self._stats:
-                self._stats[word] = searcher.doc_freq("abstract", word)
-            if self._stats[word]:
-                f = self._stats[word] / n
-                scored.append((weight * log2((1.0 + f) / f) + log2(1.0 + f), word))
-        scored.sort(key=lambda sw: (-sw[0], sw[1]))
-        most = max(50, n * KEY_TERM_MAX_SHARE)
-        keys = [w for _, w in scored[: KEY_TERMS * 3] if self._stats[w] <= most]
-        return keys[:KEY_TERMS]
-
     def warm(self) -> str:
         """Open the searcher now (tantivy reads its files through the page cache)."""
         started = time.perf_counter()
@@ -298,7 +242,6 @@ class TantivyIndex(SearchIndex):
         with self._lock:
             self._searcher = self._ix = self._build = self._seen = self._translate = None
             self._vocab = None
-            self._stats = {}
 
     # -- internals -------------------------------------------------------------------------
 

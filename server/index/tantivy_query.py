@@ -17,7 +17,8 @@ from server.index.schema import _WORD, make_schema, term
 from server.index.types import QueryError
 from server.models import IndexRow
 
-SCHEMA_VERSION = "tantivy-1"  # the stamp of a tantivy build (whoosh's are numbers)
+# The stamp of a tantivy build (whoosh's are numbers); 2: each build holds similar.sqlite3.
+SCHEMA_VERSION = "tantivy-2"
 TEXT = ("title", "abstract", "authors")
 BOOSTS = {"title": 2.0}  # as whoosh's field_boost
 AUTHOR_GAP = "|"  # a term between two authors' names, so a phrase never spans both

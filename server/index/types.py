@@ -89,7 +89,7 @@ class Ask:
 
 
 class PaperSource(Protocol):
-    """What the index reads from the store (which is one): the index never opens SQLite."""
+    """What the index reads from the store (which is one): the index never opens its file."""
 
     def count(self, table: str) -> int:
         """Rows in one of the store's tables ("papers")."""

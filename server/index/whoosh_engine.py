@@ -23,22 +23,19 @@ from server.index.base import FEW_RESULTS, SearchIndex
 from server.index.columns import FacetColumns
 from server.index.execute import BUDGET, Postings
 from server.index.files import probe
-from server.index.query import Vocabulary, parse, plain_words, suggest, surface_words
+from server.index.query import Vocabulary, parse, plain_words, suggest
 from server.index.rank import (
     PROXIMITY_POOL,
     RERANK,
     WhooshTypos,
     filters,
-    key_terms,
     proximity_first,
     run,
-    shared_terms,
     typo_suggestion,
 )
 from server.index.schema import SCHEMA_VERSION
-from server.index.types import Ask, Hit, PaperSource, SearchResult, Similar
+from server.index.types import Ask, Hit, PaperSource, SearchResult
 from server.index.whoosh_write import apply_changes, drop_absent, write_all
-from server.models import Paper
 
 BUDGET_PER_DOC = 8  # decoded postings kept: 4M, or 8 per paper in a bigger archive (64 MB at 1M)
 WARM_TERMS = 400  # most frequent terms per field whose postings `warm()` reads ahead
@@ -104,26 +101,6 @@ class WhooshIndex(SearchIndex):
 
     def _lexicon(self, searcher: Searcher) -> WhooshLexicon:
         return WhooshLexicon(searcher.reader())
-
-    def similar(self, paper: Paper, limit: int = 5, exclude=()) -> list[Similar]:
-        """Papers like this one by the key terms of its title and abstract, and the terms shared."""
-        skip = {paper.id, *exclude}
-        text = f"{paper.title}\n{paper.abstract}"
-        with self._locked():
-            searcher = self._current()
-            keys = key_terms(searcher, text, self._postings.stats)
-            if not keys:
-                return []
-            wanted = query.Or([query.Term(f, k) for k in keys for f in ("title", "abstract")])
-            ranked, _ = run(searcher, wanted, limit + len(skip), "relevance", None, self._postings)
-            found = [(d, searcher.stored_fields(d)["id"], score) for d, score in ranked]
-            found = [hit for hit in found if hit[1] not in skip][:limit]
-            shared = shared_terms(searcher, keys, [docnum for docnum, _, _ in found])
-        words = surface_words([paper.title, paper.abstract])
-        return [
-            Similar(pid, float(score), [words.get(k, k) for k in keys if k in shared[docnum]])
-            for docnum, pid, score in found
-        ]
 
     def _uncategorised(self) -> int:
         """Papers without a category, counted once per searcher from the categories column."""

@@ -29,7 +29,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from server.config import ConfigError
-from server.index import QueryError, SearchIndex, check_query
+from server.index import QueryError, SearchIndex, Similar, check_query
 from server.site import feeds, pages
 from server.site import paper as site_paper
 from server.site.data import SiteData, Topic, parse_topics
@@ -37,12 +37,11 @@ from server.site.markup import iso_week
 from server.site.output import Output
 from server.site.pagefind import index_pages
 from server.site.render import ASSETS, Renderer, version
-from server.site.similar import Similarity
 from server.store import Store
 from server.text import paper_page
 
-LOG_MAX = 200  # changed papers replayed on the cached similarity state (0.3 ms each) before
-# it is saved whole again (0.12 s at 36k papers)
+SIMILAR = site_paper.SIMILAR
+NEIGHBOURS = 10  # a changed paper's most similar papers, whose pages are made again too
 DEFAULT_BASE_URL = "http://127.0.0.1:8765/"  # where `paperboy serve` shows the site
 DEFAULT_TOPICS = [
     ("Agents", "agent OR agents OR agentic"),
@@ -155,18 +154,6 @@ def _build(store, index, out, base_url, full, topics, progress, pagefind, subscr
     return report
 
 
-class _Lazy:
-    """A value made on first use (the similarity index is not needed when no paper changed)."""
-
-    def __init__(self, make):
-        self._make, self._value = make, None
-
-    def __getattr__(self, name: str):
-        if self._value is None:
-            self._value = self._make()
-        return getattr(self._value, name)
-
-
 def slugify(name: str) -> str:
     """A topic name as a file name."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "topic"
@@ -253,14 +240,28 @@ class Site:
         return touched | after | before
 
     def paper_pages(self) -> None:
-        """One page per paper; unchanged papers keep their pages without re-rendering."""
-        similarity = _Lazy(self._similarity)
+        """One page per paper. A changed paper's page is made again, and so are the pages of the
+        papers most like it (NEIGHBOURS), whose similar lists it may now enter; other pages are
+        kept without re-rendering. Similar papers come from the index, as the API's do."""
         unchanged = {pid: paper_page(pid) for pid in self.keys if pid not in self.changed}
         redo = set(self.keep_all(list(unchanged.values())))
         ids = sorted(p for p in self.keys if p not in unchanged or unchanged[p] in redo)
-        for pid in tqdm(ids, desc="papers", unit="page", disable=not self.progress):
-            why = f"paper {pid} changed in the store" if pid in self.changed else f"paper {pid}"
-            self.page(paper_page(pid), site_paper.paper(self.data, similarity, pid), "paper", why)
+        found = self._similar(ids, NEIGHBOURS)
+        near = {s.id for pid in ids if pid in self.changed for s in found[pid]}
+        near = sorted(near - set(ids) - self.gone)
+        found.update(self._similar(near, SIMILAR))
+        for pid in tqdm(ids + near, desc="papers", unit="page", disable=not self.progress):
+            if pid in self.changed:
+                why = f"paper {pid} changed in the store"
+            else:
+                why = f"paper {pid}" if pid in ids else f"paper {pid}: a paper like it changed"
+            page = site_paper.paper(self.data, found[pid][:SIMILAR], pid)
+            self.page(paper_page(pid), page, "paper", why)
+
+    def _similar(self, ids: list[str], n: int) -> dict[str, list[Similar]]:
+        """The n papers most like each (those with a page), from the index in one go."""
+        found = self.index.similar_many([self.data.paper(pid) for pid in ids], n)
+        return {pid: [s for s in found[pid] if s.id in self.keys] for pid in ids}
 
     def keep_all(self, pages: list[str]) -> list[str]:
         """keep() for many pages in set operations; returns those missing or edited on disk."""
@@ -269,33 +270,6 @@ class Site:
         self.pages.update(good)
         self.out.kept.update(f"{p}{ext}" for p in good for ext in (".md", ".html"))
         return [p for p in pages if p + ".md" not in files or p + ".html" not in files]
-
-    def _similarity(self) -> Similarity:
-        """Key terms of every paper: computed on a full build, else the cached state brought up
-        to date. The state (20 MB at 36k papers) is saved whole only every LOG_MAX changes; in
-        between, builds append the ids they changed to a small log that is replayed on load."""
-        cached = None if self.out.full else self.out.load_cache("similar.marshal")
-        log = [] if cached is None else self.out.load_cache("similar-log.marshal") or []
-        now = sorted(self.gone) + sorted(self.changed)
-        if cached is None:
-            papers = [self.data.paper(pid) for pid in sorted(self.keys)]
-            similarity, log, now = Similarity.from_papers(papers), [], []
-        else:
-            similarity = Similarity.from_state(cached)
-            for pid in log + now:  # the same steps in the same order: the same state
-                self._refresh(similarity, pid)
-        if cached is None or len(log) + len(now) > LOG_MAX:
-            self.out.save_cache("similar.marshal", similarity.state())
-            self.out.save_cache("similar-log.marshal", [])
-        elif now:
-            self.out.save_cache("similar-log.marshal", log + now)
-        return similarity
-
-    def _refresh(self, similarity: Similarity, pid: str) -> None:
-        if pid in self.keys:
-            similarity.update(self.data.paper(pid))
-        else:  # merged away
-            similarity.remove(pid)
 
     def feeds(self) -> None:
         """Atom feeds: every paper, daily trending, one per topic."""

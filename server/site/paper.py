@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from server import trending
 from server.bibtex import bibtex
-from server.index import SORTS, SearchIndex
+from server.index import SORTS, SearchIndex, Similar
 from server.site.data import SiteData, Topic, badge
 from server.site.markup import authors_line, md, rel
 from server.site.pages import brief, link_line
-from server.site.similar import Similarity
 from server.site.svg import monthly_bars, upvotes_chart
 from server.text import paper_page
 
@@ -17,8 +16,9 @@ CHART_MONTHS = 36
 SIMILAR = 5
 
 
-def paper(data: SiteData, similarity: Similarity, paper_id: str) -> str:
-    """A paper: authors, links, abstract, trend history with chart, similar papers, BibTeX."""
+def paper(data: SiteData, similar: list[Similar], paper_id: str) -> str:
+    """A paper: authors, links, abstract, trend history with chart, its similar papers (as the
+    index finds them for the API too), BibTeX."""
     page, p = paper_page(paper_id), data.paper(paper_id)
     out = [f"# {md(p.title)}", ""]
     if p.authors:
@@ -30,7 +30,7 @@ def paper(data: SiteData, similarity: Similarity, paper_id: str) -> str:
     for label, value in (("Comments", p.comments), ("Journal reference", p.journal_ref)):
         out += [f"{label}: {md(value)}", ""] if value else []
     out += _history(data, page, paper_id)
-    out += _similar(data, similarity, page, paper_id)
+    out += _similar(data, similar[:SIMILAR], page)
     return "\n".join(out + ["## BibTeX", "", *_fenced(bibtex(p), "bibtex"), ""])
 
 
@@ -62,14 +62,13 @@ def _history(data: SiteData, page: str, paper_id: str) -> list[str]:
     return out + ([upvotes_chart(sorted(points.items())), ""] if points else [])
 
 
-def _similar(data: SiteData, similarity: Similarity, page: str, paper_id: str) -> list[str]:
-    found = similarity.similar(paper_id, SIMILAR)
+def _similar(data: SiteData, found: list[Similar], page: str) -> list[str]:
     if not found:
         return []
     out = ["## Similar papers", ""]
-    for other, _, terms in found:
-        title = md(data.paper(other).title)
-        out.append(f"- [{title}]({rel(page, paper_page(other))}) — shares: {md(', '.join(terms))}")
+    for s in found:
+        title, there = md(data.paper(s.id).title), rel(page, paper_page(s.id))
+        out.append(f"- [{title}]({there}) — shares: {md(', '.join(s.terms))}")
     return out + [""]
 
 

@@ -1,5 +1,5 @@
-"""The store: the only code that opens SQLite. Papers, their appearances and readings, raw pages,
-the crawler's state and the subscribers, in one file per data directory.
+"""The store: the only code that opens the store's SQLite file. Papers, their appearances and
+readings, raw pages, the crawler's state and the subscribers, in one file per data directory.
 
 store.py is the Store (papers in and out); connection.py opens the file, migrates its schema
 (schema.sql, migrations/) and runs transactions; rows.py maps a row to a Paper and back; merge.py

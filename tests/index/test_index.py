@@ -375,23 +375,6 @@ def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store)
     cold.close()
 
 
-@pytest.mark.parametrize("engine", ["whoosh"])  # whoosh's own key terms, read by its searcher
-def test_key_terms_rank_as_whooshs_key_terms(idx: SearchIndex) -> None:
-    from server.index.rank import KEY_TERM_MAX_SHARE, KEY_TERMS, key_terms
-
-    searcher = idx._current()
-    stats: dict = {}
-    for paper in PAPERS + FILLER:
-        text = f"{paper.title}\n{paper.abstract}"
-        ranked = searcher.key_terms_from_text("abstract", text, numterms=KEY_TERMS * 3)
-        most = max(50, searcher.doc_count() * KEY_TERM_MAX_SHARE)
-        freq = searcher.reader().doc_frequency
-        expected = [k for k, _ in ranked if freq("abstract", k) <= most][:KEY_TERMS]
-        assert key_terms(searcher, text, stats) == expected
-        assert key_terms(searcher, text) == expected  # without the cache
-    assert stats
-
-
 def test_bulk_builds_fork_workers_only_from_the_main_thread() -> None:
     from server.index.whoosh_write import PARALLEL_FROM, _writer_options
 

@@ -5,7 +5,8 @@ queries; a pasted full title finds its paper first in 99 of 100; a title with on
 paper in the top 3, or the did-you-mean does, in 99 of 100. The queries are drawn with fixed
 seeds by bench/known_item.py, which prints the same figures beside SQLite FTS5's.
 
-Quoted and plain 3-5 word phrases that one paper holds find it first too. One store for the
+Quoted and plain 3-5 word phrases that one paper holds find it first too. Similar papers score
+at least as well as an arxiv-sanity-lite style tf-idf baseline (bench/similar.py). One store for the
 module, and one index per engine: importing the corpus and indexing 36k papers takes minutes
 (pytest -s prints how long), so every corpus-wide search test lives here and shares them.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import bisect
 import importlib.util
 import random
+import re
 import time
 
 import pytest
@@ -30,6 +32,9 @@ FLOORS = {"five words": 95, "title": 99, "typo": 99}
 
 
 known = bench_module("known_item")
+similar_bench = bench_module("similar")
+SIMILAR_QUERIES = 200  # OAI papers and HF papers each (bench/similar.py asks 500 of each)
+TERM = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+(?:-[a-z]+)*)?")
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +149,37 @@ def _owners(corpus: str, starts: list[int], needle: str) -> set[int]:
         found.add(bisect.bisect_right(starts, at) - 1)
         at = corpus.find(needle, at + 1)
     return found
+
+
+@pytest.fixture(scope="module")
+def similar_sample(corpus_data):
+    """The papers the similar-papers measures ask about, and the tf-idf baseline's scores."""
+    _, _, papers = corpus_data
+    keywords = similar_bench.ai_keywords()
+    cats, hf = similar_bench.query_papers(papers, keywords, SIMILAR_QUERIES)
+    by_id = {p.id: p for p in papers}
+    started = time.perf_counter()
+    base = similar_bench.Baseline(papers)
+    top = similar_bench.scores(lambda p: base.top(p.id), cats, hf, by_id, keywords)
+    print(f"\nsimilar: the tf-idf baseline took {time.perf_counter() - started:.0f} s")
+    return cats, hf, by_id, keywords, top
+
+
+def test_similar_papers_score_as_well_as_the_tf_idf_baseline(corpus_index, similar_sample):
+    """Issue 18: on OAI papers, the share of the top 5 in the paper's primary category; on HF
+    papers, the ai_keywords a top-5 paper shares; both at least the arxiv-sanity-lite style
+    baseline's. Every asked paper has similar papers, and what they share are words."""
+    index, _, _ = corpus_index
+    cats, hf, by_id, keywords, baseline = similar_sample
+    found = {p.id: index.similar(p) for p in cats + hf}
+    assert all(found.values()), [pid for pid, f in found.items() if not f]
+    odd = {t for f in found.values() for s in f for t in s.terms if not TERM.fullmatch(t)}
+    assert not odd, odd
+
+    def top(p):
+        return [s.id for s in found[p.id]]
+
+    ours = similar_bench.scores(top, cats, hf, by_id, keywords)
+    print(f"\nsimilar: ours {ours[:2]}, baseline {baseline[:2]}")
+    assert ours[0] >= baseline[0], f"category share {ours[0]:.3f} < baseline {baseline[0]:.3f}"
+    assert ours[1] >= baseline[1], f"keyword overlap {ours[1]:.3f} < baseline {baseline[1]:.3f}"

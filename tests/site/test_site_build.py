@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import marshal
 import re
 import shutil
 import sys
@@ -247,25 +246,24 @@ def _retrieval_day(day: str, first: int) -> Listing:
     return _day_listing(day, ids, "Sparse retrieval with learned routers, part {n}", abstract)
 
 
-def test_similar_papers_replayed_from_the_log_match_a_whole_save(tmp_path, monkeypatch):
-    """Builds that log their changes, instead of saving the similarity state whole, give the
-    same similar papers as builds that save it whole every time."""
-    pages = {}
-    for log_max in (200, 0):
-        monkeypatch.setattr("server.site.builder.LOG_MAX", log_max)
-        data, out = tmp_path / f"data{log_max}", tmp_path / f"site{log_max}"
+def test_an_incremental_build_refreshes_the_pages_a_new_paper_is_similar_to(tmp_path):
+    """A new paper enters the similar lists of the papers most like it: an incremental build
+    makes their pages again, and they read as a full build of the same store writes them."""
+    data, out, full = tmp_path / "data", tmp_path / "site", tmp_path / "full"
+    with Store(data / "papers.sqlite3") as store:
+        import_paths(store, [str(DEMO)], progress=False)
+    _rebuild(data, out)
+    for day, first in (("2024-08-07", 10), ("2024-08-08", 20)):
         with Store(data / "papers.sqlite3") as store:
-            import_paths(store, [str(DEMO)], progress=False)
-        _rebuild(data, out)
-        for day, first in (("2024-08-07", 10), ("2024-08-08", 20)):
-            with Store(data / "papers.sqlite3") as store:
-                store.ingest(_retrieval_day(day, first))
-            _rebuild(data, out)
-        pages[log_max] = (out / "paper" / "2408.90020.md").read_text()
-        logged = marshal.loads((out / ".paperboy" / "similar-log.marshal").read_bytes())
-        assert len(logged) == (6 if log_max else 0)
-    assert "2408.90010" in pages[200]  # a paper of the first new day, known only from the log
-    assert pages[200] == pages[0]
+            store.ingest(_retrieval_day(day, first))
+        report = _rebuild(data, out)
+    old = (out / "paper" / "2408.90010.md").read_text()  # of the first new day, not changed since
+    assert "2408.90020" in old, "the page of a paper like the new ones was not made again"
+    assert any("a paper like it changed" in why for _, why in report.written)
+    _rebuild(data, full, full=True)
+    for n in (10, 11, 12, 20, 21, 22):
+        page = f"paper/2408.900{n}.md"
+        assert (out / page).read_text() == (full / page).read_text(), page
 
 
 def test_topic_pages_list_the_same_papers_on_both_engines(tmp_path, engine):

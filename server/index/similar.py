@@ -1,0 +1,366 @@
+"""Similar papers: the one similarity the site, the API, the popup and `paperboy show` use.
+
+Each paper is a tf-idf vector over the words and two-word phrases of its title (counted twice)
+and abstract, as arxiv-sanity-lite builds its vectors (sublinear term counts, smoothed idf, unit
+length), and two papers are as similar as the cosine of their vectors. A term is a word of
+letters (inner hyphens allowed), two letters or more, not a stop word; a phrase is two such
+words side by side. So "9.8", "405b", "128k" or a LaTeX fragment never make two papers alike,
+and the terms shown as the reason for a match are words a reader recognises.
+
+It lives in one SQLite file inside each index build (`similar.sqlite3`), written with the build
+and kept in step by each sync, so a server holds none of it in memory at any scale:
+- `term`: the vocabulary and each term's idf (fixed at the build; a sync adds papers with it);
+- `doc`: each paper's vector, its VECTOR heaviest terms (int32 term ids, float32 weights);
+- `post`: for each term, the papers holding it among their KEY heaviest terms, by weight.
+A query takes the paper's KEY heaviest terms, adds up weight products over the best POSTINGS
+papers of each, and scores the best CANDIDATES of those by the full cosine.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import re
+import sqlite3
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from server import budget
+from server.index.types import IndexRow, Similar
+from server.models import Paper
+
+FILE = "similar.sqlite3"
+VECTOR = 400  # terms kept per paper (a long abstract has ~250)
+KEY = 60  # of which the heaviest lead to candidates
+POSTINGS = 400  # papers read per key term, heaviest first
+CANDIDATES = 150  # papers scored by the full cosine
+SHOWN_TERMS = 5  # shared terms named as the reason of a match
+MAX_DF = 0.1  # a term in more than this share of papers tells little (as arxiv-sanity-lite)
+MAX_DF_LEAST = 50  # ...but a small archive keeps terms held by up to this many papers
+MIN_DF = 3  # a term in fewer papers is left out
+PARALLEL_FROM = 2_000  # papers asked at once (a site build) from which every core works
+CHUNK = 500  # papers a worker process takes at a time
+SMALL = 1_000  # an archive this small keeps terms held by two papers, and is rebuilt each sync
+REBUILD_SHARE = 0.1  # papers changed since the build, as a share of its papers, before a rebuild
+
+WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+RUN = re.compile(r"(?<![\\a-z])[a-z]+(?:-[a-z]+)*")  # letters not after a backslash or a letter
+# Common English words (the usual stop list).
+ENGLISH = frozenset(
+    """a about above across after afterwards again against all almost alone along already also
+    although always am among amongst an and another any anyhow anyone anything anyway anywhere
+    are around as at back be became because become becomes becoming been before beforehand
+    behind being below beside besides between beyond both but by can cannot could did do does
+    doing done down due during each eg either else elsewhere enough etc even ever every
+    everyone everything everywhere except few for former formerly from further had has have
+    having he hence her here hereafter hereby herein hers herself him himself his how however
+    i ie if in indeed into is it its itself just last latter latterly least less many may me
+    meanwhile might mine more moreover most mostly much must my myself namely neither never
+    nevertheless next no nobody none nor not nothing now nowhere of off often on once one only
+    onto or other others otherwise our ours ourselves out over own per perhaps please quite
+    rather re same seem seemed seeming seems several she should since so some somehow someone
+    something sometime sometimes somewhere still such than that the their theirs them
+    themselves then thence there thereafter thereby therefore therein thereupon these they
+    this those though through throughout thru thus to together too toward towards under until
+    up upon us very via was we well were what whatever when whence whenever where whereafter
+    whereas whereby wherein whereupon wherever whether which while whither who whoever whole
+    whom whose why will with within without would yet you your yours yourself yourselves""".split()
+)
+
+# Words of any abstract: they count in the score (leaving them out scored worse) but are never
+# shown as the reason two papers are alike.
+BOILERPLATE = frozenset(
+    """paper papers present presents presented propose proposes proposed show shows shown
+    demonstrate demonstrates demonstrated introduce introduces introduced release released
+    releases comparable competitive competitively perform performs performed performance
+    outperform outperforms outperforming achieve achieves achieved achieving result results
+    approach approaches method methods novel new existing state-of-the-art art state extensive
+    experiments experimental significant significantly support supports based using use used
+    uses work works study studies various different effective effectively efficient
+    efficiently improve improves improved improvement improvements superior""".split()
+)
+
+
+def words(text: str) -> list[str | None]:
+    """The text's terms in order, lowercase; None where a stop word, a number or a sign was, so
+    no phrase spans it. A token of letters and hyphens is one word ("text-to-image"); from a
+    mixed token ("gpt-4o", "qwen2.5-vl") only its runs of letters count, never a LaTeX command."""
+    out: list[str | None] = []
+    for token in text.lower().split():
+        token = token.strip(".,;:!?()[]{}\"'`")
+        whole = WORD.fullmatch(token)
+        for word in [whole.group()] if whole else RUN.findall(token):
+            out.append(word if len(word) > 1 and word not in ENGLISH else None)
+        if not whole:
+            out.append(None)
+    return out
+
+
+def counts(paper: Paper) -> Counter[str]:
+    """Term counts of a paper's title and abstract: words and two-word phrases."""
+    found: Counter[str] = Counter()
+    for seq in (words(paper.title), words(paper.abstract)):
+        for i, word in enumerate(seq):
+            if word is None:
+                continue
+            found[word] += 1
+            nxt = seq[i + 1] if i + 1 < len(seq) else None
+            if nxt is not None:
+                found[f"{word} {nxt}"] += 1
+    return found
+
+
+def _vector(terms: Counter[str], idf: dict[str, tuple[int, float]]) -> list[tuple[int, float]]:
+    """(term id, weight) of the VECTOR heaviest known terms, unit length, by term id."""
+    scored = [(idf[t][0], (1.0 + math.log(c)) * idf[t][1]) for t, c in terms.items() if t in idf]
+    scored = sorted(scored, key=lambda tw: (-tw[1], tw[0]))[:VECTOR]
+    norm = math.sqrt(sum(w * w for _, w in scored)) or 1.0
+    return sorted((t, w / norm) for t, w in scored)
+
+
+def _pack(vector: list[tuple[int, float]]) -> bytes:
+    return (
+        array("i", [t for t, _ in vector]).tobytes() + array("f", [w for _, w in vector]).tobytes()
+    )
+
+
+def _unpack(blob: bytes) -> dict[int, float]:
+    half = len(blob) // 2
+    ids, weights = array("i"), array("f")
+    ids.frombytes(blob[:half])
+    weights.frombytes(blob[half:])
+    return dict(zip(ids, weights, strict=True))
+
+
+SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE term(id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE, idf REAL NOT NULL);
+CREATE TABLE doc(id INTEGER PRIMARY KEY, paper TEXT NOT NULL UNIQUE, vec BLOB NOT NULL);
+CREATE TABLE post(term INTEGER NOT NULL, w REAL NOT NULL, doc INTEGER NOT NULL,
+                  PRIMARY KEY(term, w, doc)) WITHOUT ROWID;
+"""
+
+
+def write(path: Path, rows: Callable[[], Iterable[IndexRow]]) -> int:
+    """Build the similarity file for every paper (`rows()` gives them all, and is read twice:
+    the papers per term first, then each paper's vector), into a new file that then replaces
+    `path` (a reader of the old one reads on); returns the papers."""
+    fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    fresh.unlink(missing_ok=True)
+    try:
+        n = _write(fresh, rows)
+        os.replace(fresh, path)
+    finally:
+        fresh.unlink(missing_ok=True)
+    return n
+
+
+def _write(path: Path, rows: Callable[[], Iterable[IndexRow]]) -> int:
+    df: Counter[str] = Counter()
+    n = 0
+    for row in rows():
+        df.update(counts(row.paper).keys())
+        n += 1
+    least = MIN_DF if n >= SMALL else 2
+    most = max(MAX_DF * n, MAX_DF_LEAST)
+    kept = sorted(t for t, d in df.items() if least <= d <= most)
+    idf = {t: (i, math.log((1 + n) / (1 + df[t])) + 1.0) for i, t in enumerate(kept)}
+    del df, kept
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        db.execute("PRAGMA journal_mode=OFF")
+        db.execute("PRAGMA synchronous=OFF")
+        db.executescript(SCHEMA)
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT INTO term VALUES (?, ?, ?)", ((i, t, w) for t, (i, w) in idf.items())
+        )
+        db.execute("INSERT INTO meta VALUES ('papers', ?), ('changed', 0)", (n,))
+        for row in rows():
+            _put(db, row.paper.id, _vector(counts(row.paper), idf))
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return n
+
+
+def apply(
+    path: Path, rows: Iterable[IndexRow], gone: Iterable[str], every: Callable[[], Iterable]
+) -> int:
+    """Bring the file in step with changed papers and drop merged ids; returns papers touched.
+
+    Changed papers take the build's vocabulary and idf, so a word that was rare at the build
+    cannot match yet: once the papers changed since the build pass REBUILD_SHARE of those it
+    held (every sync of an archive under SMALL papers), the file is written anew from
+    `every()`, all the store's papers."""
+    db = sqlite3.connect(path, isolation_level=None)
+    touched = 0
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        idf = _Vocabulary(db)
+        for row in rows:
+            touched += _put(db, row.paper.id, _vector(counts(row.paper), idf))
+        for pid in gone:
+            touched += _drop(db, pid)
+        db.execute("UPDATE meta SET value = value + ? WHERE key = 'changed'", (touched,))
+        papers, changed = (
+            db.execute("SELECT value FROM meta WHERE key = ?", (k,)).fetchone()[0]
+            for k in ("papers", "changed")
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK") if db.in_transaction else None
+        raise
+    finally:
+        db.close()
+    if touched and (papers < SMALL or changed > REBUILD_SHARE * papers):
+        write(path, every)
+    return touched
+
+
+def _put(db: sqlite3.Connection, pid: str, vector: list[tuple[int, float]]) -> int:
+    """Store a paper's vector, and post it under its KEY heaviest terms."""
+    _drop(db, pid)
+    blob = _pack(vector)
+    cur = db.execute("INSERT INTO doc(paper, vec) VALUES (?, ?)", (pid, blob))
+    keys = _keys(_unpack(blob))  # the weights as stored (float32), so _drop finds them again
+    db.executemany("INSERT INTO post VALUES (?, ?, ?)", ((t, w, cur.lastrowid) for t, w in keys))
+    return 1
+
+
+def _keys(vector: dict[int, float]) -> list[tuple[int, float]]:
+    """The KEY heaviest (term, weight) of a vector."""
+    return sorted(vector.items(), key=lambda tw: (-tw[1], tw[0]))[:KEY]
+
+
+def _drop(db: sqlite3.Connection, pid: str) -> int:
+    found = db.execute("SELECT id, vec FROM doc WHERE paper = ?", (pid,)).fetchone()
+    if found is None:
+        return 0
+    doc, vec = found
+    keys = _keys(_unpack(vec))
+    db.executemany(
+        "DELETE FROM post WHERE term = ? AND w = ? AND doc = ?", ((t, w, doc) for t, w in keys)
+    )
+    db.execute("DELETE FROM doc WHERE id = ?", (doc,))
+    return 1
+
+
+class _Vocabulary:
+    """The build's terms, read from the file as they are asked for (term -> (id, idf))."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db, self.cache = db, {}
+
+    def __contains__(self, term: str) -> bool:
+        return self[term] is not None
+
+    def __getitem__(self, term: str) -> tuple[int, float] | None:
+        if term not in self.cache:
+            row = self.db.execute("SELECT id, idf FROM term WHERE text = ?", (term,)).fetchone()
+            self.cache[term] = tuple(row) if row else None
+        return self.cache[term]
+
+
+def similar_many(path: Path, papers: list[Paper], limit: int) -> dict[str, list[Similar]]:
+    """similar() for many papers (a site build's): on every core (at most 4) from PARALLEL_FROM
+    papers, in spawned processes (never forked from a thread that may hold a lock)."""
+    procs = min(os.cpu_count() or 1, 4)
+    if len(papers) < PARALLEL_FROM or procs < 2:
+        return _similar_part((path, papers, limit))
+    parts = [(path, papers[i : i + CHUNK], limit) for i in range(0, len(papers), CHUNK)]
+    found: dict[str, list[Similar]] = {}
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=procs, mp_context=spawn) as pool:
+        for part in pool.map(_similar_part, parts):
+            found.update(part)
+    return found
+
+
+def _similar_part(work: tuple[Path, list[Paper], int]) -> dict[str, list[Similar]]:
+    path, papers, limit = work
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return {p.id: _similar(db, p, limit, {p.id}) for p in papers}
+    finally:
+        db.close()
+
+
+def similar(path: Path, paper: Paper, limit: int = 5, exclude: Iterable[str] = ()) -> list[Similar]:
+    """The papers most like this one, best first, with the terms they share most."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _similar(db, paper, limit, {paper.id, *exclude})
+    finally:
+        db.close()
+
+
+def _similar(db: sqlite3.Connection, paper: Paper, limit: int, skip: set[str]) -> list[Similar]:
+    row = db.execute("SELECT id, vec FROM doc WHERE paper = ?", (paper.id,)).fetchone()
+    if row is not None:
+        mine = _unpack(row[1])
+    else:  # not indexed (yet): the vector from its text
+        mine = dict(_vector(counts(paper), _Vocabulary(db)))
+    if not mine:
+        return []
+    keys = _keys(mine)
+    budget.check()
+    values = ", ".join(f"(?{2 * i + 3}, ?{2 * i + 4})" for i in range(len(keys)))
+    wanted = [POSTINGS - 1, CANDIDATES + len(skip) + 1, *(x for tw in keys for x in tw)]
+    best = [doc for doc, _ in db.execute(_CANDIDATES.format(values), wanted)]
+    if row is not None and row[0] in best:
+        best.remove(row[0])
+    found = []
+    for pid, vec in _docs(db, best):
+        if pid in skip:
+            continue
+        theirs = _unpack(vec)
+        products = {t: w * theirs[t] for t, w in mine.items() if t in theirs}
+        found.append((sum(products.values()), pid, products))
+    found.sort(key=lambda f: (-f[0], f[1]))
+    out = []
+    for score, pid, products in found[:limit]:
+        top = sorted(products, key=lambda t: -products[t])
+        out.append(Similar(pid, round(score, 4), _names(db, top)[:SHOWN_TERMS]))
+    return out
+
+
+# The candidates: papers summed over the query's key terms, reading for each term only the
+# POSTINGS papers that weigh it most (a range of the (term, w, doc) key), all inside SQLite.
+_CANDIDATES = """
+WITH q(term, w) AS (VALUES {}),
+cut(term, w, least) AS (
+    SELECT term, w, coalesce((SELECT p.w FROM post p WHERE p.term = q.term
+                              ORDER BY p.w DESC LIMIT 1 OFFSET ?1), 0) FROM q)
+SELECT p.doc, sum(cut.w * p.w) AS s FROM cut JOIN post p ON p.term = cut.term AND p.w >= cut.least
+GROUP BY p.doc ORDER BY s DESC LIMIT ?2
+"""
+
+
+def _docs(db: sqlite3.Connection, ids: list[int]) -> Iterator[tuple[str, bytes]]:
+    marks = ",".join("?" * len(ids))
+    yield from db.execute(f"SELECT paper, vec FROM doc WHERE id IN ({marks})", ids)
+
+
+def _names(db: sqlite3.Connection, term_ids: list[int]) -> list[str]:
+    """The shared terms to show, heaviest first: a word inside a phrase already shown is left
+    out, and so are the words of any abstract ("presents", "released", "comparable"), which
+    count in the score but explain nothing (unless nothing else is shared)."""
+    if not term_ids:
+        return []
+    marks = ",".join("?" * len(term_ids))
+    text = dict(db.execute(f"SELECT id, text FROM term WHERE id IN ({marks})", term_ids))
+    terms = [text[t] for t in term_ids]
+    telling = [t for t in terms if not BOILERPLATE.intersection(t.split(" "))] or terms
+    named: list[str] = []
+    for term in telling:
+        words = term.split(" ")
+        if any(term in n.split(" ") for n in named):
+            continue
+        named = [n for n in named if n not in words]
+        named.append(term)
+    return named

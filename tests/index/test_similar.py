@@ -1,0 +1,132 @@
+"""Similar papers (server/index/similar.py): one similarity for every surface, on both engines.
+
+Terms that explain a match are words: numbers, sizes and LaTeX never make two papers alike or
+show as a reason. The similarity file follows the store through each sync, and a paper the
+index has not seen yet is compared by its text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from server.index import SearchIndex, open_index
+from server.models import Appearance, Listing, Paper
+from server.store import Store
+
+TERM = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+(?:-[a-z]+)*)?")
+FILLER = [
+    Paper(f"2301.{n:05d}", f"Filler study {word}", f"We study {word} systems and {word} signals.")
+    for n, word in enumerate(
+        "ocean forest desert glacier volcano river canyon prairie tundra marsh".split()
+    )
+]
+PAPERS = [
+    Paper(
+        "2401.00001",
+        "Sparse retrieval with learned routers",
+        "Learned routers pick experts "
+        "for sparse retrieval; distilled rerankers reorder the retrieved passages.",
+    ),
+    Paper(
+        "2401.00002",
+        "Routers for sparse passage retrieval",
+        "Sparse retrieval of passages "
+        "with learned routers and distilled rerankers, evaluated on open benchmarks.",
+    ),
+    Paper(
+        "2401.00003",
+        "Protein folding with diffusion",
+        "A diffusion model folds proteins "
+        "from sequence; the folding model samples protein backbones.",
+    ),
+    # Alike only by numbers, sizes and LaTeX: never similar to each other.
+    Paper(
+        "2401.00004",
+        "Scaling 405b at 128k",
+        "We report 9.8 points at 128k with 405b "
+        "parameters and $\\mathcal{O}(n)$ cost, 3.14 and 2.71 and 9.8 again.",
+    ),
+    Paper(
+        "2401.00005",
+        "Tundra 405b 128k",
+        "Gauges read 9.8 and 405b and 128k; $\\mathcal{O}(n)$ and 3.14 and 2.71.",
+    ),
+]
+
+
+def _listing(papers: list[Paper], day: str) -> Listing:
+    apps = [Appearance(p.id, "hf-daily", day, rank=n) for n, p in enumerate(papers, 1)]
+    return Listing(kind="hf-api", date=day, papers=papers, appearances=apps)
+
+
+@pytest.fixture()
+def archive(tmp_path: Path, engine: str):
+    store = Store(tmp_path / "papers.sqlite3")
+    store.ingest(_listing(FILLER + PAPERS, "2024-01-02"))
+    index = open_index(tmp_path, engine)
+    index.ensure(store)
+    yield store, index
+    index.close()
+    store.close()
+
+
+def test_similar_papers_share_words_never_numbers(archive) -> None:
+    store, index = archive
+    found = index.similar(store.paper("2401.00001"))
+    assert found[0].id == "2401.00002"
+    assert {"sparse retrieval", "learned routers"} & set(found[0].terms), found[0].terms
+    for paper in FILLER + PAPERS:
+        for s in index.similar(store.paper(paper.id)):
+            assert s.id != paper.id
+            assert all(TERM.fullmatch(t) for t in s.terms), (paper.id, s.terms)
+    numbers_only = [s.id for s in index.similar(store.paper("2401.00004"))]
+    assert "2401.00005" not in numbers_only
+
+
+def test_exclude_leaves_papers_out(archive) -> None:
+    store, index = archive
+    skipped = index.similar(store.paper("2401.00001"), exclude={"2401.00002"})
+    assert "2401.00002" not in [s.id for s in skipped]
+
+
+def test_the_similarity_follows_the_store(archive) -> None:
+    """A paper added or changed after the build is found, and by its new text, after a sync."""
+    store, index = archive
+    new = Paper(
+        "2402.00009",
+        "Learned routers for sparse retrieval at scale",
+        "Distilled rerankers and learned routers make sparse retrieval of passages fast.",
+    )
+    store.ingest(_listing([new], "2024-02-01"))
+    index.ensure(store)
+    assert "2402.00009" in [s.id for s in index.similar(store.paper("2401.00001"))]
+    changed = Paper(
+        "2402.00009",
+        "Folding proteins by diffusion",
+        "A protein folding model samples backbones by diffusion from the protein sequence, "
+        "and a second diffusion model folds proteins from sequence to structure.",
+        version=2,  # a new version's text replaces the stored one
+    )
+    store.ingest(_listing([changed], "2024-02-02"))
+    index.ensure(store)
+    assert "second diffusion" in store.paper("2402.00009").abstract
+    assert index.similar(store.paper("2401.00003"))[0].id == "2402.00009"
+    assert "2402.00009" not in [s.id for s in index.similar(store.paper("2401.00001"))][:1]
+
+
+def test_a_paper_not_in_the_index_is_compared_by_its_text(archive) -> None:
+    _, index = archive
+    outsider = Paper(
+        "9999.99999",
+        "Sparse retrieval routers",
+        "Learned routers and distilled rerankers for sparse retrieval.",
+    )
+    assert index.similar(outsider)[0].id in {"2401.00001", "2401.00002"}
+
+
+def test_no_index_yet_means_no_similar_papers(tmp_path: Path, engine: str) -> None:
+    index: SearchIndex = open_index(tmp_path, engine)
+    assert index.similar(PAPERS[0]) == []
