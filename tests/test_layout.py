@@ -23,6 +23,7 @@ FLOORS = [
     ("pure rules", {"sanitize", "trending"}),
     ("parsers, the store, the index, formatting", {"sources", "store", "index", "text"}),
     ("formats", {"bibtex"}),
+    ("formats that reuse BibTeX's cite keys", {"cite"}),
     ("the open archive and what is asked of it", {"archive", "service"}),
     ("ways in and out", {"crawl", "site", "digest"}),
     ("the local API", {"api"}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from server import __version__
-from server.cli import crawl, digest, papers, search, serve, settings, site, trending
+from server.cli import crawl, desk, digest, papers, search, serve, settings, site, trending
 from server.cli.context import Context
 
 
@@ -26,6 +26,14 @@ for verb in (
     papers.export,
     papers.stats,
     papers.demo,
+    desk.save,
+    desk.unsave,
+    desk.tag,
+    desk.read_cmd,
+    desk.hide,
+    desk.note,
+    desk.library,
+    desk.desk,
     search.search,
     search.reindex,
     trending.trending,

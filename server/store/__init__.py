@@ -3,13 +3,16 @@ readings, raw pages, the crawler's state and the subscribers, in one file per da
 
 store.py is the Store (papers in and out); connection.py opens the file, migrates its schema
 (schema.sql, migrations/) and runs transactions; rows.py maps a row to a Paper and back; merge.py
-says how a new reading combines with a stored one; crawl.py and subscribers.py are the parts the
-crawler and the digest keep (`store.crawl`, `store.subscribers`); clock.py is the one clock.
+says how a new reading combines with a stored one; crawl.py, subscribers.py and desk.py are the
+parts the crawler, the digest and the reader keep (`store.crawl`, `store.subscribers`,
+`store.desk`: saved papers, tags, marks and notes); clock.py is the one clock.
 """
 
 from server.store.clock import now, today, utc_now
 from server.store.connection import FILE_NAME, SCHEMA_VERSION, StoreError, store_path
 from server.store.crawl import CacheEntry, ProvisionalDay
+from server.store.desk import DeskEntry, DeskError
+from server.store.desk import loads as read_desk
 from server.store.store import IngestResult, PaperNotFound, Store
 from server.store.subscribers import Subscriber
 
@@ -17,6 +20,8 @@ __all__ = [
     "FILE_NAME",
     "SCHEMA_VERSION",
     "CacheEntry",
+    "DeskEntry",
+    "DeskError",
     "IngestResult",
     "PaperNotFound",
     "ProvisionalDay",
@@ -24,6 +29,7 @@ __all__ = [
     "StoreError",
     "Subscriber",
     "now",
+    "read_desk",
     "store_path",
     "today",
     "utc_now",

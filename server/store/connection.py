@@ -25,6 +25,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (3, "003_digest.sql"),
     (4, "004_changed_index.sql"),
     (5, "005_clean_text.sql"),
+    (6, "006_desk.sql"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

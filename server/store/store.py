@@ -25,6 +25,7 @@ from server.models import (
 from server.store.clock import now
 from server.store.connection import StoreError, connect, transaction
 from server.store.crawl import CrawlState
+from server.store.desk import Desk
 from server.store.merge import merge_appearance, merge_paper
 from server.store.rows import paper_values, row_to_appearance, row_to_paper
 from server.store.subscribers import Subscribers
@@ -63,6 +64,7 @@ class Store:
         self.db = connect(self.path)
         self.crawl = CrawlState(self.db, self)
         self.subscribers = Subscribers(self.db)
+        self.desk = Desk(self.db, self.resolve, self.require)
 
     def __enter__(self) -> Store:
         return self
@@ -87,6 +89,13 @@ class Store:
             "SELECT paper_id FROM aliases WHERE alias = ?", (paper_id,)
         ).fetchone()
         return row["paper_id"] if row else None
+
+    def require(self, ref: str) -> str:
+        """Like resolve, but raises PaperNotFound."""
+        found = self.resolve(ref)
+        if found is None:
+            raise PaperNotFound(f"no paper {ref!r} in the store")
+        return found
 
     def get_paper(self, ref: str) -> Paper | None:
         """The paper for an id, alias or URL, or None."""
