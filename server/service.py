@@ -12,7 +12,7 @@ from server import budget, text, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
 from server.models import Appearance, Listing, Paper, canonical
-from server.store import Store, today
+from server.store import DeskEntry, Store, clean_note, clean_tag, today
 
 SNIPPET_CHARS = 240
 
@@ -199,3 +199,37 @@ def ingest(
         "appearances_new": result.appearances_new,
         "problems": [{"item": p.item, "reason": p.reason} for p in listing.problems],
     }
+
+
+def desk_entry(store: Store, entry: DeskEntry) -> dict[str, object]:
+    """A paper's desk state with its brief (None when the archive lacks the paper yet)."""
+    paper = store.get_paper(entry.paper_id)
+    brief = paper_brief(paper, store.appearances(paper.id)) if paper else None
+    return {**entry.as_json(), "paper": brief}
+
+
+def desk_act(store: Store, ref: str, change: dict[str, object]) -> dict[str, object]:
+    """Apply one request's changes to a paper's desk state, in a fixed order (save or unsave,
+    tags added then removed, read, hidden, note); returns the state after. Every tag and the
+    note are checked first (DeskError), so a refused request changes nothing."""
+    desk = store.desk
+    for t in [*change.get("add_tags", []), *change.get("remove_tags", [])]:
+        clean_tag(t)
+    if change.get("note") is not None:
+        clean_note(change["note"])
+    store.require(ref)
+    if change.get("saved") is True:
+        desk.save(ref)
+    elif change.get("saved") is False:
+        desk.unsave(ref)
+    if change.get("add_tags"):
+        desk.tag(ref, change["add_tags"])
+    if change.get("remove_tags"):
+        desk.tag(ref, change["remove_tags"], remove=True)
+    if change.get("read") is not None:
+        desk.mark_read(ref, bool(change["read"]))
+    if change.get("hidden") is not None:
+        desk.hide(ref, bool(change["hidden"]))
+    if change.get("note") is not None:
+        desk.note(ref, change["note"])
+    return desk_entry(store, desk.entry(store.require(ref)))

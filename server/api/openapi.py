@@ -65,6 +65,40 @@ PAGE_BODY = {
         }
     },
 }
+TAGS = {"type": "array", "items": {"type": "string"}, "maxItems": 50}
+DESK_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "saved": {"type": "boolean"},
+                    "add_tags": TAGS,
+                    "remove_tags": TAGS,
+                    "read": {"type": "boolean"},
+                    "hidden": {"type": "boolean"},
+                    "note": {"type": "string", "maxLength": 10000},
+                },
+            }
+        }
+    },
+}
+DESK_ENTRY = {
+    "type": "object",
+    "required": ["id", "saved_at", "read_at", "hidden_at", "note", "tags", "paper"],
+    "properties": {
+        "id": {"type": "string"},
+        "saved_at": NULLABLE_STR,
+        "read_at": NULLABLE_STR,
+        "hidden_at": NULLABLE_STR,
+        "note": {"type": "string"},
+        "note_at": NULLABLE_STR,
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "paper": {"oneOf": [{"$ref": "#/components/schemas/Brief"}, {"type": "null"}]},
+    },
+}
 SPANS = {
     "type": "array",
     "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
@@ -292,6 +326,52 @@ def _paths() -> dict:
                 security=[{"token": []}],
                 requestBody=PAGE_BODY,
             )
+        },
+        "/api/desk": {
+            "get": _op(
+                "getDesk",
+                "Your saved papers, newest saved first, and your tags (token)",
+                {
+                    "type": "object",
+                    "required": ["papers", "tags"],
+                    "properties": {
+                        "papers": {"type": "array", "items": DESK_ENTRY},
+                        "tags": {"type": "array", "items": {"type": "array"}},
+                    },
+                },
+                [_param("tag", {"type": "string"}), _param("unread", {"enum": ["0", "1"]})],
+                (400, 401, 403),
+                security=[{"token": []}],
+            )
+        },
+        "/api/desk/export": {
+            "get": _op(
+                "exportDesk",
+                "The whole desk, as `paperboy desk import` reads it (token)",
+                obj,
+                [],
+                (401, 403),
+                security=[{"token": []}],
+            )
+        },
+        "/api/papers/{ref}/desk": {
+            "get": _op(
+                "getPaperDesk",
+                "What you did with a paper: saved, tags, read, hidden, note (token)",
+                DESK_ENTRY,
+                [ref],
+                (400, 401, 403, 404),
+                security=[{"token": []}],
+            ),
+            "post": _op(
+                "changePaperDesk",
+                "Save, tag, mark read, hide or annotate a paper (token)",
+                DESK_ENTRY,
+                [ref],
+                (400, 401, 403, 404, 413),
+                security=[{"token": []}],
+                requestBody=DESK_BODY,
+            ),
         },
         "/api/subscriptions": {"post": SUBSCRIBE},
         "/api/openapi.json": {

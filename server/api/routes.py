@@ -1,6 +1,7 @@
 """The archive's routes under /api/: health, search, papers, similar, lookup, trending, dates,
-parse, ingest and the OpenAPI document, on one Blueprint. Each reads the open archive through
-`get_archive()` and answers through the envelope; what it computes comes from server.service."""
+parse, ingest, the reading desk and the OpenAPI document, on one Blueprint. Each reads the open
+archive through `get_archive()` and answers through the envelope; what it computes comes from
+server.service."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from server.api.inputs import (
     arg_int,
     budget,
     get_archive,
+    json_body,
     query_text,
     require_token,
 )
@@ -21,6 +23,7 @@ from server.api.openapi import document
 from server.api.parse_workers import BadBody, Parsed, ParseWorkers, WorkersBusy
 from server.index import SORTS
 from server.models import Paper
+from server.store import DeskError
 from server.trending import PERIODS
 
 PAGE_SHAPE = '{"url": "...", "html": "..."}'
@@ -117,6 +120,61 @@ def ingest():
     page = parsed_page(keep_raw=True)
     archive = get_archive()
     return ok(service.ingest(archive.store, archive.index, page.listing, page.raw), 201)
+
+
+DESK_SHAPE = (
+    '{"saved": true|false, "add_tags": [...], "remove_tags": [...], "read": true|false, '
+    '"hidden": true|false, "note": "..."} (any of them)'
+)
+DESK_FIELDS = {"saved": bool, "read": bool, "hidden": bool, "note": str}
+
+
+@bp.get("/desk")
+def desk():
+    """The saved papers (newest saved first, by tag, or unread) and every tag with its count."""
+    require_token()
+    store = get_archive().store
+    try:
+        entries = store.desk.library(request.args.get("tag"), request.args.get("unread") == "1")
+    except DeskError as exc:
+        raise ApiError(400, str(exc)) from None
+    papers = [service.desk_entry(store, e) for e in entries]
+    return ok({"papers": papers, "tags": [list(tc) for tc in store.desk.tags()]})
+
+
+@bp.get("/desk/export")
+def desk_export():
+    """The whole desk as `paperboy desk import` takes it."""
+    require_token()
+    return ok(get_archive().store.desk.export())
+
+
+@bp.get("/papers/<path:ref>/desk")
+def paper_desk(ref: str):
+    require_token()
+    store = get_archive().store
+    return ok(service.desk_entry(store, store.desk.entry(_paper(ref).id)))
+
+
+@bp.post("/papers/<path:ref>/desk")
+def change_desk(ref: str):
+    require_token()
+    body = json_body(DESK_SHAPE)
+    for key, value in body.items():
+        kind = DESK_FIELDS.get(key)
+        if key in ("add_tags", "remove_tags"):
+            if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+                raise ApiError(400, f"{key} must be a list of tags: the body is {DESK_SHAPE}")
+        elif kind is None:
+            raise ApiError(400, f"unknown field {key[:50]!r}: the body is {DESK_SHAPE}")
+        elif not isinstance(value, kind):
+            raise ApiError(400, f"{key} must be {kind.__name__}: the body is {DESK_SHAPE}")
+    store = get_archive().store
+    paper_id = _paper(ref).id
+    try:
+        return ok(service.desk_act(store, paper_id, body))
+    except DeskError as exc:
+        raise ApiError(400, str(exc)) from None
 
 
 @bp.get("/openapi.json")

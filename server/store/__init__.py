@@ -11,7 +11,7 @@ parts the crawler, the digest and the reader keep (`store.crawl`, `store.subscri
 from server.store.clock import now, today, utc_now
 from server.store.connection import FILE_NAME, SCHEMA_VERSION, StoreError, store_path
 from server.store.crawl import CacheEntry, ProvisionalDay
-from server.store.desk import DeskEntry, DeskError
+from server.store.desk import DeskEntry, DeskError, clean_note, clean_tag
 from server.store.desk import loads as read_desk
 from server.store.store import IngestResult, PaperNotFound, Store
 from server.store.subscribers import Subscriber
@@ -28,6 +28,8 @@ __all__ = [
     "Store",
     "StoreError",
     "Subscriber",
+    "clean_note",
+    "clean_tag",
     "now",
     "read_desk",
     "store_path",
