@@ -6,7 +6,7 @@ Joins the store (the truth) with the search index (ids and spans) and the trendi
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 
 from server import budget, text, trending
 from server.bibtex import bibtex
@@ -233,3 +233,57 @@ def desk_act(store: Store, ref: str, change: dict[str, object]) -> dict[str, obj
     if change.get("note") is not None:
         desk.note(ref, change["note"])
     return desk_entry(store, desk.entry(store.require(ref)))
+
+
+FIRST_CATCHUP_DAYS = 7  # listing days a first catch-up covers, when nothing was seen before
+
+
+def catchup(store: Store, limit: int = 30) -> dict[str, object]:
+    """ "While you were away": every paper on the lists after the last day the user had seen,
+    each once, most upvoted first (the highest upvotes over those days, then the best rank),
+    with when and where it trended; hidden papers left out, saved ones marked. The first time,
+    the last FIRST_CATCHUP_DAYS listing days."""
+    budget.check()
+    seen, latest = store.desk.last_seen(), store.latest_date()
+    if seen is None:
+        days = [d["date"] for d in store.dates()[:FIRST_CATCHUP_DAYS]]
+        first = min(days) if days else None
+    else:
+        first = (date.fromisoformat(seen) + timedelta(days=1)).isoformat()
+    apps = store.appearances_between(first, latest) if first and latest else []
+    hidden = store.desk.hidden_ids()
+    apps = [a for a in apps if a.paper_id not in hidden]
+    ranked = trending.in_order(budget.paced(apps, every=4096), "upvotes", limit=10**9)
+    saved = {e.paper_id for e in store.desk.library()}
+    by_paper: dict[str, list[Appearance]] = {}
+    for a in apps:
+        by_paper.setdefault(a.paper_id, []).append(a)
+    papers = []
+    for t in ranked[:limit]:
+        paper = store.paper(t.paper_id)
+        shown = sorted(by_paper[t.paper_id], key=lambda a: (a.date, a.list))
+        papers.append(
+            {
+                **paper_brief(paper, store.appearances(paper.id)),
+                "saved": paper.id in saved,
+                "best_upvotes": t.upvotes,
+                "best_rank": t.best_rank,
+                "days": t.days,
+                "trended": [text.badge(a) for a in shown],
+            }
+        )
+    span = f"{first} to {latest}" if apps else None
+    return {
+        "since": seen,
+        "from": first if apps else None,
+        "to": latest if apps else None,
+        "total": len(ranked),
+        "caught_up": not apps,
+        "heading": (
+            f"While you were away: {len(ranked)} papers trended, {span}, most upvoted first"
+            if apps
+            else "You are caught up: nothing new on the lists since " + (seen or "you last looked")
+        ),
+        "order_means": trending.ORDER_NAMES["upvotes"],
+        "papers": papers,
+    }

@@ -354,6 +354,50 @@ def _paths() -> dict:
                 security=[{"token": []}],
             )
         },
+        "/api/catchup": {
+            "get": _op(
+                "getCatchup",
+                "While you were away: what trended since the last day seen (token)",
+                {
+                    "type": "object",
+                    "required": ["caught_up", "heading", "total", "papers"],
+                    "properties": {
+                        "since": NULLABLE_STR,
+                        "from": NULLABLE_STR,
+                        "to": NULLABLE_STR,
+                        "caught_up": {"type": "boolean"},
+                        "heading": {"type": "string"},
+                        "total": {"type": "integer"},
+                        "papers": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+                [_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
+                (400, 401, 403, 503),
+                security=[{"token": []}],
+            )
+        },
+        "/api/catchup/seen": {
+            "post": _op(
+                "markCaughtUp",
+                "Remember the lists were seen up to a day (default: the newest) (token)",
+                {"type": "object", "properties": {"seen": NULLABLE_STR}},
+                [],
+                (400, 401, 403, 413),
+                security=[{"token": []}],
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {"day": DATE},
+                            }
+                        }
+                    },
+                },
+            )
+        },
         "/api/papers/{ref}/desk": {
             "get": _op(
                 "getPaperDesk",

@@ -5,6 +5,8 @@ server.service."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, current_app, jsonify, request
 
 from server import __version__, service, sources
@@ -147,6 +149,34 @@ def desk_export():
     """The whole desk as `paperboy desk import` takes it."""
     require_token()
     return ok(get_archive().store.desk.export())
+
+
+@bp.get("/catchup")
+def catchup():
+    """While you were away: what trended since the last day seen (it does not mark it seen)."""
+    require_token()
+    limit = arg_int("limit", 30, 1, 1000)
+    with budget():
+        return ok(service.catchup(get_archive().store, limit))
+
+
+@bp.post("/catchup/seen")
+def catchup_seen():
+    """The user has seen the lists up to `day` (default, and at most: the newest listing day)."""
+    require_token()
+    body = json_body('{"day": "YYYY-MM-DD"} (or {} for the newest listing day)')
+    store = get_archive().store
+    day = body.get("day") or store.latest_date()
+    try:
+        checked = date.fromisoformat(day).isoformat() if isinstance(day, str) else None
+    except ValueError:
+        checked = None
+    if day is not None and checked is None:
+        raise ApiError(400, f"day must be a date, YYYY-MM-DD: got {str(day)[:40]!r}")
+    latest = store.latest_date()
+    if checked and latest:  # never past the newest listing day, or new days would be missed
+        store.desk.mark_seen(min(checked, latest))
+    return ok({"seen": store.desk.last_seen()})
 
 
 @bp.get("/papers/<path:ref>/desk")

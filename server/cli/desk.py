@@ -1,5 +1,6 @@
 """The reader's desk from the terminal: `save`, `unsave`, `tag`, `read`, `hide`, `note`,
-`library`, and `desk export|import` (the desk alone, as JSON, for backups and new machines)."""
+`library`, `catchup`, and `desk export|import` (the desk alone, as JSON, for backups and new
+machines)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from server import service
 from server.bibtex import bibtex
 from server.cite import csl_json, ris
 from server.cli.context import EXIT_INPUT, EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, say
@@ -187,3 +189,28 @@ def desk_import(obj: Context, file: str) -> None:
         except DeskError as exc:
             fail(str(exc), EXIT_INPUT)
     say(f"{file}: {n} papers merged into the desk")
+
+
+@click.command()
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--peek", is_flag=True, help="Show the list without marking it seen.")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_obj
+def catchup(obj: Context, limit: int, peek: bool, as_json: bool) -> None:
+    """While you were away: what trended since you last caught up, each paper once, most
+    upvoted first; then marks the lists seen (unless --peek)."""
+    with obj.store() as store:
+        found = service.catchup(store, limit)
+        if not peek and found["to"]:
+            store.desk.mark_seen(found["to"])
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    say(found["heading"])
+    for n, p in enumerate(found["papers"], 1):
+        rank = f", best HF #{p['best_rank']}" if p["best_rank"] else ""
+        mark = "  [saved]" if p["saved"] else ""
+        say(f"{n:>3}. {p['id']:<12} {p['title']}{mark}")
+        say(f"     {p['best_upvotes']}\u25b2{rank}, {p['days']} day(s): {'; '.join(p['trended'])}")
+    if found["total"] > len(found["papers"]):
+        say(f"... and {found['total'] - len(found['papers'])} more (--limit)")

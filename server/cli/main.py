@@ -33,6 +33,7 @@ for verb in (
     desk.hide,
     desk.note,
     desk.library,
+    desk.catchup,
     desk.desk,
     search.search,
     search.reindex,

@@ -26,6 +26,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (4, "004_changed_index.sql"),
     (5, "005_clean_text.sql"),
     (6, "006_desk.sql"),
+    (7, "007_catchup.sql"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

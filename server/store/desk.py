@@ -10,6 +10,7 @@ alone, as JSON, between machines.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from server import sanitize
 from server.store.clock import now
 from server.store.connection import transaction
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_TAG = 50  # characters in a tag
 MAX_TAGS = 50  # tags on one paper
 MAX_NOTE = 10_000  # characters in a note
@@ -223,6 +225,22 @@ class Desk:
         """Papers the user hid."""
         return {e.paper_id for e in self.entries() if e.hidden_at}
 
+    # -- catching up ---------------------------------------------------------------------------
+
+    def last_seen(self, name: str = "lists") -> str | None:
+        """The newest listing day the user had seen when they last caught up, or None."""
+        row = self.db.execute("SELECT day FROM desk_seen WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def mark_seen(self, day: str, name: str = "lists") -> None:
+        """Remember that the user has seen the lists up to `day` (never moves back)."""
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT INTO desk_seen (name, day, seen_at) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT (name) DO UPDATE SET day = max(day, ?2), seen_at = ?3",
+                (name, day, now()),
+            )
+
     # -- moving it between machines ------------------------------------------------------------
 
     def export(self) -> dict[str, object]:
@@ -232,6 +250,7 @@ class Desk:
             "version": VERSION,
             "exported_at": now(),
             "papers": [e.as_json() for e in self.entries()],
+            "seen": dict(self.db.execute("SELECT name, day FROM desk_seen ORDER BY name")),
         }
 
     def import_(self, document: object, source: str = "the file") -> int:
@@ -239,6 +258,11 @@ class Desk:
         either side: saved, read and hidden keep the earlier time, tags are joined, a differing
         note is appended. A paper this archive lacks is kept under its id until it arrives."""
         papers = _checked(document, source)
+        seen = document.get("seen") or {}
+        if not isinstance(seen, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and _DAY.fullmatch(v) for k, v in seen.items()
+        ):
+            raise DeskError(f'{source}: "seen" is not a map of names to days (YYYY-MM-DD)')
         with transaction(self.db):
             for item in papers:
                 pid = self.resolve(item["id"]) or item["id"]
@@ -267,6 +291,8 @@ class Desk:
                             (joined, item.get("note_at"), now(), key),
                         )
                 self._tag(key, [clean_tag(t) for t in item.get("tags", [])])
+        for name, day in seen.items():
+            self.mark_seen(day, name)
         return len(papers)
 
 
