@@ -1,11 +1,12 @@
 """Your reading desk in the popup, in Chromium: save, tags with completion, read, a note, Markdown
-and BibTeX on the real clipboard, one-key shortcuts, the Saved tab, and every
+and BibTeX on the real clipboard, one-key shortcuts, the Saved tab, the saved badge, and every
 refusal in words. Each test checks the server's own desk (the API or `paperboy library`)."""
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from urllib.parse import quote
 
 import pytest
@@ -317,6 +318,48 @@ def test_saved_tab_follows_the_card(chrome, paperboy, fresh):
     page.get_by_role("tab", name="Saved").click()
     expect(page.locator("#saved-note")).not_to_have_text("Loading\u2026")
     expect(page.locator(f"#saved-list .row[data-id='{pid}']")).to_have_count(0)
+
+
+def badge(chrome, tab: int) -> tuple[str, list[int]]:
+    text = chrome.worker.evaluate("(id) => chrome.action.getBadgeText({ tabId: id })", tab)
+    color = chrome.worker.evaluate(
+        "(id) => chrome.action.getBadgeBackgroundColor({ tabId: id })", tab
+    )
+    return text, color
+
+
+def test_badge_shows_a_saved_paper(chrome, site, paperboy, fresh):
+    pid = fresh("2408.90003")
+    _, tab = chrome.open(f"{site}/abs/{pid}")
+    page = chrome.popup(f"?tab={tab}")
+    desk = page.locator(".card .desk")
+    expect(desk.locator(".save")).to_be_enabled(timeout=10_000)
+    wait_badge(chrome, tab, "#2")
+    assert badge(chrome, tab)[1] == [180, 72, 15, 255]  # #b4480f, the known paper's
+    desk.locator(".save").click()
+    said(desk, "Saved to your library")
+    wait_badge(chrome, tab, "\u2605")
+    assert badge(chrome, tab)[1] == [26, 127, 55, 255]  # #1a7f37, the saved paper's
+    # a tab opened later on the saved paper gets the star by itself
+    _, later = chrome.open(f"{site}/abs/{pid}")
+    page.evaluate(
+        "(m) => chrome.runtime.sendMessage(m)",
+        {"type": "paper-shown", "tabId": later, "url": f"{site}/abs/{pid}", "id": pid},
+    )
+    wait_badge(chrome, later, "\u2605")
+    desk.locator(".save").click()
+    said(desk, "Removed from your library")
+    wait_badge(chrome, tab, "#2")
+    wait_badge(chrome, later, "#2")  # every tab showing the paper follows
+
+
+def wait_badge(chrome, tab: int, text: str, seconds: float = 10) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if badge(chrome, tab)[0] == text:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"badge of tab {tab} is {badge(chrome, tab)[0]!r}, not {text!r}")
 
 
 def test_refusals_are_said_and_change_nothing(chrome, paperboy, fresh):
