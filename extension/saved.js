@@ -38,6 +38,7 @@ export function initSaved({ open }) {
   const chips = $("saved-tags");
   let papers = [];
   let chosen = ""; // the tag chip pressed, or "" for all
+  let asked = 0; // the latest load: an older answer arriving late is dropped
 
   function row(entry) {
     const brief = entry.paper ?? { id: entry.id, title: `${entry.id} (not in your archive yet)` };
@@ -81,15 +82,18 @@ export function initSaved({ open }) {
   filter.addEventListener("input", draw);
 
   async function show() {
+    const mine = ++asked;
     note.dataset.kind = "loading";
     note.textContent = "Loading\u2026";
     try {
       const desk = await api.desk();
+      if (mine !== asked) return;
       papers = desk.papers;
       offerTags(desk.tags.map(([tag]) => tag));
       draw();
       performance.mark("paperboy:saved");
     } catch (problem) {
+      if (mine !== asked) return;
       papers = [];
       list.replaceChildren();
       chips.replaceChildren();
