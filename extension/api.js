@@ -160,6 +160,19 @@ export const parsePage = (url, html, options) =>
 export const ingest = (url, html, options) =>
   call("/api/ingest", { ...options, method: "POST", token: true, body: { url, html } });
 
+/** Your saved papers, newest saved first, and every tag with its count: {papers, tags}. */
+export const desk = (options) => call("/api/desk", { ...options, token: true });
+/** What you did with one paper: {id, saved_at, read_at, hidden_at, note, note_at, tags, paper}. */
+export const paperDesk = (id, options) =>
+  call(`/api/papers/${q(id)}/desk`, { ...options, token: true });
+/**
+ * Change a paper's desk state, all or nothing: `change` holds any of saved, add_tags,
+ * remove_tags, read, hidden, note. Resolves to the state after (a 400 ApiProblem says which
+ * tag or note was refused).
+ */
+export const changeDesk = (id, change, options) =>
+  call(`/api/papers/${q(id)}/desk`, { ...options, method: "POST", token: true, body: change });
+
 /** Ask for the e-mail digest (a confirmation mail follows): {message}, the same for any address. */
 export const subscribe = (email, frequency, topics, options) =>
   call("/api/subscriptions", { ...options, method: "POST", body: { email, frequency, topics } });

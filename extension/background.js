@@ -1,10 +1,13 @@
-// Background worker: a toolbar badge on tabs that show a known paper, and a context-menu search.
+// Background worker: a toolbar badge on tabs that show a known paper (a star when you saved it),
+// and a context-menu search.
 
 import * as api from "./api.js";
 
 const ext = api.ext;
 const MENU_ID = "paperboy-search";
-const cache = new Map(); // tabId -> {url, badge, title}: one lookup per tab and URL
+const cache = new Map(); // tabId -> {url, id, badge, color, title}: one lookup per tab and URL
+const KNOWN = "#b4480f";
+const SAVED = "#1a7f37";
 
 ext.runtime.onInstalled.addListener(async () => {
   await api.ensureDefaults();
@@ -25,15 +28,30 @@ ext.contextMenus.onClicked.addListener((info) => {
   ext.tabs.create({ url: ext.runtime.getURL(`popup.html?q=${encodeURIComponent(query)}`) });
 });
 
-/** The badge for a lookup: the best trend rank ("#3"), or a check for a known paper. */
+/** Whether you saved the paper; without a token (or a desk) the badge stays the rank's. */
+async function isSaved(id) {
+  try {
+    return Boolean((await api.paperDesk(id)).saved_at);
+  } catch {
+    return false; // the popup says what is wrong with the token
+  }
+}
+
+/** The badge for a lookup: a star for a saved paper, else the best trend rank ("#3"), or a
+ * check for a known paper. */
 async function badgeFor(url) {
   try {
     const paper = await api.lookup(url);
+    const id = paper.id;
+    if (await isSaved(id)) {
+      return { id, badge: "\u2605", color: SAVED, title: `Paperboy: saved \u00b7 ${paper.title}` };
+    }
     const rank = paper.trend?.best_rank;
-    return { badge: rank ? `#${rank}` : "\u2713", title: `Paperboy: ${paper.title}` };
+    return { id, badge: rank ? `#${rank}` : "\u2713", color: KNOWN, title: `Paperboy: ${paper.title}` };
   } catch (problem) {
     // unknown pages and a stopped server both leave the toolbar quiet; the popup explains
-    return { badge: "", title: problem.status === 404 ? "Paperboy: not in your archive" : "Paperboy" };
+    const title = problem.status === 404 ? "Paperboy: not in your archive" : "Paperboy";
+    return { id: null, badge: "", color: KNOWN, title };
   }
 }
 
@@ -46,7 +64,7 @@ async function mark(tabId, url, ref = url) {
     cache.set(tabId, entry);
   }
   try {
-    await ext.action.setBadgeBackgroundColor({ tabId, color: "#b4480f" });
+    await ext.action.setBadgeBackgroundColor({ tabId, color: entry.color });
     await ext.action.setBadgeText({ tabId, text: entry.badge });
     await ext.action.setTitle({ tabId, title: entry.title });
   } catch {
@@ -60,8 +78,17 @@ ext.tabs.onUpdated.addListener((tabId, change, tab) => {
 });
 // the popup tells us what it found on a tab whose address we could not look up ourselves
 ext.runtime.onMessage.addListener((message, sender) => {
-  if (sender.id !== ext.runtime.id || message?.type !== "paper-shown") return;
-  if (Number.isInteger(message.tabId)) mark(message.tabId, message.url, message.id);
+  if (sender.id !== ext.runtime.id) return;
+  if (message?.type === "paper-shown" && Number.isInteger(message.tabId)) {
+    mark(message.tabId, message.url, message.id);
+  }
+  if (message?.type === "desk-changed" && typeof message.id === "string") {
+    // the popup saved or unsaved a paper: badge again every tab showing it
+    const tabs = new Map([...cache].filter(([, entry]) => entry.id === message.id)
+      .map(([tabId, entry]) => [tabId, entry.url]));
+    if (Number.isInteger(message.tabId)) tabs.set(message.tabId, message.url);
+    for (const [tabId, url] of tabs) mark(tabId, url, message.id);
+  }
 });
 ext.tabs.onRemoved.addListener((tabId) => cache.delete(tabId));
 ext.storage.onChanged.addListener((changes, area) => {

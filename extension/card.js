@@ -1,14 +1,19 @@
-// The paper card: title, authors, links, trend badges with a sparkline, abstract, BibTeX, similar.
+// The paper card: title, authors, links, your desk, trend badges with a sparkline, abstract,
+// Markdown link and BibTeX to copy, similar papers.
 
 import * as api from "./api.js";
-import { clone, el, fill, link, paperRow, sparkline, upvoteSeries } from "./render.js";
+import { renderDesk } from "./desk.js";
+import { clone, el, fill, link, paperRow, safeHref, sparkline, upvoteSeries } from "./render.js";
 
 const LINK_LABELS = { arxiv: "arXiv", pdf: "PDF", hf: "HF", code: "Code", project: "Project",
   doi: "DOI", page: "Page" };
 const MAX_BADGES = 6;
 
-/** The card element for a paper detail; `open(id)` shows another paper, `back` goes back. */
-export function renderCard(paper, { open, back } = {}) {
+/**
+ * The card element for a paper detail; `open(id)` shows another paper, `back` goes back,
+ * `changed(entry)` hears of each change to the paper's desk state.
+ */
+export function renderCard(paper, { open, back, changed } = {}) {
   const card = clone("card");
   const meta = [paper.published, paper.id, (paper.categories ?? []).join(" ")].filter(Boolean);
   fill(card, { title: paper.title, meta: meta.join(" \u00b7 "), abstract: paper.abstract });
@@ -16,7 +21,9 @@ export function renderCard(paper, { open, back } = {}) {
   links(card.querySelector(".links"), paper.links ?? {});
   trend(card, paper);
   abstract(card, paper.abstract);
-  bibtex(card, paper.bibtex ?? "");
+  renderDesk(card, paper, { changed });
+  copier(card, ".copy-markdown", markdownLink(paper), "Markdown link");
+  copier(card, ".copy-bibtex", paper.bibtex ?? "", "BibTeX");
   if (back) {
     const button = card.querySelector(".back");
     button.hidden = false;
@@ -88,21 +95,35 @@ function abstract(card, text) {
   });
 }
 
-function bibtex(card, text) {
-  const button = card.querySelector(".copy-bibtex");
+/**
+ * `[Title](https://arxiv.org/abs/ID)`: the title on one line, its brackets and backslashes
+ * escaped so that it stays one link; the arXiv page, else the paper's own page or DOI.
+ */
+export function markdownLink(paper) {
+  const title = (paper.title || paper.id).replace(/\s+/g, " ").trim().replace(/[\\[\]]/g, "\\$&");
+  const links = paper.links ?? {};
+  const href = [links.arxiv, links.page, links.doi].map(safeHref).find(Boolean);
+  return href ? `[${title}](${href})` : title;
+}
+
+/** The button copies `text` to the clipboard, and says so (or shows the text to copy by hand). */
+function copier(card, selector, text, what) {
+  const button = card.querySelector(selector);
   const note = card.querySelector(".copied");
-  const area = card.querySelector(".bibtex");
+  const area = card.querySelector(".copy-text");
   button.disabled = !text;
+  if (!text) button.title = `No ${what} for this paper`;
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
-      note.textContent = "Copied ✓";
+      area.hidden = true;
+      note.textContent = `${what} copied ✓`;
     } catch {
       // clipboard refused (no focus or permission): show the text, selected, to copy by hand
       area.value = text;
       area.hidden = false;
       area.select();
-      note.textContent = "Press Ctrl+C to copy";
+      note.textContent = `Press Ctrl+C to copy the ${what}`;
     }
   });
 }

@@ -3,6 +3,7 @@
 import * as api from "./api.js";
 import { renderCard } from "./card.js";
 import { el, fill } from "./render.js";
+import { initSaved } from "./saved.js";
 import { initSearch } from "./search.js";
 import { initTrending } from "./trending.js";
 
@@ -12,8 +13,10 @@ const KIND_LABELS = {
   "arxiv-list": "arXiv listing", "arxiv-search": "arXiv search results", "arxiv-rss": "arXiv feed",
 };
 const NEEDS_OPTIONS = new Set(["offline", "bad-url", "token", "not-paperboy"]);
+const TABS = ["page", "trending", "saved"];
 
 let target = { url: "", tabId: null };
+let pagePaper = null; // the id of the paper on the target page, once found
 const shown = []; // ids of the cards shown, the current one last
 
 /** Show a message in the page panel, with optional action buttons; hides the card. */
@@ -48,7 +51,7 @@ function showProblem(problem, retry = showPage) {
 function showCard(paper) {
   if (shown.at(-1) !== paper.id) shown.push(paper.id);
   const back = shown.length > 1 ? goBack : null;
-  const card = renderCard(paper, { open: openPaper, back });
+  const card = renderCard(paper, { open: openPaper, back, changed: deskChanged });
   $("status").hidden = true;
   $("card-slot").replaceChildren(card);
   performance.mark("paperboy:card");
@@ -56,10 +59,20 @@ function showCard(paper) {
 
 /** The card of the paper on the target page; the background worker badges the tab. */
 function showPageCard(paper) {
+  pagePaper = paper.id;
   showCard(paper);
   if (target.tabId === null) return;
   const note = { type: "paper-shown", tabId: target.tabId, url: target.url, id: paper.id };
   api.ext.runtime.sendMessage(note).catch(() => {}); // no worker awake: the badge can wait
+}
+
+/** Tell the background worker, so that the badges of the tabs showing the paper follow. */
+function deskChanged(entry) {
+  const note = { type: "desk-changed", id: entry.id };
+  if (entry.id === pagePaper && target.tabId !== null) {
+    Object.assign(note, { tabId: target.tabId, url: target.url });
+  }
+  api.ext.runtime.sendMessage(note).catch(() => {}); // no worker awake: it looks again on load
 }
 
 async function openPaper(id) {
@@ -194,23 +207,44 @@ function afterImport(result) {
 }
 
 const trending = initTrending({ open: openPaper });
+const saved = initSaved({ open: openPaper });
 
 function selectTab(name) {
-  for (const tab of ["page", "trending"]) {
+  for (const tab of TABS) {
     $(`tab-${tab}`).setAttribute("aria-selected", String(tab === name));
     $(tab).hidden = tab !== name;
   }
   $("search").hidden = true;
   if (name === "trending") trending.show();
+  if (name === "saved") saved.show();
+}
+
+/**
+ * One-key shortcuts, only while the focus is not in a text box: the key presses the button on
+ * screen whose aria-keyshortcuts names it (and shows it in a <kbd>), or focuses that box.
+ */
+function shortcut(event) {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key.length !== 1 || event.target.closest?.("input, textarea, select, [contenteditable]")) {
+    return;
+  }
+  const control = [...document.querySelectorAll("[aria-keyshortcuts]")].find((node) =>
+    node.getAttribute("aria-keyshortcuts") === event.key && node.checkVisibility());
+  if (!control) return;
+  event.preventDefault();
+  if (control.matches("input, textarea")) control.focus();
+  else if (!event.repeat) control.click();
 }
 
 async function main() {
   const params = new URLSearchParams(location.search);
   $("tab-page").addEventListener("click", () => selectTab("page"));
   $("tab-trending").addEventListener("click", () => selectTab("trending"));
+  $("tab-saved").addEventListener("click", () => selectTab("saved"));
+  document.addEventListener("keydown", shortcut);
   $("open-options").addEventListener("click", () => api.ext.runtime.openOptionsPage());
   initSearch({ open: openPaper, query: params.get("q") ?? "", restore: () => selectTab(
-    $("tab-trending").getAttribute("aria-selected") === "true" ? "trending" : "page") });
+    TABS.find((tab) => $(`tab-${tab}`).getAttribute("aria-selected") === "true") ?? "page") });
   try {
     target = await resolveTarget(params);
   } catch (problem) {

@@ -20,8 +20,7 @@ export function initSearch({ open, restore, query = "" }) {
     $("search").hidden = !on;
     input.setAttribute("aria-expanded", String(on));
     if (on) {
-      $("page").hidden = true;
-      $("trending").hidden = true;
+      for (const panel of document.querySelectorAll("main > [role=tabpanel]")) panel.hidden = true;
     } else {
       restore();
     }

@@ -189,6 +189,15 @@ class Firefox:
         value = result["result"].get("value")
         return None if value is None else json.loads(value)
 
+    def press(self, key: str) -> None:
+        """Press and release one key, as the keyboard does, where the focus is."""
+        keys = [{"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]
+        self.bidi.call(
+            "input.performActions",
+            context=self.context,
+            actions=[{"type": "key", "id": "keyboard", "actions": keys}],
+        )
+
     def wait_for(self, expression: str, seconds: float = 10):
         """Poll an expression until it is truthy; return its value."""
         end = time.monotonic() + seconds

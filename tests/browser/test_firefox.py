@@ -102,3 +102,59 @@ def test_all_results_opens_the_served_search_page(firefox, paperboy):
     url = urlsplit(opened["url"])
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{paperboy.base}/search.html"
     assert parse_qs(url.query) == {"q": [query]}
+
+
+DESK_READY = "document.querySelector('.card .save:not([disabled])')?.getAttribute('aria-pressed')"
+DESK_SAID = "document.querySelector('.card .desk-status')?.textContent"
+
+
+def desk_entry(paperboy, pid: str) -> dict:
+    return paperboy.call("GET", f"/api/papers/{pid}/desk")[1]["data"]
+
+
+def test_save_tag_read_by_key_and_the_saved_tab(firefox, paperboy):
+    pid = "2407.96005"
+    path = f"/api/papers/{pid}/desk"
+    blank = {"saved": False, "read": False, "remove_tags": desk_entry(paperboy, pid)["tags"]}
+    assert paperboy.call("POST", path, blank)[0] == 200
+    try:
+        firefox.goto(f"{firefox.base}/popup.html?url=" + quote(f"https://arxiv.org/abs/{pid}"))
+        assert firefox.wait_for(DESK_READY) == "false"
+        firefox.evaluate("document.querySelector('.card .save').click()")
+        firefox.wait_for(f"{DESK_SAID} === 'Saved to your library'")
+        assert firefox.evaluate(DESK_READY) == "true"
+        firefox.evaluate(
+            """(() => {
+                 document.querySelector('.card .tag-input').value = 'firefox tag';
+                 document.querySelector('.card .add-tag').click();
+               })()"""
+        )
+        firefox.wait_for(f"{DESK_SAID} === 'Tagged firefox tag'")
+        entry = desk_entry(paperboy, pid)
+        assert entry["saved_at"] and entry["tags"] == ["firefox tag"]
+        # a real key press, with the focus out of the search box: r marks it read
+        firefox.evaluate("document.querySelector('.card').focus()")
+        firefox.press("r")
+        firefox.wait_for(f"{DESK_SAID} === 'Marked read'")
+        assert desk_entry(paperboy, pid)["read_at"]
+        firefox.screenshot(artifact("firefox-desk.png"))
+
+        desk = paperboy.call("GET", "/api/desk")[1]["data"]["papers"]
+        firefox.goto(f"{firefox.base}/popup.html?url=x")
+        firefox.evaluate("document.getElementById('tab-saved').click()")
+        rows = "[...document.querySelectorAll('#saved-list .row')].map((row) => row.dataset.id)"
+        ids = firefox.wait_for(f"(() => {{ const ids = {rows}; return ids.length && ids; }})()")
+        assert ids == [e["id"] for e in desk]
+        firefox.evaluate(
+            """(() => {
+                 const box = document.getElementById('saved-filter');
+                 box.value = 'FIREFOX';
+                 box.dispatchEvent(new Event('input'));
+               })()"""
+        )
+        assert firefox.evaluate(rows) == [pid]
+        firefox.screenshot(artifact("firefox-saved-tab.png"))
+        firefox.evaluate("document.querySelector('#saved-list .row').click()")
+        firefox.wait_for(f"document.querySelector('.card-meta')?.textContent.includes('{pid}')")
+    finally:
+        assert paperboy.call("POST", path, {**blank, "remove_tags": ["firefox tag"]})[0] == 200

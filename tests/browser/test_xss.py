@@ -1,4 +1,5 @@
-"""A stored paper carrying script, img onerror and javascript: payloads renders as plain text."""
+"""A stored paper carrying script, img onerror and javascript: payloads renders as plain text,
+and so do the tags and the note of your desk."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 from xss_payloads import load
 
 from browser import pages
@@ -84,4 +86,53 @@ def test_every_shared_payload_card_is_plain_text(chrome, paperboy, shared):
         page.wait_for_selector(".card h2")
         assert page.locator(".card h2").text_content() == stored["title"], pid
         no_markup_from_data(page)
+    assert dialogs == []
+
+
+@pytest.fixture(scope="module")
+def hostile_desk(paperboy, hostile):
+    """The hostile paper saved, with every payload the desk takes as a tag (up to its 50), and all
+    the payloads as its note: the desk state as the server answers it."""
+    path = f"/api/papers/{hostile}/desk"
+    for text in load():
+        if len(paperboy.call("GET", path)[1]["data"]["tags"]) == 50:
+            break
+        paperboy.call("POST", path, {"add_tags": [text[:50]]})  # a 400 for an empty one
+    status, body = paperboy.call("POST", path, {"saved": True, "note": "\n".join(load())[:10_000]})
+    assert status == 200, body
+    assert len(body["data"]["tags"]) == 50 and len(body["data"]["note"]) > 1000
+    yield body["data"]
+    change = {"saved": False, "note": "", "remove_tags": body["data"]["tags"]}
+    assert paperboy.call("POST", path, change)[0] == 200
+
+
+def test_hostile_tags_and_note_are_plain_text(chrome, hostile, hostile_desk):
+    dialogs = []
+    page = chrome.popup("?url=" + quote(f"https://huggingface.co/papers/{hostile}"))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    card = page.locator(".card")
+    expect(card.locator(".save")).to_have_attribute("aria-pressed", "true", timeout=10_000)
+    tags = hostile_desk["tags"]
+    assert card.locator(".tag .tag-name").all_text_contents() == tags
+    assert card.locator(".note-text").input_value() == hostile_desk["note"]
+    offered = [o.get_attribute("value") for o in page.locator("#tag-options option").all()]
+    assert set(tags) <= set(offered)
+    page.locator("body").screenshot(path=artifact("chromium-xss-desk.png"))
+    no_markup_from_data(page)
+    # the Saved tab: the hostile title, its tags as text, a chip per tag
+    page.get_by_role("tab", name="Saved").click()
+    row = page.locator(f"#saved-list .row[data-id='{hostile}']")
+    expect(row).to_have_count(1)
+    assert row.locator(".title").text_content() == pages.HOSTILE_TITLE
+    assert row.locator(".term").all_text_contents() == tags
+    chips = [c.get_attribute("data-tag") for c in page.locator("#saved-tags .chip").all()]
+    assert set(tags) <= set(chips)
+    # pressing a payload's chip, and typing a payload in the filter, still find the paper
+    chip = page.locator("#saved-tags .chip").nth(chips.index(tags[0]))
+    chip.click()
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    page.locator("#saved-filter").fill(tags[1])
+    expect(page.locator("#saved-list .row")).to_have_count(1)
+    assert page.locator("#saved-list .row").get_attribute("data-id") == hostile
+    no_markup_from_data(page)
     assert dialogs == []
