@@ -287,3 +287,62 @@ def catchup(store: Store, limit: int = 30) -> dict[str, object]:
         "order_means": trending.ORDER_NAMES["upvotes"],
         "papers": papers,
     }
+
+
+RECOMMEND_DAYS = 30  # listing days whose papers "for you" picks from, unless asked otherwise
+
+
+def recommend(
+    store: Store,
+    index: SearchIndex,
+    days: int = RECOMMEND_DAYS,
+    tag: str | None = None,
+    limit: int = 10,
+) -> dict[str, object]:
+    """For you: the papers of the last `days` listing days most like your saved papers (those
+    with `tag`, when given), by a linear classifier over their words; saved and hidden papers
+    left out; each pick with its reasons."""
+    budget.check()
+    saved_ids = [e.paper_id for e in store.desk.library(tag)]
+    saved = [p for p in (store.get_paper(pid) for pid in saved_ids) if p is not None]
+    listed = [d["date"] for d in store.dates()[:days]]
+    skip = set(saved_ids) | store.desk.hidden_ids()
+    ids: list[str] = []
+    if listed and saved:
+        for a in store.appearances_between(min(listed), max(listed)):
+            if a.paper_id not in skip and a.paper_id not in ids:
+                ids.append(a.paper_id)
+    candidates = [p for p in (store.get_paper(pid) for pid in ids) if p is not None]
+    picks = index.recommend(saved, candidates, limit) if candidates else []
+    titles = {p.id: p.title for p in saved}
+    out = []
+    for pick in picks:
+        paper = store.paper(pick.id)
+        out.append(
+            {
+                **paper_brief(paper, store.appearances(paper.id)),
+                "score": pick.score,
+                "because": {
+                    "words": pick.terms,
+                    "saved": pick.near,
+                    "saved_title": titles.get(pick.near),
+                    "similarity": pick.near_similarity,
+                },
+            }
+        )
+    if not saved:
+        note = "save a few papers first (paperboy save ID): picks are made from them"
+    elif not candidates:
+        note = f"no new papers on the last {days} listing days"
+    else:
+        note = None
+    return {
+        "saved": len(saved),
+        "tag": tag,
+        "days": days,
+        "from": min(listed) if listed else None,
+        "to": max(listed) if listed else None,
+        "candidates": len(candidates),
+        "note": note,
+        "papers": out,
+    }

@@ -398,6 +398,33 @@ def _paths() -> dict:
                 },
             )
         },
+        "/api/recommend": {
+            "get": _op(
+                "getRecommended",
+                "For you: recent papers most like your saved ones, with reasons (token)",
+                {
+                    "type": "object",
+                    "required": ["saved", "days", "candidates", "papers"],
+                    "properties": {
+                        "saved": {"type": "integer"},
+                        "tag": NULLABLE_STR,
+                        "days": {"type": "integer"},
+                        "from": NULLABLE_STR,
+                        "to": NULLABLE_STR,
+                        "candidates": {"type": "integer"},
+                        "note": NULLABLE_STR,
+                        "papers": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+                [
+                    _param("days", {"type": "integer", "minimum": 1, "maximum": 3650}),
+                    _param("tag", {"type": "string"}),
+                    _param("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                ],
+                (400, 401, 403, 503),
+                security=[{"token": []}],
+            )
+        },
         "/api/papers/{ref}/desk": {
             "get": _op(
                 "getPaperDesk",

@@ -179,6 +179,23 @@ def catchup_seen():
     return ok({"seen": store.desk.last_seen()})
 
 
+@bp.get("/recommend")
+def recommend():
+    """For you: recent papers most like the saved ones, with their reasons."""
+    require_token()
+    days = arg_int("days", service.RECOMMEND_DAYS, 1, 3650)
+    limit = arg_int("limit", 10, 1, 100)
+    archive = get_archive()
+    with budget():
+        try:
+            found = service.recommend(
+                archive.store, archive.index, days, request.args.get("tag"), limit
+            )
+        except DeskError as exc:
+            raise ApiError(400, str(exc)) from None
+    return ok(found)
+
+
 @bp.get("/papers/<path:ref>/desk")
 def paper_desk(ref: str):
     require_token()

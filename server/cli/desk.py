@@ -1,6 +1,6 @@
 """The reader's desk from the terminal: `save`, `unsave`, `tag`, `read`, `hide`, `note`,
-`library`, `catchup`, and `desk export|import` (the desk alone, as JSON, for backups and new
-machines)."""
+`library`, `catchup`, `recommend`, and `desk export|import` (the desk alone, as JSON, for
+backups and new machines)."""
 
 from __future__ import annotations
 
@@ -214,3 +214,48 @@ def catchup(obj: Context, limit: int, peek: bool, as_json: bool) -> None:
         say(f"     {p['best_upvotes']}\u25b2{rank}, {p['days']} day(s): {'; '.join(p['trended'])}")
     if found["total"] > len(found["papers"]):
         say(f"... and {found['total'] - len(found['papers'])} more (--limit)")
+
+
+@click.command()
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 3650),
+    help="Pick from the papers of the last N listing days.",
+)
+@click.option("--tag", "tag_", metavar="T", help="Learn only from saved papers with this tag.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_obj
+def recommend(obj: Context, days: int, tag_: str | None, limit: int, as_json: bool) -> None:
+    """For you: recent papers most like your saved ones, each with its reasons."""
+    archive = obj.archive()
+    if archive.index.state(archive.store) != "ok":
+        say(f"index: {archive.index.ensure(archive.store)}", err=True)
+    try:
+        found = service.recommend(archive.store, archive.index, days, tag_, limit)
+    except DeskError as exc:
+        fail(str(exc), EXIT_USAGE)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    if found["note"]:
+        say(found["note"])
+        return
+    say(
+        f"For you: {len(found['papers'])} of {found['candidates']} papers listed {found['from']} "
+        f"to {found['to']}, learnt from {found['saved']} saved papers"
+    )
+    for n, p in enumerate(found["papers"], 1):
+        because = found_because(p["because"])
+        say(f"{n:>3}. {p['id']:<12} {p['title']}")
+        say(f"     because: {because}")
+
+
+def found_because(because: dict) -> str:
+    """A pick's reasons on one line: its words, and the saved paper it is closest to."""
+    parts = [", ".join(because["words"])] if because["words"] else []
+    if because["saved"]:
+        parts.append(f"close to {because['saved']} ({because['saved_title']})")
+    return "; ".join(parts) or "(no shared words)"

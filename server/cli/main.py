@@ -34,6 +34,7 @@ for verb in (
     desk.note,
     desk.library,
     desk.catchup,
+    desk.recommend,
     desk.desk,
     search.search,
     search.reindex,

@@ -6,9 +6,9 @@ is shown from the store. Its own similarity file (similar.py) is SQLite too, ins
 engines.py opens an index by engine name; base.py is what both engines share; whoosh_engine.py
 and tantivy_engine.py (with tantivy_query.py) are the engines; query.py is the query language,
 bounds.py what a query may cost, execute.py and rank.py run and rank whoosh queries, similar.py
-the similar papers every surface shows, schema.py and whoosh_write.py make and write documents,
-columns.py reads per-document columns, files.py keeps builds on disk, types.py names what the
-index answers with and how it fails.
+the similar papers every surface shows, recommend.py the papers picked for a reader, schema.py
+and whoosh_write.py make and write documents, columns.py reads per-document columns, files.py
+keeps builds on disk, types.py names what the index answers with and how it fails.
 """
 
 from server.budget import QueryTooBroad

@@ -13,7 +13,7 @@ from pathlib import Path
 from whoosh import query
 
 from server import budget
-from server.index import similar
+from server.index import recommend, similar
 from server.index.bounds import Lexicon, bound
 from server.index.columns import FACETS
 from server.index.files import IndexBusy, IndexFiles
@@ -297,6 +297,15 @@ class SearchIndex:
         if build is None or not (build / similar.FILE).exists():
             return {p.id: [] for p in papers}
         return similar.similar_many(build / similar.FILE, papers, limit)
+
+    def recommend(
+        self, saved: list[Paper], candidates: list[Paper], limit: int = 10
+    ) -> list[recommend.Pick]:
+        """The candidates most like the saved papers (recommend.py), each with its reasons."""
+        build = self.files.current()
+        if build is None or not (build / similar.FILE).exists():
+            return []
+        return recommend.recommend(build / similar.FILE, saved, candidates, limit)
 
     def warm(self) -> str:
         """Read ahead what the first searches need; say how long it took."""

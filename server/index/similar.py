@@ -364,3 +364,41 @@ def _names(db: sqlite3.Connection, term_ids: list[int]) -> list[str]:
         named = [n for n in named if n not in words]
         named.append(term)
     return named
+
+
+def vectors(path: Path, papers: list[Paper]) -> dict[str, dict[int, float]]:
+    """The tf-idf vectors of these papers (term id -> weight): as stored, or from the text of a
+    paper the file does not hold yet."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        vocabulary, out = _Vocabulary(db), {}
+        for p in papers:
+            row = db.execute("SELECT vec FROM doc WHERE paper = ?", (p.id,)).fetchone()
+            out[p.id] = _unpack(row[0]) if row else dict(_vector(counts(p), vocabulary))
+        return out
+    finally:
+        db.close()
+
+
+def sample(path: Path, n: int, seed: int, skip: set[str]) -> dict[str, dict[int, float]]:
+    """The vectors of about n papers drawn evenly through the file (fixed by `seed`), none in
+    `skip`: the background a reader's saved papers are told apart from."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        total = db.execute("SELECT max(id) FROM doc").fetchone()[0] or 0
+        step = max(1, total // max(1, n))
+        rows = db.execute(
+            "SELECT paper, vec FROM doc WHERE (id + ?) % ? = 0 LIMIT ?", (seed, step, n)
+        )
+        return {pid: _unpack(vec) for pid, vec in rows if pid not in skip}
+    finally:
+        db.close()
+
+
+def term_names(path: Path, term_ids: list[int]) -> list[str]:
+    """The shown form of these terms, in order (the words of any abstract left out)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _names(db, term_ids)
+    finally:
+        db.close()

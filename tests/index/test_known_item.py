@@ -6,8 +6,8 @@ paper in the top 3, or the did-you-mean does, in 99 of 100. The queries are draw
 seeds by bench/known_item.py, which prints the same figures beside SQLite FTS5's.
 
 Quoted and plain 3-5 word phrases that one paper holds find it first too. Similar papers score
-at least as well as an arxiv-sanity-lite style tf-idf baseline (bench/similar.py). One store for the
-module, and one index per engine: importing the corpus and indexing 36k papers takes minutes
+at least as well as an arxiv-sanity-lite style tf-idf baseline (bench/similar.py), and papers
+picked for simulated readers beat "most upvoted" (bench/recommend.py). One store for the module, and one index per engine: importing the corpus and indexing 36k papers takes minutes
 (pytest -s prints how long), so every corpus-wide search test lives here and shares them.
 """
 
@@ -23,7 +23,7 @@ import pytest
 from conftest import CORPUS, need
 from helpers import bench_module
 
-from server.index import QueryError, SearchIndex, open_index
+from server.index import QueryError, SearchIndex, open_index, similar
 from server.index.schema import FoldTokenizer
 from server.models import Paper
 from server.store import Store
@@ -33,6 +33,7 @@ FLOORS = {"five words": 95, "title": 99, "typo": 99}
 
 known = bench_module("known_item")
 similar_bench = bench_module("similar")
+recommend_bench = bench_module("recommend")
 SIMILAR_QUERIES = 200  # OAI papers and HF papers each (bench/similar.py asks 500 of each)
 TERM = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+(?:-[a-z]+)*)?")
 
@@ -183,3 +184,26 @@ def test_similar_papers_score_as_well_as_the_tf_idf_baseline(corpus_index, simil
     print(f"\nsimilar: ours {ours[:2]}, baseline {baseline[:2]}")
     assert ours[0] >= baseline[0], f"category share {ours[0]:.3f} < baseline {baseline[0]:.3f}"
     assert ours[1] >= baseline[1], f"keyword overlap {ours[1]:.3f} < baseline {baseline[1]:.3f}"
+
+
+def test_picks_for_a_reader_beat_most_upvoted_and_match_the_cosine(corpus_data, tmp_path):
+    """Issue 19: simulated readers save 5 papers of one arXiv category or one Hugging Face
+    ai_keyword; on the papers that come after, the classifier's precision at 10 beats "most
+    upvoted in the window" clearly and is at least the plain tf-idf cosine's (bench/recommend.py
+    prints the same table)."""
+    data, _, papers = corpus_data
+    path = tmp_path / similar.FILE
+    with Store(data / "papers.sqlite3") as store:
+        similar.write(path, store.index_rows)
+        votes = recommend_bench.upvotes(store)
+    everyone = recommend_bench.readers(papers, similar_bench.ai_keywords(), recommend_bench.READERS)
+    for kind in ("category", "keyword"):
+        group = [r for r in everyone if r["kind"] == kind]
+        assert len(group) == recommend_bench.READERS
+        found = recommend_bench.measure(path, group, votes)
+        ours, upvoted, cosine = (found[name][0] for name in found)
+        print(
+            f"\nfor you, {kind}: ours {ours:.3f}, most upvoted {upvoted:.3f}, cosine {cosine:.3f}"
+        )
+        assert ours >= upvoted + 0.2, (kind, found)
+        assert ours >= cosine, (kind, found)
