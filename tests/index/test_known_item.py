@@ -7,7 +7,8 @@ seeds by bench/known_item.py, which prints the same figures beside SQLite FTS5's
 
 Quoted and plain 3-5 word phrases that one paper holds find it first too. Similar papers score
 at least as well as an arxiv-sanity-lite style tf-idf baseline (bench/similar.py), and papers
-picked for simulated readers beat "most upvoted" (bench/recommend.py). One store for the module, and one index per engine: importing the corpus and indexing 36k papers takes minutes
+picked for simulated readers beat "most upvoted" (bench/recommend.py). One store for the
+module, and one index per engine: importing the corpus and indexing 36k papers takes minutes
 (pytest -s prints how long), so every corpus-wide search test lives here and shares them.
 """
 
