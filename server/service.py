@@ -307,11 +307,11 @@ def recommend(
     saved = [p for p in (store.get_paper(pid) for pid in saved_ids) if p is not None]
     listed = [d["date"] for d in store.dates()[:days]]
     skip = set(saved_ids) | store.desk.hidden_ids()
-    ids: list[str] = []
+    ids: dict[str, None] = {}  # in order of first showing, each once
     if listed and saved:
         for a in store.appearances_between(min(listed), max(listed)):
-            if a.paper_id not in skip and a.paper_id not in ids:
-                ids.append(a.paper_id)
+            if a.paper_id not in skip:
+                ids.setdefault(a.paper_id)
     candidates = [p for p in (store.get_paper(pid) for pid in ids) if p is not None]
     picks = index.recommend(saved, candidates, limit) if candidates else []
     titles = {p.id: p.title for p in saved}
