@@ -78,12 +78,18 @@ class SearchIndex:
         return "ok" if count == store.count("papers") else "stale"
 
     def _check(self, build: Path) -> tuple[dict[str, object], int] | None:
-        """The build's stamp and doc count, or None when either cannot be read.
+        """The build's stamp and doc count, or None when either (or the similarity file) cannot
+        be read.
 
         Takes no lock, so /api/health answers while a search runs; the count is read again
         only when the build, its files or its stamp changed since the last look."""
         try:
-            seen = (build, build.stat().st_mtime_ns, (build / "stamp.json").read_bytes())
+            seen = (
+                build,
+                build.stat().st_mtime_ns,
+                (build / similar.FILE).stat().st_mtime_ns,
+                (build / "stamp.json").read_bytes(),
+            )
         except OSError:
             seen = None
         known = self._checked
@@ -99,6 +105,7 @@ class SearchIndex:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
             try:
+                similar.probe(build / similar.FILE)
                 return self.files.read_stamp(build), self._probe(build)
             except Exception:  # any failure to read the index means it must be rebuilt
                 gc.collect()  # (not on success: a collection in a big server takes 100s of ms)

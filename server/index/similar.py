@@ -196,8 +196,15 @@ def apply(
     Changed papers take the build's vocabulary and idf, so a word that was rare at the build
     cannot match yet: once the papers changed since the build pass REBUILD_SHARE of those it
     held (every sync of an archive under SMALL papers), the file is written anew from
-    `every()`, all the store's papers."""
-    db = sqlite3.connect(path, isolation_level=None)
+    `every()`, all the store's papers; so is a file that is missing or cannot be read."""
+    db = None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)
+        db.execute("SELECT value FROM meta WHERE key = 'papers'").fetchone()
+    except sqlite3.Error:
+        if db is not None:
+            db.close()
+        return write(path, every)
     touched = 0
     try:
         db.execute("BEGIN IMMEDIATE")
@@ -364,6 +371,17 @@ def _names(db: sqlite3.Connection, term_ids: list[int]) -> list[str]:
         named = [n for n in named if n not in words]
         named.append(term)
     return named
+
+
+def probe(path: Path) -> int:
+    """The papers the file was built from; raises when it is missing or cannot be read."""
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return db.execute("SELECT value FROM meta WHERE key = 'papers'").fetchone()[0]
+    finally:
+        db.close()
 
 
 def vectors(path: Path, papers: list[Paper]) -> dict[str, dict[int, float]]:

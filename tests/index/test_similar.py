@@ -130,3 +130,15 @@ def test_a_paper_not_in_the_index_is_compared_by_its_text(archive) -> None:
 def test_no_index_yet_means_no_similar_papers(tmp_path: Path, engine: str) -> None:
     index: SearchIndex = open_index(tmp_path, engine)
     assert index.similar(PAPERS[0]) == []
+
+
+def test_a_missing_or_broken_similarity_file_is_written_again_by_the_next_sync(archive) -> None:
+    store, index = archive
+    path = index.files.current() / "similar.sqlite3"
+    for damage in (path.unlink, lambda: path.write_bytes(b"not a database")):
+        damage()
+        store.ingest(
+            _listing([Paper("2403.00001", "Sparse retrieval routers", "Routers.")], "2024-03-01")
+        )
+        index.ensure(store)
+        assert index.similar(store.paper("2401.00001"))[0].id == "2401.00002"
