@@ -62,6 +62,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_password", "", "SMTP password"),
     Setting("mail_from", "Paperboy <paperboy@localhost>", "the digest's From address"),
     Setting("digest_size", 10, "top papers per digest"),
+    Setting(
+        "owner_email",
+        "",
+        "your own address: your digest gets a For you section from your saved papers",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 SECRET_SETTINGS = frozenset({"smtp_password"})  # shown masked by `paperboy config`

@@ -53,7 +53,8 @@ def paper_html(n: int, p: DigestPaper) -> str:
         f"{e(p.title)}</a></h2>"
         f'<div style="font-size:13px;color:{MUTED}">{e(p.authors)}</div>'
         f'<p style="margin:6px 0;font-size:14px;line-height:1.5;color:{FG}">{e(p.abstract)}</p>'
-        f'<div style="font-size:13px">{" &middot; ".join(links)}</div></td></tr>'
+        + (f'<div style="font-size:13px;color:{MUTED}">{e(p.because)}</div>' if p.because else "")
+        + f'<div style="font-size:13px">{" &middot; ".join(links)}</div></td></tr>'
     )
 
 
@@ -105,6 +106,8 @@ def paper_text(n: int, p: DigestPaper) -> str:
         lines.append("   " + _upvotes(p.upvotes))
     if p.abstract:
         lines += textwrap.wrap(p.abstract, 76, initial_indent="   ", subsequent_indent="   ")
+    if p.because:
+        lines += textwrap.wrap(p.because, 76, initial_indent="   ", subsequent_indent="   ")
     lines.append(f"   Archive: {p.archive_url}")
     if p.arxiv_url:
         lines.append(f"   {'arXiv' if 'arxiv.org/' in p.arxiv_url else 'Paper'}:   {p.arxiv_url}")

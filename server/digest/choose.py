@@ -42,6 +42,7 @@ class DigestPaper:
     archive_url: str
     arxiv_url: str
     lists: int
+    because: str = ""  # why it was picked for the reader ("For you" only)
 
 
 @dataclass

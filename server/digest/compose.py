@@ -17,7 +17,7 @@ from email.utils import formatdate, parseaddr
 from urllib.parse import quote, urlsplit
 
 from server.digest import bodies as h
-from server.digest.choose import Edition, topic_matches
+from server.digest.choose import DigestPaper, Edition, topic_matches
 from server.digest.subscriptions import Signer
 from server.index import SearchIndex
 from server.store import Subscriber
@@ -89,6 +89,8 @@ class Composer:
         self._secret = secret
         self.index = index
         self._shared: dict[int, tuple[str, str]] = {}
+        # the archive's own user (the owner_email setting) and the papers picked for them
+        self.for_you: tuple[str, list[DigestPaper]] | None = None
 
     def link(self, path: str, subscriber: Subscriber, purpose: str) -> str:
         """A signed link to one of the subscription routes."""
@@ -141,6 +143,10 @@ class Composer:
         msg["Auto-Submitted"] = "auto-generated"
         top_text, top_html = self._shared_parts(edition)
         extra_text, extra_html = self._topic_parts(edition, subscriber)
+        if self.for_you and self.for_you[1] and subscriber.email.lower() == self.for_you[0]:
+            heading = "For you, from your saved papers"
+            extra_text += "\n" + h.section_text(heading, self.for_you[1])
+            extra_html += h.section_html(heading, self.for_you[1])
         intro = f"Your {edition.period} digest of trending papers, {day_label(edition)}."
         reason = (
             f"You get this because {subscriber.email} subscribed to the Paperboy "

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
+from server import service, trending
 from server.archive import Archive
 from server.config import ConfigError
-from server.digest.choose import Edition, NothingToSend, plan
+from server.digest.choose import DigestPaper, Edition, NothingToSend, digest_paper, plan
 from server.digest.compose import Composer, HeaderInjection, link_base, sender_address
 from server.digest.send import Outcome, SmtpSettings, dry_run, pending, send
 from server.digest.subscriptions import load_secret
@@ -68,15 +69,42 @@ def run(
     due, interrupted, already = pending(store, edition)
     if not due:
         raise NothingToSend(_why_nobody(period, edition.key, already))
-    if any(s.topics for s in due):
+    owner = str(config["owner_email"]).strip().lower()
+    mine = owner and any(s.email.lower() == owner for s in due)
+    if mine or any(s.topics for s in due):
         archive.index.ensure(store)  # topic matches need an index that has every stored paper
     composer = composer_for(archive)
+    if mine:
+        composer.for_you = (owner, for_you(archive, edition, site_url(config)))
     report = RunReport(edition, len(due), already, len(interrupted & {s.id for s in due}))
     if out is not None:
         report.written = dry_run(edition, composer, due, out)
         return report
     report.outcome = send(store, edition, composer, smtp, due, interrupted, progress)
     return report
+
+
+FOR_YOU = 5  # papers in the owner's "For you" section
+
+
+def for_you(archive: Archive, edition: Edition, site: str) -> list[DigestPaper]:
+    """The edition's "For you" section: the period's papers most like the saved ones."""
+    first, last = edition.first.isoformat(), edition.day.isoformat()
+    days = sum(1 for d in archive.store.dates() if first <= str(d["date"]) <= last) or 1
+    found = service.recommend(archive.store, archive.index, days=days, limit=FOR_YOU)
+    out = []
+    for p in found["papers"]:
+        paper = archive.store.paper(p["id"])
+        trend = trending.facts(paper.id, archive.store.appearances(paper.id))
+        words = ", ".join(p["because"]["words"])
+        near = p["because"]["saved_title"]
+        because = "; ".join(
+            x
+            for x in (f"because: {words}" if words else "", f"close to {near}" if near else "")
+            if x
+        )
+        out.append(replace(digest_paper(paper, trend, site), because=because))
+    return out
 
 
 def _why_nobody(period: str, day: str, already: int) -> str:

@@ -104,6 +104,31 @@ def test_topic_matches_add_a_section(tmp_path, sink):
     assert "Your topic" not in by_to["plain@example.org"][0]
 
 
+def test_the_owner_gets_a_for_you_section_from_their_saved_papers(tmp_path, sink):
+    """Issue 19: the subscriber whose address is the owner_email setting gets the period's
+    papers most like their saved ones, each saying why; other subscribers do not."""
+    archive = archive_at(tmp_path, sink.port, digest_size=1, owner_email="Me@Example.org")
+    archive.store.desk.save("2408.90003")  # Self-Correcting Agents with Verifier Feedback
+    archive.store.desk.save("2408.90007")  # Robust Reward Models under Distribution Shift
+    archive.store.subscribers.add("me@example.org", "daily", [])
+    archive.store.subscribers.add("other@example.org", "daily", [])
+    owner = archive_at(tmp_path, sink.port, owner_email="me@example.org")
+    from server import service
+
+    expected = service.recommend(owner.store, owner.index, days=1, limit=5)["papers"]
+    owner.close()
+    send(archive)
+    by_to = {m["To"]: parts(m) for m in sink.handler.messages()}
+    mine_text, mine_html = by_to["me@example.org"]
+    section = mine_text.split("For you, from your saved papers", 1)[1]
+    titles = [p["title"] for p in expected]
+    assert expected and all(t in section for t in titles)
+    assert [section.index(t) for t in titles] == sorted(section.index(t) for t in titles)
+    assert "2408.90003" not in section and "2408.90007" not in section  # saved: never picked
+    assert "close to" in section and "For you" in mine_html
+    assert "For you" not in by_to["other@example.org"][0]
+
+
 def test_hostile_titles_are_escaped_and_cannot_inject_headers(tmp_path, sink):
     archive = archive_at(tmp_path, sink.port)
     paper = Paper(
