@@ -173,6 +173,24 @@ export const paperDesk = (id, options) =>
 export const changeDesk = (id, change, options) =>
   call(`/api/papers/${q(id)}/desk`, { ...options, method: "POST", token: true, body: change });
 
+/**
+ * "While you were away": what trended after the last day you had seen, each paper once, most
+ * upvoted first: {since, from, to, total, caught_up, heading, order_means, papers}. It does not
+ * mark anything seen.
+ */
+export const catchup = (limit = 30, options) =>
+  call(`/api/catchup?limit=${limit}`, { ...options, token: true });
+/** Remember the lists as seen up to the newest listing day (or `day`): {seen}. */
+export const markSeen = (day, options) =>
+  call("/api/catchup/seen", { ...options, method: "POST", token: true, body: day ? { day } : {} });
+/**
+ * "For you": the last 30 listing days' papers most like your saved ones (only those tagged `tag`,
+ * when given), each with `because` {words, saved, saved_title, similarity}; `note` says why
+ * there are none.
+ */
+export const recommend = ({ tag = "", limit = 10 } = {}, options) =>
+  call(`/api/recommend?limit=${limit}${tag ? `&tag=${q(tag)}` : ""}`, { ...options, token: true });
+
 /** Ask for the e-mail digest (a confirmation mail follows): {message}, the same for any address. */
 export const subscribe = (email, frequency, topics, options) =>
   call("/api/subscriptions", { ...options, method: "POST", body: { email, frequency, topics } });

@@ -2,6 +2,7 @@
 
 import * as api from "./api.js";
 import { renderCard } from "./card.js";
+import { initForYou } from "./foryou.js";
 import { el, fill } from "./render.js";
 import { initSaved } from "./saved.js";
 import { initSearch } from "./search.js";
@@ -13,7 +14,7 @@ const KIND_LABELS = {
   "arxiv-list": "arXiv listing", "arxiv-search": "arXiv search results", "arxiv-rss": "arXiv feed",
 };
 const NEEDS_OPTIONS = new Set(["offline", "bad-url", "token", "not-paperboy"]);
-const TABS = ["page", "trending", "saved"];
+const TABS = ["page", "trending", "saved", "foryou"];
 
 let target = { url: "", tabId: null };
 let pagePaper = null; // the id of the paper on the target page, once found
@@ -208,6 +209,7 @@ function afterImport(result) {
 
 const trending = initTrending({ open: openPaper });
 const saved = initSaved({ open: openPaper });
+const forYou = initForYou({ open: openPaper });
 
 function selectTab(name) {
   for (const tab of TABS) {
@@ -217,6 +219,7 @@ function selectTab(name) {
   $("search").hidden = true;
   if (name === "trending") trending.show();
   if (name === "saved") saved.show();
+  if (name === "foryou") forYou.show();
 }
 
 /**
@@ -238,9 +241,7 @@ function shortcut(event) {
 
 async function main() {
   const params = new URLSearchParams(location.search);
-  $("tab-page").addEventListener("click", () => selectTab("page"));
-  $("tab-trending").addEventListener("click", () => selectTab("trending"));
-  $("tab-saved").addEventListener("click", () => selectTab("saved"));
+  for (const tab of TABS) $(`tab-${tab}`).addEventListener("click", () => selectTab(tab));
   document.addEventListener("keydown", shortcut);
   $("open-options").addEventListener("click", () => api.ext.runtime.openOptionsPage());
   initSearch({ open: openPaper, query: params.get("q") ?? "", restore: () => selectTab(
@@ -254,4 +255,6 @@ async function main() {
   await showPage();
 }
 
-main();
+// the popup opens on This page; once that is shown, the Trending tab's label says how many
+// papers trended since you last looked (the tab itself opens on them)
+main().finally(() => trending.peek());

@@ -113,6 +113,24 @@ def paperboy(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def own_paperboy(tmp_path_factory):
+    """Start another `paperboy serve`, each on its own demo store, for a test whose state the
+    shared server cannot go back on (the day the lists were seen only moves forward); all are
+    stopped after the module."""
+    started: list[Paperboy] = []
+
+    def start() -> Paperboy:
+        data = tmp_path_factory.mktemp("own") / "data"
+        subprocess.run([*PAPERBOY, "--data", str(data), "import", "--quiet", str(DEMO)], check=True)
+        started.append(Paperboy(data))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
 class Handler(BaseHTTPRequestHandler):
     """Serves the test pages; any /api/ path answers like a web server that is not Paperboy."""
 

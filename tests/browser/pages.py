@@ -53,6 +53,13 @@ def listing() -> str:
     return page.replace("2024-08-02", LISTING_DATE)
 
 
+def listing_on(day: str, prefix: str) -> tuple[str, str]:
+    """The URL and page of a Hugging Face daily list on `day` of five papers whose ids start with
+    `prefix` (e.g. "2408.951"), made from the demo's."""
+    page = _demo("hf-daily-2024-08-02.html").replace("2408.900", prefix)
+    return f"https://huggingface.co/papers/date/{day}", page.replace("2024-08-02", day)
+
+
 def plain() -> str:
     """A page with no paper on it."""
     return "<!doctype html><title>Notes</title><p>Nothing to see: no paper here.</p>"

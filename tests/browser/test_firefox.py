@@ -1,5 +1,6 @@
-"""The popup, and the archive site's search page served by `paperboy serve`, in Firefox ESR,
-driven through its built-in WebDriver BiDi (no geckodriver)."""
+"""The popup (its card, desk, Saved, While you were away and For you), and the archive site's
+search page served by `paperboy serve`, in Firefox ESR, driven through its built-in WebDriver BiDi
+(no geckodriver)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import pytest
 from helpers import serving, wait_for_json
 
+from browser import pages
 from browser.conftest import artifact, free_port
+from browser.test_tabs_chromium import because
 
 CARD_TITLE = "document.querySelector('.card h2')?.textContent"
 STATUS = "document.querySelector('#status:not([hidden]):not([data-kind=loading])')?.dataset.kind"
@@ -158,3 +161,73 @@ def test_save_tag_read_by_key_and_the_saved_tab(firefox, paperboy):
         firefox.wait_for(f"document.querySelector('.card-meta')?.textContent.includes('{pid}')")
     finally:
         assert paperboy.call("POST", path, {**blank, "remove_tags": ["firefox tag"]})[0] == 200
+
+
+@pytest.fixture
+def own_settings(firefox, own_paperboy, paperboy):
+    """A server of its own for the test (the day seen only moves forward), set in the extension,
+    and the shared server's settings back after."""
+    server = own_paperboy()
+
+    def point(at):
+        values = json.dumps({"serverUrl": at.base, "token": at.token})
+        firefox.goto(f"{firefox.base}/options.html")
+        firefox.evaluate(f"browser.storage.local.set({values})")
+
+    point(server)
+    yield server
+    point(paperboy)
+
+
+ROW_IDS = "[...document.querySelectorAll('#{list} .row')].map((row) => row.dataset.id)"
+
+
+def wait_rows(firefox, list_id: str) -> list[str]:
+    rows = ROW_IDS.format(list=list_id)
+    return firefox.wait_for(f"(() => {{ const ids = {rows}; return ids.length && ids; }})()")
+
+
+def test_trending_opens_on_while_you_were_away(firefox, own_settings):
+    server = own_settings
+    server.ingest(*pages.listing_on("2024-08-06", "2408.951"))
+    assert server.call("POST", "/api/catchup/seen", {"day": "2024-08-02"})[0] == 200
+    caught = server.call("GET", "/api/catchup?limit=30")[1]["data"]
+    assert not caught["caught_up"] and caught["papers"]
+    firefox.goto(f"{firefox.base}/popup.html?url=x")
+    unseen = "document.getElementById('trending-unseen')"
+    assert firefox.wait_for(f"!{unseen}.hidden && {unseen}.textContent") == str(caught["total"])
+    firefox.evaluate("document.getElementById('tab-trending').click()")
+    assert wait_rows(firefox, "catchup-list") == [p["id"] for p in caught["papers"]]
+    heading = firefox.evaluate("document.getElementById('catchup-heading').textContent")
+    assert heading == caught["heading"]
+    assert firefox.evaluate("document.getElementById('trend-lists').hidden") is True
+    firefox.screenshot(artifact("firefox-catchup.png"))
+    firefox.evaluate("document.getElementById('mark-seen').click()")
+    firefox.wait_for("document.getElementById('catchup').hidden")
+    after = server.call("GET", "/api/catchup")[1]["data"]
+    assert after["caught_up"]
+    firefox.wait_for(
+        f"document.getElementById('catchup-note').textContent === {json.dumps(after['heading'])}"
+    )
+    day = server.call("GET", "/api/trending?period=day&limit=10")[1]["data"]
+    assert wait_rows(firefox, "trend-day") == [p["id"] for p in day["papers"]]
+
+
+def test_for_you_lists_the_picks(firefox, own_settings):
+    server = own_settings
+    server.ingest(pages.RELATED_URL, pages.related_papers())
+    for pid in ("2407.96001", "2407.96002"):
+        body = {"saved": True, "add_tags": ["rag"]}
+        assert server.call("POST", f"/api/papers/{pid}/desk", body)[0] == 200
+    found = server.call("GET", "/api/recommend?limit=10")[1]["data"]
+    assert found["papers"]
+    firefox.goto(f"{firefox.base}/popup.html?url=x")
+    firefox.evaluate("document.getElementById('tab-foryou').click()")
+    assert wait_rows(firefox, "foryou-list") == [p["id"] for p in found["papers"]]
+    details = firefox.evaluate(
+        "[...document.querySelectorAll('#foryou-list .row .detail')].map((d) => d.textContent)"
+    )
+    assert details == [because(p) for p in found["papers"]]
+    tags = firefox.evaluate("[...document.getElementById('foryou-tag').options].map(o => o.value)")
+    assert tags == ["", "rag"]
+    firefox.screenshot(artifact("firefox-for-you.png"))

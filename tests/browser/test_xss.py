@@ -1,5 +1,6 @@
 """A stored paper carrying script, img onerror and javascript: payloads renders as plain text,
-and so do the tags and the note of your desk."""
+and so do the tags and the note of your desk, and the entries of While you were away and For
+you."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from xss_payloads import load
 
 from browser import pages
 from browser.conftest import artifact
+from browser.test_tabs_chromium import because
 
 NOTHING_RAN = "window.__pwned === undefined && window.__xss === undefined"
 SHARED_URL = "https://huggingface.co/api/daily_papers?date=2024-07-24"
@@ -134,5 +136,52 @@ def test_hostile_tags_and_note_are_plain_text(chrome, hostile, hostile_desk):
     page.locator("#saved-filter").fill(tags[1])
     expect(page.locator("#saved-list .row")).to_have_count(1)
     assert page.locator("#saved-list .row").get_attribute("data-id") == hostile
+    no_markup_from_data(page)
+    assert dialogs == []
+
+
+@pytest.fixture(scope="module")
+def hostile_news(own_paperboy):
+    """A server of its own, caught up to 2024-08-05, then the hostile paper and every shared
+    payload on later lists (so While you were away holds them), the hostile paper saved (so For
+    you picks payloads close to it)."""
+    server = own_paperboy()
+    assert server.call("POST", "/api/catchup/seen", {})[0] == 200
+    server.ingest(pages.HOSTILE_URL.replace("2024-07-23", "2024-08-07"), pages.hostile_papers())
+    items = [
+        pages._item(f"2408.975{n:02d}", text, f"{text} sharedpayload", [text[:300], "Ann Plain"], 1)
+        for n, text in enumerate(load())
+    ]
+    server.ingest(SHARED_URL.replace("2024-07-24", "2024-08-08"), json.dumps(items))
+    path = f"/api/papers/{pages.HOSTILE_ID}/desk"
+    assert server.call("POST", path, {"saved": True})[0] == 200
+    return server
+
+
+def test_hostile_catchup_and_for_you_are_plain_text(chrome, hostile_news):
+    server = hostile_news
+    chrome.settings(serverUrl=server.base, token=server.token)
+    dialogs = []
+    page = chrome.popup("?url=x")
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("tab", name="Trending").click()
+    caught = server.call("GET", "/api/catchup?limit=30")[1]["data"]
+    assert not caught["caught_up"] and len(caught["papers"]) == 30
+    assert pages.HOSTILE_TITLE in [p["title"] for p in caught["papers"]]
+    rows = page.locator("#catchup-list .row")
+    expect(rows).to_have_count(30)
+    assert rows.locator(".title").all_text_contents() == [p["title"] for p in caught["papers"]]
+    expect(page.locator("#catchup-shown")).to_have_text(f"the 30 most upvoted of {caught['total']}")
+    no_markup_from_data(page)
+    page.get_by_role("tab", name="For you").click()
+    found = server.call("GET", "/api/recommend?limit=10")[1]["data"]
+    assert found["papers"]
+    rows = page.locator("#foryou-list .row")
+    expect(rows).to_have_count(len(found["papers"]))
+    assert rows.locator(".title").all_text_contents() == [p["title"] for p in found["papers"]]
+    details = rows.locator(".detail").all_text_contents()
+    assert details == [because(p) for p in found["papers"]]
+    assert any(d.endswith(f"close to {pages.HOSTILE_TITLE}") for d in details), details
+    page.locator("body").screenshot(path=artifact("chromium-xss-for-you.png"))
     no_markup_from_data(page)
     assert dialogs == []
