@@ -92,6 +92,11 @@ def body_for(path: str, server) -> tuple[object, dict]:
         return {"email": "stranger@example.org"}, {}
     if path in ("/api/ingest", "/api/parse"):
         return PAGE, {"Authorization": f"Bearer {server.token}"}
+    if path.endswith("/desk"):  # the reading desk: save the paper, tag it, note it
+        change = {"saved": True, "add_tags": ["evil"], "note": "written by a rebinding page"}
+        return change, {"Authorization": f"Bearer {server.token}"}
+    if path == "/api/catchup/seen":
+        return {}, {"Authorization": f"Bearer {server.token}"}
     return None, {}
 
 
@@ -119,6 +124,9 @@ def test_a_rebinding_host_is_refused_on_every_route_and_no_work_is_done(server, 
     # no work: the page was not stored, no confirmation mail left
     assert call(server, "GET", "/api/health")[1]["data"]["papers"] == before
     assert call(server, "GET", "/api/search?q=origami")[1]["data"]["total"] == 0
+    auth = {"Authorization": f"Bearer {server.token}"}
+    desk = call(server, "GET", "/api/desk/export", headers=auth)[1]["data"]
+    assert desk["papers"] == [] and desk["seen"] == {}, desk
     control = call(server, "POST", "/api/subscriptions", None, {"email": "me@example.org"})
     assert control[0] == 202
     server.mail.wait_for(1)
@@ -200,11 +208,12 @@ def test_hosts_allowed(server, host):
 )
 def test_json_nested_too_deep_is_a_400_on_every_json_route(server, tmp_path, body):
     json_routes = [p for m, p in every_route(tmp_path) if m == "POST" and p.startswith("/api/")]
-    assert sorted(json_routes) == ["/api/ingest", "/api/parse", "/api/subscriptions"]
+    small = ["/api/catchup/seen", "/api/papers/2408.90003/desk", "/api/subscriptions"]
+    assert sorted(json_routes) == sorted(["/api/ingest", "/api/parse", *small])
     auth = {"Authorization": f"Bearer {server.token}"}
     for path in json_routes:
         status, answer = call(server, "POST", path, body=body, headers=auth)
-        if path == "/api/subscriptions" and len(body) > SMALL_BODY_BYTES:
+        if path in small and len(body) > SMALL_BODY_BYTES:
             # read in the server's own threads, so refused by its size before it is read at all
             assert status == 413 and "over 64000 bytes" in answer["error"]["message"], answer
             continue
