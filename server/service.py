@@ -251,10 +251,11 @@ def catchup(store: Store, limit: int = 30) -> dict[str, object]:
     else:
         first = (date.fromisoformat(seen) + timedelta(days=1)).isoformat()
     apps = store.appearances_between(first, latest) if first and latest else []
-    hidden = store.desk.hidden_ids()
+    entries = store.desk.entries()  # read once: hidden ones left out, saved ones marked
+    hidden = {e.paper_id for e in entries if e.hidden_at}
     apps = [a for a in apps if a.paper_id not in hidden]
     ranked = trending.in_order(budget.paced(apps, every=4096), "upvotes", limit=10**9)
-    saved = {e.paper_id for e in store.desk.library()}
+    saved = {e.paper_id for e in entries if e.saved_at}
     by_paper: dict[str, list[Appearance]] = {}
     for a in apps:
         by_paper.setdefault(a.paper_id, []).append(a)
