@@ -39,6 +39,7 @@ def paper_brief(paper: Paper, appearances: list[Appearance]) -> dict[str, object
         "date": paper.published,
         "categories": paper.categories,
         "trend": trend_summary(appearances),
+        "site_page": text.paper_page(paper.id) + ".html",  # its page in the archive site
     }
 
 
@@ -97,7 +98,6 @@ def search(store: Store, index: SearchIndex, q: str, **options: object) -> dict[
         hits.append(
             {
                 **paper_brief(paper, seen[hit.id]),
-                "site_page": text.paper_page(paper.id) + ".html",
                 "score": hit.score,
                 "title_spans": [list(s) for s in marks.get("title", [])],
                 "snippet": snippet(paper.abstract, marks.get("abstract", [])),

@@ -3,7 +3,8 @@
 app.py is the factory (`create_app`); guard.py the checks every request passes (Host, body size,
 CORS, the JSON reader); envelope.py the one answer shape; inputs.py what a request carries and
 the open archive (`get_archive`); routes.py the archive's routes, subscriptions.py the
-subscription routes and site_files.py the built site, each a Blueprint; parse_workers.py the
+subscription routes, session.py the desk page's session and site_files.py the built site,
+each a Blueprint; parse_workers.py the
 processes that read pages; openapi.py the OpenAPI document of every route.
 """
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from server.api import guard, routes, site_files, subscriptions
+from server.api import guard, routes, session, site_files, subscriptions
 from server.api.envelope import ApiError, error
 from server.api.parse_workers import ParseWorkers
 from server.archive import Archive
@@ -35,8 +35,10 @@ def create_app(config: Config | Mapping[str, object] | None = None) -> Flask:
         int(cfg["parse_slots"]), float(cfg["parse_wait"])
     )
     app.extensions["paperboy_limits"] = subscriptions.Limits()
+    app.extensions["paperboy_session"] = session.new_token()
     app.register_blueprint(routes.bp)
     app.register_blueprint(subscriptions.bp)
+    app.register_blueprint(session.bp)
     app.register_blueprint(site_files.bp)
     _errors(app)
     return app

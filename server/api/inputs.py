@@ -11,6 +11,7 @@ from flask import current_app, request
 
 from server.api.envelope import ApiError
 from server.api.guard import BadJson, read_json
+from server.api.session import carries_session
 from server.archive import Archive
 from server.budget import deadline
 
@@ -92,8 +93,11 @@ def json_body(shape: str, max_bytes: int = SMALL_BODY_BYTES) -> dict:
     return body
 
 
-def require_token() -> None:
-    """401 without the API token, 403 with a wrong one (Bearer or X-Paperboy-Token)."""
+def require_token(session: bool = False) -> None:
+    """401 without the API token, 403 with a wrong one (Bearer or X-Paperboy-Token). With
+    `session`, the desk page's session token (api/session.py) is taken instead."""
+    if session and carries_session():
+        return
     header = request.headers.get("Authorization", "")
     given = header.removeprefix("Bearer ").strip() or request.headers.get("X-Paperboy-Token", "")
     if not given:

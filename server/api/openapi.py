@@ -29,6 +29,7 @@ BRIEF = {
         "date": NULLABLE_STR,
         "categories": {"type": "array", "items": {"type": "string"}},
         "trend": {"$ref": "#/components/schemas/Trend"},
+        "site_page": {"type": "string", "description": "its page in the archive site"},
     },
 }
 PAPER = {
@@ -65,6 +66,8 @@ PAGE_BODY = {
         }
     },
 }
+# the desk's routes take the API token or the desk page's session token (api/session.py)
+DESK_SECURITY = [{"token": []}, {"session": []}]
 TAGS = {"type": "array", "items": {"type": "string"}, "maxItems": 50}
 DESK_BODY = {
     "required": True,
@@ -341,7 +344,7 @@ def _paths() -> dict:
                 },
                 [_param("tag", {"type": "string"}), _param("unread", {"enum": ["0", "1"]})],
                 (400, 401, 403),
-                security=[{"token": []}],
+                security=DESK_SECURITY,
             )
         },
         "/api/desk/export": {
@@ -351,7 +354,7 @@ def _paths() -> dict:
                 obj,
                 [],
                 (401, 403),
-                security=[{"token": []}],
+                security=DESK_SECURITY,
             )
         },
         "/api/catchup": {
@@ -373,7 +376,7 @@ def _paths() -> dict:
                 },
                 [_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
                 (400, 401, 403, 503),
-                security=[{"token": []}],
+                security=DESK_SECURITY,
             )
         },
         "/api/catchup/seen": {
@@ -383,7 +386,7 @@ def _paths() -> dict:
                 {"type": "object", "properties": {"seen": NULLABLE_STR}},
                 [],
                 (400, 401, 403, 413),
-                security=[{"token": []}],
+                security=DESK_SECURITY,
                 requestBody={
                     "required": True,
                     "content": {
@@ -422,7 +425,7 @@ def _paths() -> dict:
                     _param("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
                 ],
                 (400, 401, 403, 503),
-                security=[{"token": []}],
+                security=DESK_SECURITY,
             )
         },
         "/api/papers/{ref}/desk": {
@@ -432,7 +435,7 @@ def _paths() -> dict:
                 DESK_ENTRY,
                 [ref],
                 (400, 401, 403, 404),
-                security=[{"token": []}],
+                security=DESK_SECURITY,
             ),
             "post": _op(
                 "changePaperDesk",
@@ -440,9 +443,23 @@ def _paths() -> dict:
                 DESK_ENTRY,
                 [ref],
                 (400, 401, 403, 404, 413),
-                security=[{"token": []}],
+                security=DESK_SECURITY,
                 requestBody=DESK_BODY,
             ),
+        },
+        "/api/session": {
+            "get": _op(
+                "getSession",
+                "The desk page's session token: only for this server's own pages, same-origin, "
+                "from this machine",
+                {
+                    "type": "object",
+                    "required": ["token", "header"],
+                    "properties": {"token": {"type": "string"}, "header": {"type": "string"}},
+                },
+                [],
+                (403,),
+            )
         },
         "/api/subscriptions": {"post": SUBSCRIBE},
         "/api/openapi.json": {
@@ -493,6 +510,9 @@ def document(version: str) -> dict:
                     },
                 }
             },
-            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "token": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "header", "name": "X-Paperboy-Session"},
+            },
         },
     }

@@ -134,7 +134,7 @@ DESK_FIELDS = {"saved": bool, "read": bool, "hidden": bool, "note": str}
 @bp.get("/desk")
 def desk():
     """The saved papers (newest saved first, by tag, or unread) and every tag with its count."""
-    require_token()
+    require_token(session=True)
     store = get_archive().store
     try:
         entries = store.desk.library(request.args.get("tag"), request.args.get("unread") == "1")
@@ -147,14 +147,14 @@ def desk():
 @bp.get("/desk/export")
 def desk_export():
     """The whole desk as `paperboy desk import` takes it."""
-    require_token()
+    require_token(session=True)
     return ok(get_archive().store.desk.export())
 
 
 @bp.get("/catchup")
 def catchup():
     """While you were away: what trended since the last day seen (it does not mark it seen)."""
-    require_token()
+    require_token(session=True)
     limit = arg_int("limit", 30, 1, 1000)
     with budget():
         return ok(service.catchup(get_archive().store, limit))
@@ -163,7 +163,7 @@ def catchup():
 @bp.post("/catchup/seen")
 def catchup_seen():
     """The user has seen the lists up to `day` (default, and at most: the newest listing day)."""
-    require_token()
+    require_token(session=True)
     body = json_body('{"day": "YYYY-MM-DD"} (or {} for the newest listing day)')
     store = get_archive().store
     day = body.get("day") or store.latest_date()
@@ -182,7 +182,7 @@ def catchup_seen():
 @bp.get("/recommend")
 def recommend():
     """For you: recent papers most like the saved ones, with their reasons."""
-    require_token()
+    require_token(session=True)
     days = arg_int("days", service.RECOMMEND_DAYS, 1, 3650)
     limit = arg_int("limit", 10, 1, 100)
     archive = get_archive()
@@ -198,14 +198,14 @@ def recommend():
 
 @bp.get("/papers/<path:ref>/desk")
 def paper_desk(ref: str):
-    require_token()
+    require_token(session=True)
     store = get_archive().store
     return ok(service.desk_entry(store, store.desk.entry(_paper(ref).id)))
 
 
 @bp.post("/papers/<path:ref>/desk")
 def change_desk(ref: str):
-    require_token()
+    require_token(session=True)
     body = json_body(DESK_SHAPE)
     for key, value in body.items():
         kind = DESK_FIELDS.get(key)

@@ -4,6 +4,7 @@
 
     index                   home: trending now (by the trending score) and the latest days
     archive, about, trending, search, topics
+    desk                    the reading desk: live when `paperboy serve` serves the site
     day/YYYY-MM-DD          one per listing day: ranked papers, badges, abstracts, links
     week/YYYY-Www, month/YYYY-MM   most upvoted papers of the period
     paper/ID                abstract, authors, links, trend table + SVG chart, similar, BibTeX
@@ -138,6 +139,7 @@ def _build(store, index, out, base_url, full, topics, progress, pagefind, subscr
     site.page("trending", site_paper.trending_page(), "about", "how lists are ordered")
     site.page("search", site_paper.search_page(), "search", "search page")
     site.page("topics", site_paper.topics(site.topics), "list", "the list of topics")
+    site.page("desk", site_paper.desk_page(), "desk", "the reading desk")
     site.listing_pages()  # day/, week/, month/
     site.paper_pages()  # paper/
     for topic in site.topics:
@@ -183,12 +185,13 @@ class Site:
             keys[row.paper.id] = row.changed_at
         return changed, keys
 
-    def page(self, page: str, text: str, kind: str, why: str) -> None:
+    def page(self, page: str, text: str, kind: str, why: str, paper_id: str = "") -> None:
         """Write a page's Markdown, and its HTML when the Markdown (or the templates) changed."""
         self.pages.add(page)
         wrote = self.out.put(page + ".md", text.encode(), why)
         if wrote or self.out.full or not self.out.unchanged(page + ".html"):
-            self.out.put(page + ".html", self.renderer.html(page, text, kind).encode(), why)
+            html = self.renderer.html(page, text, kind, paper_id)
+            self.out.put(page + ".html", html.encode(), why)
         else:
             self.out.keep(page + ".html")
 
@@ -256,7 +259,7 @@ class Site:
             else:
                 why = f"paper {pid}" if pid in ids else f"paper {pid}: a paper like it changed"
             page = site_paper.paper(self.data, found[pid][:SIMILAR], pid)
-            self.page(paper_page(pid), page, "paper", why)
+            self.page(paper_page(pid), page, "paper", why, paper_id=pid)
 
     def _similar(self, ids: list[str], n: int) -> dict[str, list[Similar]]:
         """The n papers most like each (those with a page), from the index in one go."""

@@ -178,6 +178,25 @@ def trending_page() -> str:
     return "\n".join(out)
 
 
+def desk_page() -> str:
+    """The reading desk: a note, which the desk script (site/assets/desk.js) replaces with the
+    desk when `paperboy serve` serves the site; a static copy keeps the note."""
+    return "\n".join(
+        [
+            "# Your reading desk",
+            "",
+            '<p id="desk-note">Your saved papers, what trended while you were away and the '
+            "papers picked for you live in the Paperboy store on your own machine, so this page "
+            "needs the Paperboy server: run <code>paperboy serve</code> and open "
+            "<code>http://127.0.0.1:8765/desk</code>. A copy of the archive served by another "
+            "web server has no desk.</p>",
+            "",
+            '<div id="desk" hidden></div>',
+            "",
+        ]
+    )
+
+
 def search_page() -> str:
     """The search page: a form, and results filled in by the search script (from the API when
     `paperboy serve` serves the site, else from Pagefind or the JSON index)."""

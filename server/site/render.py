@@ -78,8 +78,9 @@ class Renderer:
         )
         self.template = self.env.get_template("page.html")
 
-    def html(self, page: str, text: str, kind: str) -> str:
-        """The HTML page for the Markdown text of a page (path without extension)."""
+    def html(self, page: str, text: str, kind: str, paper_id: str = "") -> str:
+        """The HTML page for the Markdown text of a page (path without extension); a paper's
+        page carries its id for the desk bar (site/assets/desk.js)."""
         self.md.reset()
         body = self.md.convert(text)
         title = _title(body)
@@ -92,6 +93,7 @@ class Renderer:
             kind=kind,
             page=page,
             subscribe=subscribe,
+            paper_id=paper_id,
         )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, need  # tests/conftest.py: skip normally, fail under CI=true
+from helpers import serving
 
 from browser import pages
 from browser.drive import Chrome, Firefox
@@ -131,6 +132,17 @@ def own_paperboy(tmp_path_factory):
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def served_site(paperboy, tmp_path_factory):
+    """The test store's archive site, built, and served with the API by its own `paperboy serve`
+    (a second server over the same store: the desk it shows is the shared server's)."""
+    site = tmp_path_factory.mktemp("site") / "site"
+    paperboy.run("build", "--no-pagefind", "--out", str(site))
+    assert (site / "search.html").is_file() and (site / "desk.html").is_file()
+    with serving(paperboy.data, site_dir=str(site)) as base:
+        yield base
+
+
 class Handler(BaseHTTPRequestHandler):
     """Serves the test pages; any /api/ path answers like a web server that is not Paperboy."""
 
@@ -184,6 +196,14 @@ def artifact(name: str) -> Path:
     """A path under tests/browser/artifacts/ (gitignored) for a screenshot."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / name
+
+
+def publish(shot: Path, dest: str) -> None:
+    """With PAPERBOY_UPDATE_SCREENSHOTS=1, copy a screenshot to `dest` (a path in the repository),
+    where the docs show it."""
+    if os.environ.get("PAPERBOY_UPDATE_SCREENSHOTS") == "1":
+        (ROOT / dest).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, ROOT / dest)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from browser.conftest import artifact, free_port
+from browser.conftest import artifact, free_port, publish
 
 KEYS = {"s", "r", "t", "n", "m", "b"}
 
@@ -266,6 +266,7 @@ def test_saved_tab_lists_and_filters(chrome, paperboy, fresh):
     assert row.locator(".term").all_text_contents() == ["dense", "to-read"]
     assert "unread" in row.locator("[data-field=note]").text_content()
     page.locator("body").screenshot(path=artifact("chromium-saved-tab.png"))
+    publish(artifact("chromium-saved-tab.png"), "extension/screenshots/popup-saved.png")
 
     def expected(words: str = "", tag: str = "") -> list[str]:
         def text(e):

@@ -4,7 +4,6 @@ the subscribe forms of the extension's options page and of the archive site."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import date
 
@@ -14,7 +13,7 @@ from helpers import run as paperboy_run
 from mailsink import MailServer, Sink
 from playwright.sync_api import expect
 
-from browser.conftest import artifact
+from browser.conftest import artifact, publish
 
 SCREENSHOT = ROOT / "site" / "email" / "digest-screenshot.png"
 HF_DAY = CORPUS / "hf" / "daily" / "2024-08-01_slbqc-dailay_paper_info.html"
@@ -54,9 +53,7 @@ def test_the_html_digest_renders_and_loads_nothing(chrome, tmp_path):
     page.screenshot(path=shot)
     page.close()
     assert requests == []  # no remote images, fonts or styles
-    if os.environ.get("PAPERBOY_UPDATE_SCREENSHOTS") == "1":
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        shutil.copyfile(shot, SCREENSHOT)
+    publish(shot, SCREENSHOT)
 
 
 def test_options_page_subscribes_to_the_digest(chrome, paperboy):

@@ -8,7 +8,7 @@ import json
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import pytest
-from helpers import serving, wait_for_json
+from helpers import wait_for_json
 
 from browser import pages
 from browser.conftest import artifact, free_port
@@ -67,16 +67,6 @@ def test_settings_live_in_storage_local(firefox, paperboy):
     assert firefox.wait_for("document.querySelector('#token').value") == paperboy.token
     assert firefox.evaluate("browser.storage.local.get('token')") == {"token": paperboy.token}
     assert firefox.evaluate("browser.storage.sync.get(null)") == {}
-
-
-@pytest.fixture(scope="module")
-def served_site(paperboy, tmp_path_factory):
-    """The test store's archive site, built, and served with the API by its own `paperboy serve`."""
-    site = tmp_path_factory.mktemp("site") / "site"
-    paperboy.run("build", "--no-pagefind", "--out", str(site))
-    assert (site / "search.html").is_file()
-    with serving(paperboy.data, site_dir=str(site)) as base:
-        yield base
 
 
 def test_served_search_page_answers_as_the_api(firefox, served_site):
@@ -231,3 +221,26 @@ def test_for_you_lists_the_picks(firefox, own_settings):
     tags = firefox.evaluate("[...document.getElementById('foryou-tag').options].map(o => o.value)")
     assert tags == ["", "rag"]
     firefox.screenshot(artifact("firefox-for-you.png"))
+
+
+def test_desk_page_saves_by_key(firefox, paperboy, served_site):
+    """The desk page served by `paperboy serve`, in Firefox: it gets its session, lists the saved
+    papers as the API does, and `j` then `s` saves the first paper of the catch-up."""
+    firefox.goto(f"{served_site}/desk")
+    firefox.wait_for("!!document.querySelector('#desk:not([hidden]) #desk-catchup .desk-item')")
+    assert firefox.evaluate("document.getElementById('desk-note').hidden") is True
+    pid = firefox.evaluate("document.querySelector('#desk-catchup .desk-item').dataset.id")
+    path = f"/api/papers/{pid}/desk"
+    assert paperboy.call("POST", path, {"saved": False})[0] == 200
+    try:
+        firefox.press("j")
+        assert firefox.evaluate("document.querySelector('.desk-item.selected').dataset.id") == pid
+        firefox.press("s")
+        firefox.wait_for("document.querySelector('.desk-status')?.textContent === 'Saved'")
+        assert desk_entry(paperboy, pid)["saved_at"]
+        saved = [e["id"] for e in paperboy.call("GET", "/api/desk")[1]["data"]["papers"]]
+        shown = "[...document.querySelectorAll('#desk-saved .desk-item')].map((r) => r.dataset.id)"
+        firefox.wait_for(f"JSON.stringify({shown}) === {json.dumps(json.dumps(saved))}")
+        firefox.screenshot(artifact("firefox-desk-page.png"))
+    finally:
+        assert paperboy.call("POST", path, {"saved": False})[0] == 200

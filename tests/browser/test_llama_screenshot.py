@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from urllib.parse import quote
 
-from browser.conftest import EXTENSION, artifact
+from browser.conftest import artifact, publish
 
 LLAMA = "2407.21783"
 PAGE = "hf/daily/2024-08-01_slbqc-dailay_paper_info.html"
@@ -26,7 +24,5 @@ def test_llama_3_popup_shows_its_trend_badge(chrome, paperboy, corpus):
     card.locator(".similar-list .row, .similar-note:not(:empty)").first.wait_for()
     shot = artifact("chromium-llama.png")
     page.locator("body").screenshot(path=shot)
-    if os.environ.get("PAPERBOY_UPDATE_SCREENSHOTS") == "1":
-        (EXTENSION / "screenshots").mkdir(exist_ok=True)
-        shutil.copyfile(shot, EXTENSION / "screenshots" / "popup-llama.png")
+    publish(shot, "extension/screenshots/popup-llama.png")
     assert page.errors == []

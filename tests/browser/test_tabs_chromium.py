@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import pages
-from browser.conftest import artifact, free_port
+from browser.conftest import artifact, free_port, publish
 
 
 def api(server, path: str, method: str = "GET", body: object = None) -> dict:
@@ -165,6 +165,7 @@ def test_for_you_lists_the_picks_with_their_reasons(chrome, own_paperboy):
     values = [o.get_attribute("value") for o in select.locator("option").all()]
     assert values == ["", *tags] and set(tags) == {"rag", "lattice"}
     page.locator("body").screenshot(path=artifact("chromium-for-you.png"))
+    publish(artifact("chromium-for-you.png"), "extension/screenshots/popup-for-you.png")
     for tag in ("lattice", "rag"):
         picked = api(server, f"/api/recommend?limit=10&tag={tag}")
         select.select_option(tag)
