@@ -490,8 +490,12 @@ def _paths() -> dict:
                     "properties": {"cleared": {"type": "integer"}},
                 },
                 [],
-                (401, 403),
+                (400, 401, 403, 413),
                 security=[{"token": []}],
+                requestBody={
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
             )
         },
         "/api/papers/{ref}/desk": {

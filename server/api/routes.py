@@ -225,6 +225,7 @@ def viewed():
 def clear_viewed():
     """Forget every paper opened."""
     require_token()
+    json_body("{}")  # a JSON body, as every POST route reads (nothing in it is needed)
     return ok({"cleared": get_archive().store.desk.clear_viewed()})
 
 
