@@ -12,7 +12,16 @@ from server import budget, text, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
 from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
-from server.store import DeskEntry, DeskError, Store, Viewed, clean_note, clean_tag, today
+from server.store import (
+    MAX_VIEWED,
+    DeskEntry,
+    DeskError,
+    Store,
+    Viewed,
+    clean_note,
+    clean_tag,
+    today,
+)
 
 SNIPPET_CHARS = 240
 
@@ -250,7 +259,10 @@ def record_view(store: Store, url: str) -> dict[str, object]:
     if ref is None or not is_arxiv_id(ref.id):
         raise DeskError(f"not a paper page Paperboy recognises: {url[:200]!r}")
     store.desk.view(ref.id, url)
-    return viewed_entry(store, store.desk.viewed(1)[0])
+    stored = store.resolve(ref.id) or ref.id  # listed under the id its paper has now
+    return viewed_entry(
+        store, next(v for v in store.desk.viewed(MAX_VIEWED) if v.paper_id == stored)
+    )
 
 
 FIRST_CATCHUP_DAYS = 7  # listing days a first catch-up covers, when nothing was seen before
