@@ -201,7 +201,8 @@ VIEWED_SHAPE = '{"url": "https://arxiv.org/abs/..."}'
 
 @bp.post("/viewed")
 def view():
-    """The extension says the user opened a paper page: remember it (recently viewed)."""
+    """The extension says the user opened a paper page: remember it (recently viewed). Only
+    the extension records: the desk page's session cannot."""
     require_token()
     url = json_body(VIEWED_SHAPE).get("url")
     if not isinstance(url, str) or not url.strip():
@@ -214,8 +215,8 @@ def view():
 
 @bp.get("/viewed")
 def viewed():
-    """The papers opened, the most recently opened first."""
-    require_token()
+    """The papers opened, the most recently opened first (the desk page's list too)."""
+    require_token(session=True)
     limit = arg_int("limit", 50, 1, MAX_VIEWED)
     store = get_archive().store
     return ok({"papers": [service.viewed_entry(store, v) for v in store.desk.viewed(limit)]})
@@ -223,8 +224,8 @@ def viewed():
 
 @bp.post("/viewed/clear")
 def clear_viewed():
-    """Forget every paper opened."""
-    require_token()
+    """Forget every paper opened (from the extension's options, or the desk page)."""
+    require_token(session=True)
     json_body("{}")  # a JSON body, as every POST route reads (nothing in it is needed)
     return ok({"cleared": get_archive().store.desk.clear_viewed()})
 

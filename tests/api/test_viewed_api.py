@@ -108,3 +108,20 @@ def test_a_bad_limit_is_a_400(viewed, limit) -> None:
     assert (
         status == 400 and "limit must be a whole number from 1 to 500" in answer["error"]["message"]
     )
+
+
+def test_the_desk_page_session_reads_and_clears_but_does_not_record(viewed) -> None:
+    """The desk page shows the list and may clear it; only the extension (the API token)
+    records what was opened."""
+    client, auth, _ = viewed
+    status, answer, _ = client.get("/api/session")
+    assert status == 200, answer
+    session = {answer["data"]["header"]: answer["data"]["token"]}
+    page = {"url": f"https://arxiv.org/abs/{AGENTS}"}
+    status, answer, _ = client.call("POST", "/api/viewed", page, headers=session)
+    assert status == 401, answer
+    assert client.call("POST", "/api/viewed", page, headers=auth)[0] == 201
+    status, answer, _ = client.get("/api/viewed", headers=session)
+    assert status == 200 and [p["id"] for p in answer["data"]["papers"]] == [AGENTS]
+    status, answer, _ = client.call("POST", "/api/viewed/clear", {}, headers=session)
+    assert status == 200 and answer["data"] == {"cleared": 1}
