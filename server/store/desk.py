@@ -2,9 +2,9 @@
 
 The user's own state, the most precious thing in the store, lives in tables of its own (desk,
 desk_tags, migration 006; desk_seen, 007; desk_viewed, the papers opened in the browser, 008)
-that no import, parse, reindex or migration writes. A row keeps the id
-the paper had when the user first acted on it; a paper folded into another since is read through
-the aliases table, so nothing the user did is lost or split. Export and import move this state
+that no import, parse, reindex or migration writes. A row keeps the id the paper had when the
+user first acted on it; a paper folded into another since is read through the aliases table, so
+nothing the user did is lost or split. Export and import move this state
 alone, as JSON, between machines.
 """
 
@@ -14,6 +14,7 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from server import sanitize
 from server.models import canonical
@@ -21,7 +22,6 @@ from server.store.clock import now
 from server.store.connection import transaction
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(\+00:00|Z)?")
 MAX_TAG = 50  # characters in a tag
 MAX_TAGS = 50  # tags on one paper
 MAX_NOTE = 10_000  # characters in a note
@@ -409,14 +409,24 @@ def _checked_viewed(viewed: object, source: str) -> list[tuple[str, str, str]]:
         where = f"{source}: viewed paper {n}"
         if not isinstance(item, dict):
             raise DeskError(f"{where}: not an object with id, url and viewed_at")
-        stamp = item.get("viewed_at")
-        if not isinstance(stamp, str) or not _TIME.fullmatch(stamp):
-            raise DeskError(f'{where}: "viewed_at" is not a time (YYYY-MM-DDTHH:MM:SS...)')
         try:
-            rows.append((*clean_view(item.get("id"), item.get("url")), stamp))
+            rows.append((*clean_view(item.get("id"), item.get("url")), _utc(item.get("viewed_at"))))
         except DeskError as exc:
             raise DeskError(f"{where}: {exc}") from None
     return rows
+
+
+def _utc(stamp: object) -> str:
+    """An exported time as the clock writes it (UTC, to the microsecond), so that times from
+    any machine sort alike; DeskError when it is not an ISO 8601 date and time."""
+    try:
+        moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) and "T" in stamp else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise DeskError(f'"viewed_at" {str(stamp)[:40]!r} is not a time (YYYY-MM-DDTHH:MM:SS...)')
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def loads(text: str, source: str) -> object:

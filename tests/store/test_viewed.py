@@ -126,6 +126,20 @@ def test_the_export_carries_the_list_and_an_older_export_still_imports(tmp_path:
             assert c.desk.import_(older) == 0 and c.desk.viewed() == []
 
 
+def test_imported_times_are_stored_as_the_clock_writes_them(store: Store) -> None:
+    times = ["2024-08-05T10:00:00Z", "2024-08-05T12:30:00+02:00", "2024-08-05T10:00:01"]
+    viewed = [
+        {"id": f"2501.0000{n}", "url": f"https://arxiv.org/abs/2501.0000{n}", "viewed_at": t}
+        for n, t in enumerate(times, 1)
+    ]
+    store.desk.import_({"format": "paperboy-desk", "version": 1, "papers": [], "viewed": viewed})
+    assert [(v.paper_id, v.viewed_at) for v in store.desk.viewed()] == [
+        ("2501.00002", "2024-08-05T10:30:00.000000+00:00"),
+        ("2501.00003", "2024-08-05T10:00:01.000000+00:00"),
+        ("2501.00001", "2024-08-05T10:00:00.000000+00:00"),
+    ]
+
+
 GOOD = {"id": AGENTS, "url": "https://arxiv.org/abs/2408.90003", "viewed_at": "2024-08-05T10:00:00"}
 
 
@@ -134,7 +148,8 @@ GOOD = {"id": AGENTS, "url": "https://arxiv.org/abs/2408.90003", "viewed_at": "2
     [
         ({}, '"viewed" is not a list'),
         ([1], "viewed paper 1: not an object"),
-        ([GOOD, {**GOOD, "viewed_at": "yesterday"}], 'viewed paper 2: "viewed_at" is not a time'),
+        ([GOOD, {**GOOD, "viewed_at": "yesterday"}], "viewed paper 2: \"viewed_at\" 'yesterday'"),
+        ([{**GOOD, "viewed_at": "2024-13-01T00:00:00"}], 'viewed paper 1: "viewed_at" \'2024-13'),
         ([{**GOOD, "id": "nope"}], "viewed paper 1: 'nope': not a paper id"),
         ([{**GOOD, "url": "ftp://x"}], "viewed paper 1: 'ftp://x': not an http"),
     ],
