@@ -128,8 +128,19 @@ class Firefox:
 
     ADDON_ID = "paperboy@paperboy.local"
 
-    def __init__(self, executable: str, extension: Path, profile: Path):
+    def __init__(
+        self,
+        executable: str,
+        extension: Path,
+        profile: Path,
+        prefs: dict | None = None,
+        accept_insecure: bool = False,
+    ):
         self.uuid = str(uuid.uuid4())
+        # accept_insecure: a certificate of the tests' own HTTPS servers is taken
+        self.capabilities = (
+            {"alwaysMatch": {"acceptInsecureCerts": True}} if accept_insecure else {}
+        )
         self.base = f"moz-extension://{self.uuid}"
         prefs = {
             # a fixed internal UUID, so the test knows the moz-extension:// origin
@@ -140,6 +151,7 @@ class Firefox:
             "browser.startup.page": 0,
             # optional permissions are granted without the prompt a person would answer
             "extensions.webextOptionalPermissionPrompts": False,
+            **(prefs or {}),
         }
         lines = [f"user_pref({json.dumps(k)}, {json.dumps(v)});" for k, v in prefs.items()]
         (profile / "user.js").write_text("\n".join(lines) + "\n")
@@ -157,7 +169,7 @@ class Firefox:
 
     def _session(self, extension: Path) -> None:
         self.bidi = Bidi(self._listening())
-        self.bidi.call("session.new", capabilities={})
+        self.bidi.call("session.new", capabilities=self.capabilities)
         self.bidi.call(
             "webExtension.install", extensionData={"type": "path", "path": str(extension)}
         )
