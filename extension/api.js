@@ -216,3 +216,13 @@ export async function siteSearchUrl(query, sort = "relevance") {
   const sorted = sort === "relevance" ? "" : `&sort=${q(sort)}`;
   return `${checkServerUrl(serverUrl)}/search.html?q=${q(query)}${sorted}`;
 }
+
+/** Recently viewed: the server keeps the paper page you opened, or refuses (400) what is not one. */
+export const recordViewed = (url, options) =>
+  call("/api/viewed", { ...options, method: "POST", token: true, body: { url } });
+/** The papers you opened, the most recent first: {papers: [{id, url, viewed_at, paper}]}. */
+export const viewed = (limit = 50, options) =>
+  call(`/api/viewed?limit=${limit}`, { ...options, token: true });
+/** Forget every paper you opened: {cleared}. */
+export const clearViewed = (options) =>
+  call("/api/viewed/clear", { ...options, method: "POST", token: true, body: {} });

@@ -1,7 +1,8 @@
 // Background worker: a toolbar badge on tabs that show a known paper (a star when you saved it),
-// and a context-menu search.
+// a context-menu search, and, when the user turned it on, remembering the papers opened.
 
 import * as api from "./api.js";
+import * as viewed from "./viewed.js";
 
 const ext = api.ext;
 const MENU_ID = "paperboy-search";
@@ -75,6 +76,7 @@ async function mark(tabId, url, ref = url) {
 ext.tabs.onUpdated.addListener((tabId, change, tab) => {
   if (change.url) cache.delete(tabId);
   if (change.status === "complete" || change.url) mark(tabId, tab.url);
+  if (change.status === "complete") viewed.remember(tab.url);
 });
 // the popup tells us what it found on a tab whose address we could not look up ourselves
 ext.runtime.onMessage.addListener((message, sender) => {

@@ -1,6 +1,8 @@
-// Options: the server URL and API token (storage.local: never synced), and a connection test.
+// Options: the server URL and API token (storage.local: never synced), a connection test,
+// the digest, and "Remember the papers I open" (recently viewed).
 
 import * as api from "./api.js";
+import * as viewed from "./viewed.js";
 
 const form = document.getElementById("settings");
 const result = document.getElementById("result");
@@ -81,4 +83,55 @@ subscribeForm.addEventListener("submit", async (event) => {
   }
 });
 
+/** Recently viewed: the option (its permission asked for at the click), the count, clearing. */
+const remember = document.getElementById("remember");
+const viewedCount = document.getElementById("viewedCount");
+
+function sayViewed(state, text) {
+  viewedCount.dataset.state = state;
+  viewedCount.textContent = text;
+}
+
+/** Say how many papers the list holds; `quiet`, a server or token problem is not said. */
+async function countViewed(quiet = false) {
+  try {
+    const n = (await api.viewed(500)).papers.length;
+    sayViewed("ok", n === 1 ? "Your list holds 1 paper." : `Your list holds ${n} papers.`);
+  } catch (problem) {
+    if (!quiet) sayViewed("error", [problem.message, problem.hint].filter(Boolean).join(" "));
+  }
+}
+
+remember.addEventListener("change", () => {
+  if (!remember.checked) {
+    viewed.turnOff().then(() => sayViewed("ok", "Turned off: no more papers are noted."));
+    return;
+  }
+  const asked = viewed.turnOn(); // now, in the click: the browser shows its prompt
+  sayViewed("busy", "Asking your browser for access to those sites…");
+  asked.then((granted) => {
+    remember.checked = granted;
+    if (granted) countViewed();
+    else sayViewed("error", "Not turned on: the browser did not grant access to those sites.");
+  }, (problem) => {
+    remember.checked = false;
+    sayViewed("error", `Not turned on: ${problem.message}`);
+  });
+});
+
+document.getElementById("clearViewed").addEventListener("click", async () => {
+  try {
+    const { cleared } = await api.clearViewed();
+    sayViewed("ok", `Cleared: ${cleared} ${cleared === 1 ? "paper" : "papers"} forgotten.`);
+  } catch (problem) {
+    sayViewed("error", [problem.message, problem.hint].filter(Boolean).join(" "));
+  }
+});
+
+async function loadViewed() {
+  remember.checked = await viewed.enabled();
+  await countViewed(!remember.checked); // with the option off, say only what there is
+}
+
 load();
+loadViewed();

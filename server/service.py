@@ -11,8 +11,17 @@ from datetime import date, timedelta
 from server import budget, text, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
-from server.models import Appearance, Listing, Paper, canonical
-from server.store import DeskEntry, Store, clean_note, clean_tag, today
+from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
+from server.store import (
+    MAX_VIEWED,
+    DeskEntry,
+    DeskError,
+    Store,
+    Viewed,
+    clean_note,
+    clean_tag,
+    today,
+)
 
 SNIPPET_CHARS = 240
 
@@ -233,6 +242,27 @@ def desk_act(store: Store, ref: str, change: dict[str, object]) -> dict[str, obj
     if change.get("note") is not None:
         desk.note(ref, change["note"])
     return desk_entry(store, desk.entry(store.require(ref)))
+
+
+def viewed_entry(store: Store, viewed: Viewed) -> dict[str, object]:
+    """A paper the user opened, with its brief as the desk shows it (None when the archive
+    lacks the paper)."""
+    paper = store.get_paper(viewed.paper_id)
+    brief = paper_brief(paper, store.appearances(paper.id)) if paper else None
+    return {"id": viewed.paper_id, "url": viewed.url, "viewed_at": viewed.viewed_at, "paper": brief}
+
+
+def record_view(store: Store, url: str) -> dict[str, object]:
+    """Remember that the user opened the paper page at `url`; DeskError naming the URL when it
+    is not a page of a paper (on arXiv, Hugging Face, alphaXiv, ar5iv) Paperboy recognises."""
+    ref = canonical(url) if url.lower().startswith(("http://", "https://")) else None
+    if ref is None or not is_arxiv_id(ref.id):
+        raise DeskError(f"not a paper page Paperboy recognises: {url[:200]!r}")
+    store.desk.view(ref.id, url)
+    stored = store.resolve(ref.id) or ref.id  # listed under the id its paper has now
+    return viewed_entry(
+        store, next(v for v in store.desk.viewed(MAX_VIEWED) if v.paper_id == stored)
+    )
 
 
 FIRST_CATCHUP_DAYS = 7  # listing days a first catch-up covers, when nothing was seen before

@@ -102,6 +102,16 @@ DESK_ENTRY = {
         "paper": {"oneOf": [{"$ref": "#/components/schemas/Brief"}, {"type": "null"}]},
     },
 }
+VIEWED_ENTRY = {
+    "type": "object",
+    "required": ["id", "url", "viewed_at", "paper"],
+    "properties": {
+        "id": {"type": "string"},
+        "url": {"type": "string"},
+        "viewed_at": {"type": "string"},
+        "paper": {"oneOf": [{"$ref": "#/components/schemas/Brief"}, {"type": "null"}]},
+    },
+}
 SPANS = {
     "type": "array",
     "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
@@ -225,6 +235,12 @@ def _op(op_id: str, summary: str, data: dict, params: list, errors=(400,), **ext
         "responses": responses,
         **extra,
     }
+
+
+def _created(op: dict) -> dict:
+    """An operation that answers 201 Created where _op says 200."""
+    op["responses"] = {"201" if k == "200" else k: v for k, v in op["responses"].items()}
+    return op
 
 
 def _paper_links(pointer: str) -> dict:
@@ -426,6 +442,60 @@ def _paths() -> dict:
                 ],
                 (400, 401, 403, 503),
                 security=DESK_SECURITY,
+            )
+        },
+        "/api/viewed": {
+            "get": _op(
+                "getViewed",
+                "Recently viewed: the papers you opened, the most recent first (token)",
+                {
+                    "type": "object",
+                    "required": ["papers"],
+                    "properties": {"papers": {"type": "array", "items": VIEWED_ENTRY}},
+                },
+                [_param("limit", {"type": "integer", "minimum": 1, "maximum": 500})],
+                (400, 401, 403),
+                security=[{"token": []}],
+            ),
+            "post": _created(
+                _op(
+                    "recordViewed",
+                    "Remember a paper page you opened (the extension, when you turn it on) (token)",
+                    VIEWED_ENTRY,
+                    [],
+                    (400, 401, 403, 413),
+                    security=[{"token": []}],
+                    requestBody={
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["url"],
+                                    "properties": {"url": {"type": "string"}},
+                                }
+                            }
+                        },
+                    },
+                )
+            ),
+        },
+        "/api/viewed/clear": {
+            "post": _op(
+                "clearViewed",
+                "Forget every paper you opened (token)",
+                {
+                    "type": "object",
+                    "required": ["cleared"],
+                    "properties": {"cleared": {"type": "integer"}},
+                },
+                [],
+                (400, 401, 403, 413),
+                security=[{"token": []}],
+                requestBody={
+                    "required": True,
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
             )
         },
         "/api/papers/{ref}/desk": {

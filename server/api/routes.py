@@ -1,7 +1,7 @@
 """The archive's routes under /api/: health, search, papers, similar, lookup, trending, dates,
-parse, ingest, the reading desk and the OpenAPI document, on one Blueprint. Each reads the open
-archive through `get_archive()` and answers through the envelope; what it computes comes from
-server.service."""
+parse, ingest, the reading desk (recently viewed too) and the OpenAPI document, on one
+Blueprint. Each reads the open archive through `get_archive()` and answers through the envelope;
+what it computes comes from server.service."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from server.api.openapi import document
 from server.api.parse_workers import BadBody, Parsed, ParseWorkers, WorkersBusy
 from server.index import SORTS
 from server.models import Paper
-from server.store import DeskError
+from server.store import MAX_VIEWED, DeskError
 from server.trending import PERIODS
 
 PAGE_SHAPE = '{"url": "...", "html": "..."}'
@@ -194,6 +194,40 @@ def recommend():
         except DeskError as exc:
             raise ApiError(400, str(exc)) from None
     return ok(found)
+
+
+VIEWED_SHAPE = '{"url": "https://arxiv.org/abs/..."}'
+
+
+@bp.post("/viewed")
+def view():
+    """The extension says the user opened a paper page: remember it (recently viewed). Only
+    the extension records: the desk page's session cannot."""
+    require_token()
+    url = json_body(VIEWED_SHAPE).get("url")
+    if not isinstance(url, str) or not url.strip():
+        raise ApiError(400, f"url is required: the body is {VIEWED_SHAPE}")
+    try:
+        return ok(service.record_view(get_archive().store, url.strip()), 201)
+    except DeskError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+@bp.get("/viewed")
+def viewed():
+    """The papers opened, the most recently opened first (the desk page's list too)."""
+    require_token(session=True)
+    limit = arg_int("limit", 50, 1, MAX_VIEWED)
+    store = get_archive().store
+    return ok({"papers": [service.viewed_entry(store, v) for v in store.desk.viewed(limit)]})
+
+
+@bp.post("/viewed/clear")
+def clear_viewed():
+    """Forget every paper opened (from the extension's options, or the desk page)."""
+    require_token(session=True)
+    json_body("{}")  # a JSON body, as every POST route reads (nothing in it is needed)
+    return ok({"cleared": get_archive().store.desk.clear_viewed()})
 
 
 @bp.get("/papers/<path:ref>/desk")

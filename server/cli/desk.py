@@ -1,5 +1,5 @@
 """The reader's desk from the terminal: `save`, `unsave`, `tag`, `read`, `hide`, `note`,
-`library`, `catchup`, `recommend`, and `desk export|import` (the desk alone, as JSON, for
+`library`, `catchup`, `recommend`, `viewed`, and `desk export|import` (the desk alone, as JSON, for
 backups and new machines)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from server import service
 from server.bibtex import bibtex
 from server.cite import csl_json, ris
 from server.cli.context import EXIT_INPUT, EXIT_NOTHING_NEW, EXIT_USAGE, Context, fail, say
-from server.store import DeskEntry, DeskError, Store, read_desk
+from server.store import MAX_VIEWED, DeskEntry, DeskError, Store, read_desk
 
 FORMATS = ["text", "json", "bibtex", "ris", "csl-json"]
 MAX_IMPORT = 64 * 1024 * 1024  # bytes of a desk export read at most
@@ -251,6 +251,30 @@ def recommend(obj: Context, days: int, tag_: str | None, limit: int, as_json: bo
         because = found_because(p["because"])
         say(f"{n:>3}. {p['id']:<12} {p['title']}")
         say(f"     because: {because}")
+
+
+@click.command()
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, MAX_VIEWED))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--clear", is_flag=True, help="Forget every paper opened.")
+@click.pass_obj
+def viewed(obj: Context, limit: int, fmt: str, clear: bool) -> None:
+    """Recently viewed: the papers you opened in the browser (when the extension remembers
+    them), the most recent first; or --clear the list."""
+    with obj.store() as store:
+        if clear:
+            say(f"{store.desk.clear_viewed()} viewed papers forgotten")
+            return
+        found = [service.viewed_entry(store, v) for v in store.desk.viewed(limit)]
+    if fmt == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    if not found:
+        say("No papers viewed yet (the extension's option: Remember the papers I open)")
+    for v in found:
+        title = v["paper"]["title"] if v["paper"] else "(not in this archive yet)"
+        say(f"{v['viewed_at'][:16].replace('T', ' ')}  {v['id']:<12} {title}")
+        say(f"{'':<18}{v['url']}")
 
 
 def found_because(because: dict) -> str:

@@ -35,6 +35,7 @@ for verb in (
     desk.library,
     desk.catchup,
     desk.recommend,
+    desk.viewed,
     desk.desk,
     search.search,
     search.reindex,

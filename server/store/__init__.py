@@ -5,19 +5,20 @@ store.py is the Store (papers in and out); connection.py opens the file, migrate
 (schema.sql, migrations/) and runs transactions; rows.py maps a row to a Paper and back; merge.py
 says how a new reading combines with a stored one; crawl.py, subscribers.py and desk.py are the
 parts the crawler, the digest and the reader keep (`store.crawl`, `store.subscribers`,
-`store.desk`: saved papers, tags, marks and notes); clock.py is the one clock.
+`store.desk`: saved papers, tags, marks, notes and the papers opened); clock.py is the one clock.
 """
 
 from server.store.clock import now, today, utc_now
 from server.store.connection import FILE_NAME, SCHEMA_VERSION, StoreError, store_path
 from server.store.crawl import CacheEntry, ProvisionalDay
-from server.store.desk import DeskEntry, DeskError, clean_note, clean_tag
+from server.store.desk import MAX_VIEWED, DeskEntry, DeskError, Viewed, clean_note, clean_tag
 from server.store.desk import loads as read_desk
 from server.store.store import IngestResult, PaperNotFound, Store
 from server.store.subscribers import Subscriber
 
 __all__ = [
     "FILE_NAME",
+    "MAX_VIEWED",
     "SCHEMA_VERSION",
     "CacheEntry",
     "DeskEntry",
@@ -28,6 +29,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Subscriber",
+    "Viewed",
     "clean_note",
     "clean_tag",
     "now",

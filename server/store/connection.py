@@ -27,6 +27,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (5, "005_clean_text.sql"),
     (6, "006_desk.sql"),
     (7, "007_catchup.sql"),
+    (8, "008_viewed.sql"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1,9 +1,10 @@
 """The reader's desk (`store.desk`): saved papers, tags, read and hidden marks, a note per paper.
 
 The user's own state, the most precious thing in the store, lives in tables of its own (desk,
-desk_tags; migration 006) that no import, parse, reindex or migration writes. A row keeps the id
-the paper had when the user first acted on it; a paper folded into another since is read through
-the aliases table, so nothing the user did is lost or split. Export and import move this state
+desk_tags, migration 006; desk_seen, 007; desk_viewed, the papers opened in the browser, 008)
+that no import, parse, reindex or migration writes. A row keeps the id the paper had when the
+user first acted on it; a paper folded into another since is read through the aliases table, so
+nothing the user did is lost or split. Export and import move this state
 alone, as JSON, between machines.
 """
 
@@ -13,8 +14,10 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from server import sanitize
+from server.models import canonical
 from server.store.clock import now
 from server.store.connection import transaction
 
@@ -22,6 +25,8 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 MAX_TAG = 50  # characters in a tag
 MAX_TAGS = 50  # tags on one paper
 MAX_NOTE = 10_000  # characters in a note
+MAX_VIEWED = 500  # papers the "recently viewed" list keeps, the newest
+MAX_URL = 2000  # characters in a viewed paper's address
 FORMAT = "paperboy-desk"  # the export's "format", with "version"
 VERSION = 1
 
@@ -55,6 +60,19 @@ class DeskEntry:
         }
 
 
+@dataclass
+class Viewed:
+    """A paper the user opened in the browser: its id, the address opened, when (the last time)."""
+
+    paper_id: str
+    url: str
+    viewed_at: str
+
+    def as_json(self) -> dict[str, object]:
+        """The entry as the export writes it."""
+        return {"id": self.paper_id, "url": self.url, "viewed_at": self.viewed_at}
+
+
 def clean_tag(tag: str) -> str:
     """A tag as stored: printable, whitespace collapsed, 1 to MAX_TAG characters."""
     cleaned = " ".join((sanitize.text(str(tag)) or "").split())
@@ -63,6 +81,20 @@ def clean_tag(tag: str) -> str:
     if len(cleaned) > MAX_TAG:
         raise DeskError(f"tag {cleaned[:20]!r}...: longer than {MAX_TAG} characters")
     return cleaned
+
+
+def clean_view(paper_id: object, url: object) -> tuple[str, str]:
+    """A viewed paper's canonical id and its address as stored (an http(s) URL of at most
+    MAX_URL characters); DeskError naming the input otherwise."""
+    ref = canonical(paper_id) if isinstance(paper_id, str) else None
+    if ref is None:
+        raise DeskError(f"{str(paper_id)[:100]!r}: not a paper id")
+    link = sanitize.link(url) if isinstance(url, str) else None
+    if link is None:
+        raise DeskError(f"{str(url)[:200]!r}: not an http(s) address")
+    if len(link) > MAX_URL:
+        raise DeskError(f"{link[:100]!r}...: an address longer than {MAX_URL} characters")
+    return ref.id, link
 
 
 def clean_note(note: str) -> str:
@@ -241,6 +273,43 @@ class Desk:
                 (name, day, now()),
             )
 
+    # -- recently viewed ------------------------------------------------------------------------
+
+    def view(self, paper_id: str, url: str) -> None:
+        """Remember that the user opened a paper at `url` now (one row a paper: the last time
+        and address); only the newest MAX_VIEWED papers are kept."""
+        self._viewed([(*clean_view(paper_id, url), now())])
+
+    def viewed(self, limit: int = 50) -> list[Viewed]:
+        """The papers opened, the most recently opened first, each under its paper's id now."""
+        rows = self.db.execute(
+            "SELECT coalesce(a.paper_id, v.paper_id), v.url, v.viewed_at FROM desk_viewed v "
+            "LEFT JOIN aliases a ON a.alias = v.paper_id "
+            "ORDER BY v.viewed_at DESC, v.rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [Viewed(*row) for row in rows]
+
+    def clear_viewed(self) -> int:
+        """Forget every paper opened; returns how many there were."""
+        with transaction(self.db):
+            return self.db.execute("DELETE FROM desk_viewed").rowcount
+
+    def _viewed(self, rows: list[tuple[str, str, str]]) -> None:
+        """Keep each (id, url, time), the later time winning over a stored one; then the cap."""
+        with transaction(self.db):
+            self.db.executemany(
+                "INSERT INTO desk_viewed (paper_id, url, viewed_at) VALUES (?1, ?2, ?3) "
+                "ON CONFLICT (paper_id) DO UPDATE SET url = ?2, viewed_at = ?3 "
+                "WHERE viewed_at < ?3",
+                rows,
+            )
+            self.db.execute(
+                "DELETE FROM desk_viewed WHERE paper_id NOT IN (SELECT paper_id FROM desk_viewed "
+                "ORDER BY viewed_at DESC, rowid DESC LIMIT ?)",
+                (MAX_VIEWED,),
+            )
+
     # -- moving it between machines ------------------------------------------------------------
 
     def export(self) -> dict[str, object]:
@@ -251,6 +320,7 @@ class Desk:
             "exported_at": now(),
             "papers": [e.as_json() for e in self.entries()],
             "seen": dict(self.db.execute("SELECT name, day FROM desk_seen ORDER BY name")),
+            "viewed": [v.as_json() for v in self.viewed(MAX_VIEWED)],
         }
 
     def import_(self, document: object, source: str = "the file") -> int:
@@ -263,6 +333,7 @@ class Desk:
             isinstance(k, str) and isinstance(v, str) and _DAY.fullmatch(v) for k, v in seen.items()
         ):
             raise DeskError(f'{source}: "seen" is not a map of names to days (YYYY-MM-DD)')
+        viewed = _checked_viewed(document.get("viewed"), source)
         with transaction(self.db):
             for item in papers:
                 pid = self.resolve(item["id"]) or item["id"]
@@ -293,6 +364,8 @@ class Desk:
                 self._tag(key, [clean_tag(t) for t in item.get("tags", [])])
         for name, day in seen.items():
             self.mark_seen(day, name)
+        if viewed:
+            self._viewed(viewed)
         return len(papers)
 
 
@@ -322,6 +395,38 @@ def _checked(document: object, source: str) -> list[dict]:
         except DeskError as exc:
             raise DeskError(f"{where} ({item['id']}): {exc}") from None
     return papers
+
+
+def _checked_viewed(viewed: object, source: str) -> list[tuple[str, str, str]]:
+    """The "viewed" list of an export (optional: older exports have none) as rows to store;
+    DeskError names the entry and what is wrong."""
+    if viewed is None:
+        return []
+    if not isinstance(viewed, list):
+        raise DeskError(f'{source}: "viewed" is not a list')
+    rows = []
+    for n, item in enumerate(viewed, 1):
+        where = f"{source}: viewed paper {n}"
+        if not isinstance(item, dict):
+            raise DeskError(f"{where}: not an object with id, url and viewed_at")
+        try:
+            rows.append((*clean_view(item.get("id"), item.get("url")), _utc(item.get("viewed_at"))))
+        except DeskError as exc:
+            raise DeskError(f"{where}: {exc}") from None
+    return rows
+
+
+def _utc(stamp: object) -> str:
+    """An exported time as the clock writes it (UTC, to the microsecond), so that times from
+    any machine sort alike; DeskError when it is not an ISO 8601 date and time."""
+    try:
+        moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) and "T" in stamp else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise DeskError(f'"viewed_at" {str(stamp)[:40]!r} is not a time (YYYY-MM-DDTHH:MM:SS...)')
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")
 
 
 def loads(text: str, source: str) -> object:

@@ -95,8 +95,12 @@ def body_for(path: str, server) -> tuple[object, dict]:
     if path.endswith("/desk"):  # the reading desk: save the paper, tag it, note it
         change = {"saved": True, "add_tags": ["evil"], "note": "written by a rebinding page"}
         return change, {"Authorization": f"Bearer {server.token}"}
-    if path == "/api/catchup/seen":
+    if path in ("/api/catchup/seen", "/api/viewed/clear"):
         return {}, {"Authorization": f"Bearer {server.token}"}
+    if path == "/api/viewed":  # recently viewed: a paper page opened
+        return {"url": "https://arxiv.org/abs/2408.90003"}, {
+            "Authorization": f"Bearer {server.token}"
+        }
     return None, {}
 
 
@@ -126,7 +130,7 @@ def test_a_rebinding_host_is_refused_on_every_route_and_no_work_is_done(server, 
     assert call(server, "GET", "/api/search?q=origami")[1]["data"]["total"] == 0
     auth = {"Authorization": f"Bearer {server.token}"}
     desk = call(server, "GET", "/api/desk/export", headers=auth)[1]["data"]
-    assert desk["papers"] == [] and desk["seen"] == {}, desk
+    assert desk["papers"] == [] and desk["seen"] == {} and desk["viewed"] == [], desk
     control = call(server, "POST", "/api/subscriptions", None, {"email": "me@example.org"})
     assert control[0] == 202
     server.mail.wait_for(1)
@@ -209,6 +213,7 @@ def test_hosts_allowed(server, host):
 def test_json_nested_too_deep_is_a_400_on_every_json_route(server, tmp_path, body):
     json_routes = [p for m, p in every_route(tmp_path) if m == "POST" and p.startswith("/api/")]
     small = ["/api/catchup/seen", "/api/papers/2408.90003/desk", "/api/subscriptions"]
+    small += ["/api/viewed", "/api/viewed/clear"]
     assert sorted(json_routes) == sorted(["/api/ingest", "/api/parse", *small])
     auth = {"Authorization": f"Bearer {server.token}"}
     for path in json_routes:

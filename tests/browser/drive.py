@@ -18,7 +18,9 @@ POPUP_VIEWPORT = {"width": 380, "height": 600}
 class Chrome:
     """A persistent Chromium context with the extension loaded, and its service worker."""
 
-    def __init__(self, playwright, executable: Path, extension: Path, profile: Path):
+    def __init__(
+        self, playwright, executable: Path, extension: Path, profile: Path, args: tuple = ()
+    ):
         self.playwright, self.profile = playwright, profile
         self.context = playwright.chromium.launch_persistent_context(
             str(profile),
@@ -30,6 +32,7 @@ class Chrome:
                 f"--load-extension={extension}",
                 "--remote-debugging-port=0",
                 "--no-first-run",
+                *args,
             ],
         )
         workers = self.context.service_workers
@@ -125,8 +128,19 @@ class Firefox:
 
     ADDON_ID = "paperboy@paperboy.local"
 
-    def __init__(self, executable: str, extension: Path, profile: Path):
+    def __init__(
+        self,
+        executable: str,
+        extension: Path,
+        profile: Path,
+        prefs: dict | None = None,
+        accept_insecure: bool = False,
+    ):
         self.uuid = str(uuid.uuid4())
+        # accept_insecure: a certificate of the tests' own HTTPS servers is taken
+        self.capabilities = (
+            {"alwaysMatch": {"acceptInsecureCerts": True}} if accept_insecure else {}
+        )
         self.base = f"moz-extension://{self.uuid}"
         prefs = {
             # a fixed internal UUID, so the test knows the moz-extension:// origin
@@ -135,6 +149,9 @@ class Firefox:
             "datareporting.policy.dataSubmissionEnabled": False,
             "app.update.disabledForTesting": True,
             "browser.startup.page": 0,
+            # optional permissions are granted without the prompt a person would answer
+            "extensions.webextOptionalPermissionPrompts": False,
+            **(prefs or {}),
         }
         lines = [f"user_pref({json.dumps(k)}, {json.dumps(v)});" for k, v in prefs.items()]
         (profile / "user.js").write_text("\n".join(lines) + "\n")
@@ -152,7 +169,7 @@ class Firefox:
 
     def _session(self, extension: Path) -> None:
         self.bidi = Bidi(self._listening())
-        self.bidi.call("session.new", capabilities={})
+        self.bidi.call("session.new", capabilities=self.capabilities)
         self.bidi.call(
             "webExtension.install", extensionData={"type": "path", "path": str(extension)}
         )
@@ -196,6 +213,24 @@ class Firefox:
             "input.performActions",
             context=self.context,
             actions=[{"type": "key", "id": "keyboard", "actions": keys}],
+        )
+
+    def click(self, selector: str) -> None:
+        """Click the middle of an element with the mouse, as a person does (a user gesture)."""
+        box = self.evaluate(
+            "((e) => { e.scrollIntoView({ block: 'center' }); const r = e.getBoundingClientRect();"
+            " return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; })"
+            f"(document.querySelector({json.dumps(selector)}))"
+        )
+        moves = [
+            {"type": "pointerMove", "x": round(box["x"]), "y": round(box["y"])},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerUp", "button": 0},
+        ]
+        self.bidi.call(
+            "input.performActions",
+            context=self.context,
+            actions=[{"type": "pointer", "id": "mouse", "actions": moves}],
         )
 
     def wait_for(self, expression: str, seconds: float = 10):

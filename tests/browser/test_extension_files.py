@@ -32,6 +32,16 @@ def test_manifest_serves_both_browsers_with_minimal_permissions(manifest):
     assert manifest["browser_specific_settings"]["gecko"]["id"]
     assert sorted(manifest["permissions"]) == ["activeTab", "contextMenus", "scripting", "storage"]
     assert manifest["host_permissions"] == ["http://127.0.0.1/*", "http://localhost/*"]
+    # the sites "Remember the papers I open" watches: asked for only when the user turns it on
+    assert manifest["optional_host_permissions"] == [
+        "https://arxiv.org/*",
+        "https://*.arxiv.org/*",
+        "https://huggingface.co/*",
+        "https://www.alphaxiv.org/*",
+        "https://alphaxiv.org/*",
+        "https://ar5iv.org/*",
+    ]
+    assert "optional_permissions" not in manifest
     csp = manifest["content_security_policy"]["extension_pages"]
     assert "default-src 'none'" in csp and "script-src 'self';" in csp
     assert "unsafe" not in csp and "object-src 'none'" in csp

@@ -11,7 +11,7 @@ import pytest
 from helpers import wait_for_json
 
 from browser import pages
-from browser.conftest import artifact, free_port
+from browser.conftest import EXTENSION, artifact, free_port
 from browser.test_tabs_chromium import because
 
 CARD_TITLE = "document.querySelector('.card h2')?.textContent"
@@ -244,3 +244,36 @@ def test_desk_page_saves_by_key(firefox, paperboy, served_site):
         firefox.screenshot(artifact("firefox-desk-page.png"))
     finally:
         assert paperboy.call("POST", path, {"saved": False})[0] == 200
+
+
+def test_remember_the_papers_i_open_asks_at_the_click(firefox, paperboy):
+    """Firefox grants optional permissions without a prompt here (a test profile's pref), so the
+    whole option runs: the sites are asked for at the click, held while it is on, given back
+    when it is turned off; the count and Clear speak to the server's list."""
+    origins = json.dumps(
+        json.loads((EXTENSION / "manifest.json").read_text())["optional_host_permissions"]
+    )
+    held = f"browser.permissions.contains({{ origins: {origins} }})"
+    remember = "document.getElementById('remember')"
+    firefox.goto(f"{firefox.base}/options.html")
+    firefox.wait_for("document.getElementById('viewedCount').textContent")
+    assert firefox.evaluate(f"{remember}.checked") is False and firefox.evaluate(held) is False
+    assert firefox.evaluate("browser.storage.local.get('rememberViewed')") == {}
+    firefox.click("#remember")
+    firefox.wait_for("browser.storage.local.get('rememberViewed').then((s) => s.rememberViewed)")
+    assert firefox.evaluate(held) is True and firefox.evaluate(f"{remember}.checked") is True
+    status, _ = paperboy.call("POST", "/api/viewed", {"url": "https://arxiv.org/abs/2408.90003"})
+    assert status == 201
+    firefox.goto(f"{firefox.base}/options.html")
+    firefox.wait_for(f"{remember}.checked")
+    firefox.wait_for("document.getElementById('viewedCount').textContent.includes('1 paper.')")
+    firefox.click("#remember")  # off
+    firefox.wait_for(
+        "browser.storage.local.get('rememberViewed').then((s) => s.rememberViewed === false)"
+    )
+    assert firefox.evaluate(held) is False
+    firefox.click("#clearViewed")
+    firefox.wait_for(
+        "document.getElementById('viewedCount').textContent === 'Cleared: 1 paper forgotten.'"
+    )
+    assert paperboy.call("GET", "/api/viewed")[1]["data"]["papers"] == []

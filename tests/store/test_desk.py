@@ -112,14 +112,16 @@ def _listing(paper: Paper) -> Listing:
 def test_no_other_code_writes_the_desk_tables() -> None:
     """Only store/desk.py and the migration that made them name the desk tables in a write."""
     root = Path(__file__).resolve().parents[2] / "server"
-    writes = re.compile(r"(INSERT|UPDATE|DELETE|DROP|ALTER)[^;\"]*\bdesk(_tags|_seen)?\b", re.I)
+    writes = re.compile(
+        r"(INSERT|UPDATE|DELETE|DROP|ALTER)[^;\"]*\bdesk(_tags|_seen|_viewed)?\b", re.I
+    )
     found = sorted(
         str(p.relative_to(root))
         for p in root.rglob("*")
         if p.suffix in {".py", ".sql"} and writes.search(p.read_text(encoding="utf-8"))
     )
     assert found == ["store/desk.py"], found
-    assert MIGRATIONS[-2:] == [(6, "006_desk.sql"), (7, "007_catchup.sql")]
+    assert MIGRATIONS[-3:] == [(6, "006_desk.sql"), (7, "007_catchup.sql"), (8, "008_viewed.sql")]
 
 
 def test_export_then_import_on_another_machine_gives_the_same_desk(tmp_path: Path) -> None:
@@ -251,7 +253,8 @@ def test_an_old_store_gains_the_desk_tables(tmp_path: Path) -> None:
         import_paths(s, [str(DEMO)], progress=False)
     db = sqlite3.connect(path)
     db.executescript(
-        "DROP TABLE desk; DROP TABLE desk_tags; DROP TABLE desk_seen; PRAGMA user_version = 5;"
+        "DROP TABLE desk; DROP TABLE desk_tags; DROP TABLE desk_seen; DROP TABLE desk_viewed; "
+        "PRAGMA user_version = 5;"
     )
     db.close()
     with Store(path) as s:
