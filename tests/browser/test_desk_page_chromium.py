@@ -288,3 +288,24 @@ def test_another_origin_cannot_get_the_session_or_write(chrome, paperboy, served
     )
     assert posted in ("opaque",) or str(posted).startswith("refused")
     assert entry_of(paperboy, pid)["saved_at"] is None
+
+
+def test_recently_viewed_shows_what_the_extension_recorded(chrome, paperboy, served_site):
+    """The papers the extension recorded (POST /api/viewed, as its background worker sends them)
+    are the desk page's "Recently viewed", newest first, as the API lists them."""
+    for url in ("https://arxiv.org/abs/2408.90005v1", "https://huggingface.co/papers/2408.90002"):
+        status, body = paperboy.call("POST", "/api/viewed", {"url": url})
+        assert status == 201, body
+    expected = api(paperboy, "/api/viewed?limit=30")["papers"]
+    assert [p["id"] for p in expected[:2]] == ["2408.90002", "2408.90005"]
+    page = desk_page(chrome, served_site)
+    rows = page.locator("#desk-viewed .desk-item")
+    expect(rows).to_have_count(len(expected))
+    shown = page.eval_on_selector_all(
+        "#desk-viewed .desk-item", "(rows) => rows.map((r) => r.dataset.id)"
+    )
+    assert shown == [p["id"] for p in expected]
+    expect(rows.first.locator(".desk-detail")).to_contain_text("opened ")
+    assert paperboy.call("POST", "/api/viewed/clear", {})[0] == 200
+    page.reload()
+    expect(page.locator("#desk-viewed .desk-section-note")).to_contain_text("Nothing yet")
