@@ -42,6 +42,15 @@ class Paper:
     code_url: str | None = None
     project_url: str | None = None
     url: str | None = None  # landing page, for papers that are not on arXiv
+    # What Hugging Face knows of it: its GitHub stars as last read (their history is the store's
+    # star readings), the organisation that posted it (id and display name), the AI summary and
+    # keywords it wrote (shown as Hugging Face's), and its thumbnail image.
+    github_stars: int | None = None
+    org: str | None = None
+    org_name: str | None = None
+    hf_summary: str | None = None
+    hf_keywords: list[str] = field(default_factory=list)
+    thumbnail: str | None = None
 
 
 @dataclass

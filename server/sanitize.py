@@ -23,8 +23,8 @@ _UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
 _SPACES = re.compile("[\t\n\x0b\x0c\r]")
 # A URL `link` keeps as it is: http(s), a host, no space, no bracket (urlsplit's IPv6 check)
 _PLAIN_HTTP = re.compile(r"(?i)https?://[^/?#\[\]\s][^\[\]\s]*")
-_LINKS = ("url", "code_url", "project_url")
-_LISTS = tuple(f.name for f in fields(Paper) if f.default_factory is list)  # authors, categories
+_LINKS = ("url", "code_url", "project_url", "thumbnail")
+_LISTS = tuple(f.name for f in fields(Paper) if f.default_factory is list)  # authors, categories...
 _SCALARS = tuple(f.name for f in fields(Paper) if f.name not in _LINKS + _LISTS)
 _APPEARANCE_FIELDS = tuple(f.name for f in fields(Appearance))
 

@@ -140,8 +140,15 @@ def _item_string(raw: str) -> object | None:
 
 
 def item_paper(item: dict, label: str, problems: list[Problem]) -> Paper | None:
-    """The Paper of one daily-paper item ({paper: {...}, title, ...}), or None with a problem."""
-    return paper_from_json(item["paper"], item.get("title"), label, problems)
+    """The Paper of one daily-paper item ({paper: {...}, title, ...}), or None with a problem;
+    the item's own thumbnail and organisation fill what the paper object lacks."""
+    paper = paper_from_json(item["paper"], item.get("title"), label, problems)
+    if paper is None:
+        return None
+    if paper.org is None:
+        paper.org, paper.org_name = _organisation(item.get("organization"))
+    paper.thumbnail = paper.thumbnail or _text(item.get("thumbnail")).strip() or None
+    return paper
 
 
 def paper_from_json(
@@ -156,6 +163,8 @@ def paper_from_json(
     if not title:
         problems.append(Problem(ref.id, "no title"))
         return None
+    org, org_name = _organisation(raw.get("organization"))
+    code_url = _text(raw.get("githubRepo")).strip() or None
     return Paper(
         id=ref.id,
         version=ref.version,
@@ -163,9 +172,46 @@ def paper_from_json(
         abstract=clean_field(_text(raw.get("summary"))),
         authors=_authors(raw.get("authors")),
         published=iso_date(_text(raw.get("publishedAt"))),
-        code_url=_text(raw.get("githubRepo")).strip() or None,
+        code_url=code_url,
         project_url=_text(raw.get("projectPage")).strip() or None,
+        # stars without a repository to count them for are not a reading
+        github_stars=_count(raw.get("githubStars")) if code_url else None,
+        org=org,
+        org_name=org_name,
+        hf_summary=clean_field(_text(raw.get("ai_summary"))) or None,
+        hf_keywords=_keywords(raw.get("ai_keywords")),
+        thumbnail=_text(raw.get("thumbnail")).strip() or None,
     )
+
+
+MAX_KEYWORDS = 30  # Hugging Face gives a dozen or so; a page with thousands is not believed
+
+
+def _keywords(raw: object) -> list[str]:
+    """Hugging Face's AI keywords: distinct non-empty strings, in order, at most MAX_KEYWORDS."""
+    if not isinstance(raw, list):
+        return []
+    found: dict[str, None] = {}
+    for value in raw[: MAX_KEYWORDS * 4]:
+        word = clean(_text(value))[:100]
+        if word and word.lower() not in (w.lower() for w in found):
+            found[word] = None
+    return list(found)[:MAX_KEYWORDS]
+
+
+def _organisation(raw: object) -> tuple[str | None, str | None]:
+    """(id, display name) of an HF organisation object {name, fullname, ...}; (None, None)."""
+    if not isinstance(raw, dict):
+        return None, None
+    name = clean(_text(raw.get("name")))[:100] or None
+    full = clean(_text(raw.get("fullname")))[:200] or None
+    return (name, full or name) if name else (None, None)
+
+
+def _count(value: object) -> int | None:
+    """A count: a whole number from 0 up (to_int refuses bools), else None."""
+    number = to_int(value)
+    return number if number is not None and number >= 0 else None
 
 
 def _authors(raw: object) -> list[str]:

@@ -28,6 +28,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (6, "006_desk.sql"),
     (7, "007_catchup.sql"),
     (8, "008_viewed.sql"),
+    (9, "009_hf_signals.sql"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

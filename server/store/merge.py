@@ -31,7 +31,7 @@ def merge_paper(old: Paper, new: Paper) -> Paper:
     newer = _newer(new, old)
     changes = {}
     for f in fields(Paper):
-        if f.name == "id":
+        if f.name in ("id", "github_stars"):  # the stars follow the newest reading (the store)
             continue
         new_value, old_value = getattr(new, f.name), getattr(old, f.name)
         if f.name == "version":

@@ -10,7 +10,7 @@ from dataclasses import fields
 from server.models import Appearance, Paper, normalise_title
 
 PAPER_COLUMNS = tuple(f.name for f in fields(Paper))
-JSON_COLUMNS = frozenset({"authors", "categories"})  # lists, stored as JSON text
+JSON_COLUMNS = frozenset({"authors", "categories", "hf_keywords"})  # lists, as JSON text
 
 
 def paper_values(paper: Paper) -> dict[str, object]:

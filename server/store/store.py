@@ -261,6 +261,11 @@ class Store:
 
     def _save_listing(self, listing: Listing, stamp: str, result: IngestResult) -> None:
         ids = {p.id: self._save_paper(p, stamp, result) for p in listing.papers}
+        days = {a.paper_id: a.date for a in listing.appearances if a.date}
+        for p in listing.papers:
+            if p.github_stars is not None:
+                day = days.get(p.id) or listing.date or stamp[:10]
+                self._read_stars(ids[p.id], day, p.github_stars, stamp, result)
         for appearance in listing.appearances:
             paper_id = ids.get(appearance.paper_id) or self.resolve(appearance.paper_id)
             if paper_id and appearance.date:
@@ -300,6 +305,32 @@ class Store:
             result.papers_updated += 1
             result.changed_ids.add(old.id)
         return old.id
+
+    def _read_stars(self, paper_id: str, day: str, stars: int, stamp: str, result) -> None:
+        """Keep a reading of a paper's GitHub stars on a listing day (a later reading of the
+        same day replaces it); the paper's own count follows its newest day's reading."""
+        self.db.execute(
+            "INSERT INTO star_readings (paper_id, date, stars, read_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (paper_id, date) DO UPDATE SET stars = excluded.stars, "
+            "read_at = excluded.read_at WHERE stars IS NOT excluded.stars",
+            (paper_id, day, stars, stamp),
+        )
+        changed = self.db.execute(
+            "UPDATE papers SET github_stars = (SELECT stars FROM star_readings "
+            "WHERE paper_id = :id ORDER BY date DESC LIMIT 1) WHERE id = :id "
+            "AND github_stars IS NOT (SELECT stars FROM star_readings "
+            "WHERE paper_id = :id ORDER BY date DESC LIMIT 1)",
+            {"id": paper_id},
+        )
+        if changed.rowcount:
+            result.changed_ids.add(paper_id)
+
+    def star_readings(self, paper_id: str) -> list[tuple[str, int]]:
+        """(listing day, GitHub stars) of every reading of a paper's stars, oldest first."""
+        rows = self.db.execute(
+            "SELECT date, stars FROM star_readings WHERE paper_id = ? ORDER BY date", (paper_id,)
+        )
+        return [(r[0], r[1]) for r in rows]
 
     def _insert_paper(self, paper: Paper, stamp: str) -> None:
         values = paper_values(paper)
@@ -348,6 +379,10 @@ class Store:
             sets = ", ".join(f"{k} = :{k}" for k in values if k != "id")
             self.db.execute(f"UPDATE papers SET {sets} WHERE id = :id", values)
             self.db.execute("UPDATE aliases SET paper_id = ? WHERE paper_id = ?", (new_id, old_id))
+            self.db.execute(
+                "UPDATE OR IGNORE star_readings SET paper_id = ? WHERE paper_id = ?", (new_id, old_id)
+            )
+            self.db.execute("DELETE FROM star_readings WHERE paper_id = ?", (old_id,))
             self.db.execute("DELETE FROM papers WHERE id = ?", (old_id,))
         self.db.execute(
             "INSERT OR REPLACE INTO aliases (alias, paper_id) VALUES (?, ?)", (old_id, new_id)

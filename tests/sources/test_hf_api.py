@@ -320,3 +320,60 @@ def test_matches_api_json_only(corpus):
     assert not hf_api.matches(recorded, None)
     wrapper = corpus / "hf" / "api-daily-papers" / f"2025-01-10{SUFFIX}"
     assert hf_api.matches(wrapper.read_text(encoding="utf-8"), None)
+
+
+SIGNALS = {
+    "githubRepo": "https://github.com/example/lattice",
+    "githubStars": 1234,
+    "projectPage": "https://example.org/lattice/",
+    "ai_summary": "Sparse lattices cut  attention cost\nfor long contexts.",
+    "ai_keywords": ["sparse lattice", "", "Sparse Lattice", "long context", 7, "attention"],
+    "organization": {"_id": "x1", "name": "example-lab", "fullname": "Example Lab"},
+}
+
+
+def test_hugging_face_signals_are_kept():
+    """Stars (with their repository), organisation, AI summary and keywords, thumbnail, and the
+    item's comments and submitter: what issue 20 keeps."""
+    raw = item(**SIGNALS) | {
+        "thumbnail": "https://cdn.example/thumb/2408.90001.png",
+        "numComments": 4,
+        "submittedBy": {"name": "ada", "fullname": "Ada Moreau"},
+    }
+    listing = hf_api.parse(
+        json.dumps([raw]), "https://huggingface.co/api/daily_papers?date=2024-08-01"
+    )
+    paper, seen = listing.papers[0], listing.appearances[0]
+    assert (paper.code_url, paper.github_stars) == ("https://github.com/example/lattice", 1234)
+    assert paper.project_url == "https://example.org/lattice/"
+    assert (paper.org, paper.org_name) == ("example-lab", "Example Lab")
+    assert paper.hf_summary == "Sparse lattices cut attention cost for long contexts."
+    assert paper.hf_keywords == ["sparse lattice", "long context", "attention"]
+    assert paper.thumbnail == "https://cdn.example/thumb/2408.90001.png"
+    assert (seen.comments, seen.submitter, seen.date) == (4, "Ada Moreau", "2024-08-01")
+
+
+def test_item_level_organisation_fills_the_paper_s():
+    raw = item() | {"organization": {"name": "nvidia", "fullname": "NVIDIA"}}
+    paper = hf_api.parse(json.dumps([raw])).papers[0]
+    assert (paper.org, paper.org_name) == ("nvidia", "NVIDIA")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"githubStars": -5, "githubRepo": "https://github.com/a/b"},
+        {"githubStars": True, "githubRepo": "https://github.com/a/b"},
+        {"githubStars": "many", "githubRepo": "https://github.com/a/b"},
+        {"githubStars": 10},  # stars without a repository
+        {"organization": "nvidia"},
+        {"organization": {"fullname": "No Id"}},
+        {"ai_keywords": "sparse, lattice"},
+        {"ai_keywords": ["x"] * 10_000},
+        {"ai_summary": {"text": "not a string"}},
+    ],
+)
+def test_odd_signal_values_are_left_out_not_fatal(bad):
+    paper = hf_api.parse(json.dumps([item(**bad)])).papers[0]
+    assert paper.github_stars is None and paper.org is None and paper.hf_summary is None
+    assert len(paper.hf_keywords) <= 1 and paper.title == "A Title"

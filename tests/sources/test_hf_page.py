@@ -284,3 +284,28 @@ def test_trending_page_gives_papers_only():
     page = island_page({"dailyPapers": [item("2408.90004", "Scaling Laws")]})
     listing = hf_page.parse(page, "https://huggingface.co/papers/trending")
     assert ([p.id for p in listing.papers], listing.appearances) == (["2408.90004"], [])
+
+
+def test_signals_from_the_page_s_island():
+    """The daily page's hydration data carries the same fields as the API: the same are kept."""
+    entry = item("2408.90007", "Lattice Robots", 9)
+    entry["paper"] |= {
+        "githubRepo": "https://github.com/example/robots",
+        "githubStars": 88,
+        "ai_summary": "Robots fold lattices.",
+        "ai_keywords": ["origami", "robots"],
+    }
+    entry |= {"organization": {"name": "lab", "fullname": "The Lab"}, "numComments": 2}
+    entry["thumbnail"] = "https://cdn.example/t.png"
+    listing = hf_page.parse(island_page({"date": "2024-08-06", "dailyPapers": [entry]}))
+    paper = listing.papers[0]
+    assert (paper.github_stars, paper.org_name, paper.hf_summary) == (
+        88,
+        "The Lab",
+        "Robots fold lattices.",
+    )
+    assert (
+        paper.hf_keywords == ["origami", "robots"]
+        and paper.thumbnail == "https://cdn.example/t.png"
+    )
+    assert listing.appearances[0].comments == 2

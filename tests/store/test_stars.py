@@ -1,0 +1,52 @@
+"""GitHub stars as readings over time (issue 20): one per paper and listing day, the paper's own
+count following the newest day's reading, whatever order the pages are read in."""
+
+from __future__ import annotations
+
+from store.test_store import day, listing, paper
+
+from server.models import title_id
+from server.store import Store
+
+CODE = "https://github.com/example/lattice"
+
+
+def read(store: Store, stars: int, on: str, pid: str = "2408.90001"):
+    found = paper(pid, code_url=CODE, github_stars=stars)
+    return store.ingest(listing(found, appearances=[day(pid, on)]))
+
+
+def test_each_day_s_reading_is_kept_and_the_newest_counts(tmp_path):
+    with Store(tmp_path / "papers.sqlite3") as store:
+        read(store, 100, "2024-08-02")
+        read(store, 180, "2024-08-09")
+        assert store.star_readings("2408.90001") == [("2024-08-02", 100), ("2024-08-09", 180)]
+        assert store.paper("2408.90001").github_stars == 180
+        # an older page read later (a reparse, a backfill) does not roll the count back
+        result = read(store, 60, "2024-07-30")
+        assert store.paper("2408.90001").github_stars == 180
+        assert "2408.90001" not in result.changed_ids
+        assert store.star_readings("2408.90001")[0] == ("2024-07-30", 60)
+        # the same day read again replaces that day's reading; reading it unchanged changes nothing
+        assert "2408.90001" in read(store, 200, "2024-08-09").changed_ids
+        assert store.paper("2408.90001").github_stars == 200
+        assert read(store, 200, "2024-08-09").changed_ids == set()
+
+
+def test_a_listing_without_a_day_reads_on_its_own_date(tmp_path):
+    with Store(tmp_path / "papers.sqlite3") as store:
+        found = paper(code_url=CODE, github_stars=7)
+        store.ingest(listing(found))  # a paper page: no appearance, no listing date
+        ((on, stars),) = store.star_readings("2408.90001")
+        assert stars == 7 and len(on) == 10
+
+
+def test_readings_follow_a_paper_absorbed_into_its_arxiv_id(tmp_path):
+    with Store(tmp_path / "papers.sqlite3") as store:
+        twin = title_id("Sparse Lattice Transformers")
+        read(store, 5, "2024-08-01", pid=twin)
+        read(store, 9, "2024-08-02")
+        store.ingest(listing(paper(title="Sparse Lattice Transformers")))
+        assert store.star_readings("2408.90001")[-1] == ("2024-08-02", 9)
+        assert store.star_readings(twin) == []
+        assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
