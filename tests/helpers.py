@@ -143,3 +143,14 @@ def bench_module(name: str):
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+SCHEMA_9_COLUMNS = ("github_stars", "org", "org_name", "hf_summary", "hf_keywords", "thumbnail")
+
+
+def drop_schema_9(db) -> None:
+    """Take out of a store (an sqlite3 connection) what migration 009 adds, so a test that sets
+    an older user_version has the older store that migration runs on."""
+    for column in SCHEMA_9_COLUMNS:
+        db.execute(f"ALTER TABLE papers DROP COLUMN {column}")
+    db.execute("DROP TABLE star_readings")

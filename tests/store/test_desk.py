@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from helpers import run
+from helpers import drop_schema_9, run
 from pybtex.database import parse_string
 
 from server.cite import csl_json, ris
@@ -121,7 +121,10 @@ def test_no_other_code_writes_the_desk_tables() -> None:
         if p.suffix in {".py", ".sql"} and writes.search(p.read_text(encoding="utf-8"))
     )
     assert found == ["store/desk.py"], found
-    assert MIGRATIONS[-3:] == [(6, "006_desk.sql"), (7, "007_catchup.sql"), (8, "008_viewed.sql")]
+    desk = [(6, "006_desk.sql"), (7, "007_catchup.sql"), (8, "008_viewed.sql")]
+    assert set(desk) <= set(
+        MIGRATIONS
+    )  # they create the tables; later ones (above) never write them
 
 
 def test_export_then_import_on_another_machine_gives_the_same_desk(tmp_path: Path) -> None:
@@ -256,6 +259,8 @@ def test_an_old_store_gains_the_desk_tables(tmp_path: Path) -> None:
         "DROP TABLE desk; DROP TABLE desk_tags; DROP TABLE desk_seen; DROP TABLE desk_viewed; "
         "PRAGMA user_version = 5;"
     )
+    drop_schema_9(db)
+    db.commit()
     db.close()
     with Store(path) as s:
         s.desk.save(AGENTS)
