@@ -380,7 +380,8 @@ class Store:
             self.db.execute(f"UPDATE papers SET {sets} WHERE id = :id", values)
             self.db.execute("UPDATE aliases SET paper_id = ? WHERE paper_id = ?", (new_id, old_id))
             self.db.execute(
-                "UPDATE OR IGNORE star_readings SET paper_id = ? WHERE paper_id = ?", (new_id, old_id)
+                "UPDATE OR IGNORE star_readings SET paper_id = ? WHERE paper_id = ?",
+                (new_id, old_id),
             )
             self.db.execute("DELETE FROM star_readings WHERE paper_id = ?", (old_id,))
             self.db.execute("DELETE FROM papers WHERE id = ?", (old_id,))
