@@ -21,7 +21,9 @@ MAX_SPAN = 300  # characters of TeX in one span: longer ones stay text
 MAX_SPANS = 60  # per text: the rest stay text
 # $...$ with no $ inside, not $$, not empty, not starting or ending with a space (so "$5 and
 # $10" is not math), and no backslash-escaped dollar
-_SPAN = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]{1,%s}?)(?<![\s\\])\$(?!\$)".replace("%s", str(MAX_SPAN)))
+_SPAN = re.compile(
+    r"(?<![\\$])\$(?!\s)([^$\n]{1,LONGEST}?)(?<![\s\\])\$(?!\$)".replace("LONGEST", str(MAX_SPAN))
+)
 _REFUSED = re.compile(r"\\(href|url|includegraphics|input|include|write|def|newcommand|html)\b")
 _MATHML = "{http://www.w3.org/1998/Math/MathML}"
 ELEMENTS = frozenset(

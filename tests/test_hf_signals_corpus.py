@@ -3,9 +3,9 @@ repository and stars, project page, organisation, AI summary and keywords, thumb
 comments) is stored, and `paperboy reparse` fills it for a store made before Paperboy kept it.
 
 The store "made by an older version" is the last 50 days (and 2026-05-19) imported, then every
-new field emptied as the migration leaves it (the columns added empty, no star readings), which is what an older
-store is after migrating: its raw pages hold everything. The counts the store must reach are
-computed here from the saved JSON files, not by Paperboy.
+new field emptied as the migration leaves it (the columns added empty, no star readings), which
+is what an older store is after migrating: its raw pages hold everything. The counts the store
+must reach are computed here from the saved JSON files, not by Paperboy.
 """
 
 from __future__ import annotations
