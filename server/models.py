@@ -88,6 +88,9 @@ class Listing:
     problems: list[Problem] = field(default_factory=list)
     total: int | None = None  # the number of entries the page says the whole list holds
     next_url: str | None = None  # the next page of a paged list, when the page links it
+    # the day the page was read, when not today (a stored page read again): its GitHub stars
+    # are a reading of that day; a saved file's are of its listing's day
+    read_on: str | None = None
 
 
 @dataclass

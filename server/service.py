@@ -147,8 +147,9 @@ def trending_papers(store: Store, period: str, on: str | None, limit: int) -> di
     day = date.fromisoformat(on) if on else _latest(store)
     first, last = trending.span(period, day)
     seen = store.appearances_between(first.isoformat(), last.isoformat())
-    ranked = trending.top(budget.paced(seen, every=4096), period, day, limit)
     order = trending.ORDERS[period]
+    stars = store.star_readings_of(a.paper_id for a in seen) if order in ("score", "stars") else {}
+    ranked = trending.top(budget.paced(seen, every=4096), period, day, limit, stars)
     papers = []
     for t in ranked:
         paper = store.paper(t.paper_id)
@@ -160,6 +161,8 @@ def trending_papers(store: Store, period: str, on: str | None, limit: int) -> di
                 "best_rank": t.best_rank,
                 "lists": t.lists,
                 "days": t.days,
+                "stars": t.stars,
+                "stars_gained": t.stars_gained,
             }
         )
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from server.index import SORTS
+from server.trending import PERIODS
 
 DATE = {"type": "string", "format": "date"}
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -315,7 +316,7 @@ def _paths() -> dict:
                 "A period's papers in its order (day: list rank; week, month: upvotes; now: score)",
                 obj,
                 [
-                    _param("period", {"enum": ["day", "week", "month", "now"]}),
+                    _param("period", {"enum": list(PERIODS)}),
                     _param("date", DATE),
                     limit,
                 ],

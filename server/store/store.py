@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -230,12 +230,12 @@ class Store:
         """Ids of every stored raw page, oldest first."""
         return [r[0] for r in self.db.execute("SELECT id FROM raw_pages ORDER BY id")]
 
-    def raw_page(self, page_id: int) -> tuple[str | None, bytes]:
-        """A raw page's URL and its decompressed bytes."""
-        url, body = self.db.execute(
-            "SELECT url, body FROM raw_pages WHERE id = ?", (page_id,)
+    def raw_page(self, page_id: int) -> tuple[str | None, bytes, str]:
+        """A raw page's URL, its decompressed bytes and when it was stored (UTC)."""
+        url, body, fetched_at = self.db.execute(
+            "SELECT url, body, fetched_at FROM raw_pages WHERE id = ?", (page_id,)
         ).fetchone()
-        return url, zlib.decompress(body)
+        return url, zlib.decompress(body), fetched_at
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -262,10 +262,11 @@ class Store:
     def _save_listing(self, listing: Listing, stamp: str, result: IngestResult) -> None:
         ids = {p.id: self._save_paper(p, stamp, result) for p in listing.papers}
         days = {a.paper_id: a.date for a in listing.appearances if a.date}
+        saved = (listing.url or "").startswith("file:")  # a file saved on its listing's day
         for p in listing.papers:
             if p.github_stars is not None:
-                day = days.get(p.id) or listing.date or stamp[:10]
-                self._read_stars(ids[p.id], day, p.github_stars, stamp, result)
+                day = days.get(p.id) or listing.date if saved else listing.read_on
+                self._read_stars(ids[p.id], day or stamp[:10], p.github_stars, stamp, result)
         for appearance in listing.appearances:
             paper_id = ids.get(appearance.paper_id) or self.resolve(appearance.paper_id)
             if paper_id and appearance.date:
@@ -331,6 +332,21 @@ class Store:
             "SELECT date, stars FROM star_readings WHERE paper_id = ? ORDER BY date", (paper_id,)
         )
         return [(r[0], r[1]) for r in rows]
+
+    def star_readings_of(self, ids: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+        """Every star reading of these papers (those with any), by paper, oldest first."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):  # SQLite's bound on host parameters
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT paper_id, date, stars FROM star_readings WHERE paper_id IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY paper_id, date",
+                chunk,
+            )
+            for pid, day, stars in rows:
+                found.setdefault(pid, []).append((day, stars))
+        return found
 
     def _insert_paper(self, paper: Paper, stamp: str) -> None:
         values = paper_values(paper)
