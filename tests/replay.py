@@ -1,6 +1,7 @@
 """A replay server for the crawler's tests: saved pages at their real paths on 127.0.0.1, with
 faults injected on demand, and a fake clock so delays and backoff are checked without sleeping.
 
+The Hugging Face Hub's repository lists answer [] unless a test adds a page at that path.
 Faults (per path, in order, or at random at a rate): 429 with Retry-After, 503, a timeout, a
 truncated body, a wrong content type, a redirect loop, a 10 MB page. robots.txt is a setting.
 """
@@ -23,6 +24,7 @@ from server.models import Paper
 FAULTS = ("429", "503", "timeout", "truncated", "wrong-type", "redirect-loop", "huge")
 TRANSIENT = ("429", "503", "timeout", "truncated")  # the fetcher retries these in the same run
 HUGE = 10 * 1024 * 1024
+HUB_LISTS = ("/api/models?", "/api/datasets?", "/api/spaces?")  # [] unless a page is added
 CAPTCHA = b"<html><body><h1>One more step</h1><p>Checking your browser...</p></body></html>"
 
 
@@ -150,6 +152,8 @@ class Replay:
                 return Page(body, "application/json") if body is not None else None
         if path.startswith("/api/query?"):
             return Page(self._atom(path), "application/atom+xml")
+        if path.startswith(HUB_LISTS):  # as the Hub answers for a tag no repository carries
+            return Page(b"[]", "application/json")
         return None
 
     def _atom(self, path: str) -> bytes:
