@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from server import budget, text, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
-from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
+from server.models import ARTIFACT_KINDS, Appearance, Listing, Paper, canonical, is_arxiv_id
 from server.store import (
     MAX_VIEWED,
     DeskEntry,
@@ -65,8 +65,19 @@ def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
         "observations": store.observations(paper.id),
         "trend": trend_summary(appearances),
         "links": text.links(paper, appearances),
+        "artifacts": artifacts(store, paper.id),
         "bibtex": bibtex(paper),
     }
+
+
+def artifacts(store: Store, paper_id: str) -> dict[str, object]:
+    """The models, datasets and Spaces on the Hugging Face Hub citing a paper, each most liked
+    first, and when the Hub was last asked (None: not yet)."""
+    found: dict[str, object] = {f"{kind}s": [] for kind in ARTIFACT_KINDS}
+    for item in store.artifacts.of(paper_id):
+        entry = {"id": item.repo_id, "likes": item.likes, "downloads": item.downloads}
+        found[f"{item.kind}s"].append({**entry, "url": item.url})  # type: ignore[union-attr]
+    return {**found, "fetched_at": store.artifacts.fetched_at(paper_id)}
 
 
 def lookup(store: Store, ref: str) -> tuple[str | None, Paper | None]:
