@@ -2,8 +2,9 @@
 faults injected on demand, and a fake clock so delays and backoff are checked without sleeping.
 
 The Hugging Face Hub's repository lists answer [] unless a test adds a page at that path.
-Faults (per path, in order, or at random at a rate): 429 with Retry-After, 503, a timeout, a
-truncated body, a wrong content type, a redirect loop, a 10 MB page. robots.txt is a setting.
+Faults (per path, in order, or at random at a rate): 429 with Retry-After, 503 (or 500 when
+asked by name), a timeout, a truncated body, a wrong content type, a redirect loop, a 10 MB
+page. robots.txt is a setting.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Replay:
         self.rng = random.Random(seed)
         self.robots: str | None = "User-agent: *\nDisallow: /private/\n"
         self.atom_papers: dict[str, Paper] = {}
+        self.gone: set[str] = set()  # paths answering 404 whatever else would answer them
         self.timeout_seconds = 0.6
         self.gzip = True
         self.etags = True
@@ -143,6 +145,8 @@ class Replay:
         """The page for a path, from the pages, the folders or the generated Atom API."""
         if path == "/robots.txt":  # robots = None: the site has none (404)
             return Page(self.robots.encode(), "text/plain") if self.robots is not None else None
+        if path in self.gone:
+            return None
         if path in self.pages:
             return self.pages[path]
         for prefix, folder, default in self.dirs:
@@ -228,8 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, fault: str, replay: Replay) -> None:
         if fault == "429":
             return self._send(429, b"slow down", "text/plain", {"Retry-After": "7"})
-        if fault == "503":
-            return self._send(503, b"busy", "text/plain")
+        if fault in ("500", "503"):
+            return self._send(int(fault), b"busy", "text/plain")
         if fault == "timeout":
             time.sleep(replay.timeout_seconds)  # longer than the client waits
             self.close_connection = True
