@@ -4,7 +4,9 @@ that cite each paper, as the Hub last listed them, and when to ask the Hub again
 Derived data, refetched on a schedule (docs/scraping.md): a paper last on a Hugging Face list
 up to REFRESH_DAILY days ago is refreshed daily, up to REFRESH_UNTIL days ago weekly, and after
 that not at all. A paper's artifacts are replaced in one transaction, so an answer that fails
-leaves the last good ones in place; MAX_FAILURES failed tries in a row end its refreshes.
+leaves the last good ones in place; MAX_FAILURES failed tries in a row end its refreshes. A
+change of a paper's artifacts is a change of the paper (its `changed_at`), so `update` counts it
+as news and the index and the site bring the paper up to date.
 """
 
 from __future__ import annotations
@@ -65,7 +67,10 @@ class HubArtifacts:
                 "found = excluded.found, failures = 0",
                 (paper_id, stamp, len(artifacts)),
             )
-            return self.of(paper_id) != before
+            changed = self.of(paper_id) != before
+            if changed:  # the paper's pages show them: the index and the site follow its time
+                self.db.execute("UPDATE papers SET changed_at = ? WHERE id = ?", (stamp, paper_id))
+            return changed
 
     def failed(self, paper_id: str) -> int:
         """Count a failed try for a paper (its stored artifacts stay); returns the tries so far."""

@@ -14,12 +14,14 @@ from datetime import date, timedelta
 import pytest
 from replay import FakeClock, Replay
 
+from server.archive import Archive
 from server.config import load
 from server.crawl.fetch import Fetcher, Politeness
 from server.crawl.scrape import Scraper
 from server.crawl.targets import hub_list
 from server.models import Appearance, Artifact, Listing, Paper
 from server.store import Store, today
+from server.update import update
 
 TODAY = today().isoformat()  # the store stamps fetches with the real clock
 PAPER = "2408.90001"
@@ -270,3 +272,31 @@ def test_hub_papers_0_asks_nothing(tmp_path, hub):
     config = settings(tmp_path, hub, hub_papers=0)
     listed(config, {PAPER: 1})
     assert enrich(config, hub).outcomes == [] and hub.paths("/api/") == []
+
+
+def test_update_refreshes_the_artifacts_and_counts_a_change_as_news(tmp_path, hub):
+    config = settings(tmp_path, hub, sources=["hf"], repoll_days=1)
+    listed(config, {PAPER: 1})
+    serve(config, hub)
+    hub.add(f"/api/daily_papers?date={TODAY}", "[]", "application/json")
+
+    def run_update():
+        archive, lines = Archive(config), []
+        fetcher = Fetcher(Politeness.from_config(config), hub.clock, random.Random(3))
+        try:
+            return update(archive, fetcher, TODAY, lines.append, steps=()), lines
+        finally:
+            archive.close()
+
+    first, lines = run_update()
+    assert first.exit_code == 0, lines  # new artifacts are news: index and site follow
+    assert f"  hub {PAPER}: new: 1 models, 1 datasets, 1 spaces" in "\n".join(lines)
+    assert len(stored(config)) == 3
+    second, lines = run_update()
+    assert second.exit_code == 1 and not any("hub " in line for line in lines)  # not due today
+    listed(config, {"2408.90002": 0})
+    hub.gone.add(path(config, "model", "2408.90002"))
+    third, lines = run_update()  # the paper stored since the last update is news itself
+    assert third.exit_code == 0 and [o.label for o in third.scrape.failures] == ["hub 2408.90002"]
+    fourth, lines = run_update()  # asked again (try 2 of 3), and nothing else is new
+    assert fourth.exit_code == 4 and [o.label for o in fourth.scrape.failures] == ["hub 2408.90002"]
