@@ -49,6 +49,7 @@ class ScrapeReport:
 
     outcomes: list[Outcome] = field(default_factory=list)
     counts: ImportReport = field(default_factory=ImportReport)
+    hub_outcomes: list[Outcome] = field(default_factory=list)  # those of the Hub's papers
     hub_papers: int = 0  # papers whose Hub artifacts were refreshed
     hub_changed: int = 0  # ... and of those, whose artifacts changed
 
@@ -63,14 +64,11 @@ class ScrapeReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
     def summary(self) -> str:
-        """One line: what arrived, or why nothing did."""
+        """One line: what arrived, or why nothing did (then what the Hub gave, if asked)."""
         c = self.counts
-        tally = Counter(o.status for o in self.outcomes if not o.label.startswith("hub "))
-        hub = (
-            f"; Hub artifacts of {self.hub_papers} papers refreshed, {self.hub_changed} changed"
-            if self.hub_papers
-            else ""
-        )
+        hub_ids = {id(o) for o in self.hub_outcomes}
+        tally = Counter(o.status for o in self.outcomes if id(o) not in hub_ids)
+        hub = "; " + self.hub_line() if self.hub_outcomes else ""
         if c.changed:
             failed = f"; {tally['failed']} failed" if tally["failed"] else ""
             return (
@@ -78,10 +76,18 @@ class ScrapeReport:
                 f"appearances new, {c.observations_new} observations new, from {c.pages} pages"
                 f"{failed}{hub}"
             )
-        parts = [f"{tally[s]} {s}" for s in STATUSES[1:] if tally[s]]
+        parts = ", ".join(f"{tally[s]} {s}" for s in STATUSES[1:] if tally[s])
         if self.hub_changed:
-            return "new: " + (", ".join(parts) or "no list page fetched") + hub
-        return "nothing new: " + (", ".join(parts) or "nothing to fetch") + hub
+            return f"new: {self.hub_line()}" + (f"; lists: {parts}" if parts else "")
+        return "nothing new: " + ((parts + hub).strip("; ") or "nothing to fetch")
+
+    def hub_line(self) -> str:
+        """'Hub artifacts of 3 papers refreshed, 1 changed, 1 failed'."""
+        failed = sum(o.status == "failed" for o in self.hub_outcomes)
+        return (
+            f"Hub artifacts of {self.hub_papers} papers refreshed, {self.hub_changed} changed"
+            + (f", {failed} failed" if failed else "")
+        )
 
 
 def counts_text(result: IngestResult) -> str:
@@ -242,7 +248,9 @@ class Scraper:
         """Ask the Hub for the models, datasets and Spaces citing each paper due by the schedule
         (at most the `hub_papers` setting's number of papers)."""
         for paper_id in self.store.artifacts.due(self.today, int(self.config["hub_papers"])):
-            self._add(self._artifacts(paper_id))
+            outcome = self._artifacts(paper_id)
+            self.report.hub_outcomes.append(outcome)
+            self._add(outcome)
 
     def _artifacts(self, paper_id: str) -> Outcome:
         """One paper's three Hub lists, stored together only when all three were read."""

@@ -146,10 +146,7 @@ def test_a_listed_papers_artifacts_are_fetched_politely_and_stored(tmp_path, hub
     assert "/robots.txt" in hub.paths()  # robots.txt read first
     gaps = [b.at - a.at for a, b in zip(hits, hits[1:], strict=False)]
     assert all(gap >= 1.5 for gap in gaps)  # delay_hf between requests to the Hub's host
-    assert (
-        report.summary()
-        == "new: no list page fetched; Hub artifacts of 1 papers refreshed, 1 changed"
-    )
+    assert report.summary() == "new: Hub artifacts of 1 papers refreshed, 1 changed"
 
 
 def test_the_schedule_daily_then_weekly_then_never(tmp_path, hub):
@@ -214,6 +211,9 @@ def test_a_404_fails_clearly_and_keeps_what_was_stored(tmp_path, hub):
     assert report.outcomes[0].status == "failed" and report.failures
     assert f"/api/spaces?filter=arxiv:{PAPER}" in line and "HTTP 404" in line
     assert "the artifacts stored before are kept (failed try 1 of 3)" in line
+    assert report.summary() == (
+        "nothing new: Hub artifacts of 0 papers refreshed, 0 changed, 1 failed"
+    )
     assert stored(config) == before
     for _ in range(2):
         enrich(config, hub)
