@@ -73,11 +73,12 @@ def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
 def artifacts(store: Store, paper_id: str) -> dict[str, object]:
     """The models, datasets and Spaces on the Hugging Face Hub citing a paper, each most liked
     first, and when the Hub was last asked (None: not yet)."""
-    found: dict[str, object] = {f"{kind}s": [] for kind in ARTIFACT_KINDS}
+    lists: dict[str, list[dict[str, object]]] = {f"{kind}s": [] for kind in ARTIFACT_KINDS}
     for item in store.artifacts.of(paper_id):
-        entry = {"id": item.repo_id, "likes": item.likes, "downloads": item.downloads}
-        found[f"{item.kind}s"].append({**entry, "url": item.url})  # type: ignore[union-attr]
-    return {**found, "fetched_at": store.artifacts.fetched_at(paper_id)}
+        lists[f"{item.kind}s"].append(
+            {"id": item.repo_id, "likes": item.likes, "downloads": item.downloads, "url": item.url}
+        )
+    return {**lists, "fetched_at": store.artifacts.fetched_at(paper_id)}
 
 
 def lookup(store: Store, ref: str) -> tuple[str | None, Paper | None]:

@@ -23,7 +23,7 @@ from server.crawl.fetch import Fetcher, FetchError
 from server.crawl.importer import ImportReport, problems_line, skip_line
 from server.crawl.targets import Target, atom_batch, batches, hub_list, public_url
 from server.models import ARTIFACT_KINDS, Artifact, Listing
-from server.store import CacheEntry, IngestResult, ProvisionalDay, Store
+from server.store import ARTIFACT_TRIES, CacheEntry, IngestResult, ProvisionalDay, Store
 
 # How each target ended; all but "new" and "failed" are kinds of "nothing new".
 STATUSES = ("new", "unchanged", "weekend", "holiday", "empty", "missing", "failed")
@@ -260,7 +260,10 @@ class Scraper:
                 artifacts, note = self._hub_list(kind, paper_id)
             except (FetchError, sources.ParseError) as exc:
                 tries = self.store.artifacts.failed(paper_id)
-                why = f"{exc}; the artifacts stored before are kept (failed try {tries} of 3)"
+                kept = (
+                    f"the artifacts stored before are kept (failed try {tries} of {ARTIFACT_TRIES})"
+                )
+                why = f"{exc}; {kept}"
                 return Outcome(label, "failed", why, isinstance(exc, sources.ParseError))
             found += artifacts
             notes += [note] if note else []

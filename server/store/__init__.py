@@ -10,6 +10,7 @@ Hugging Face Hub artifacts of papers and their refresh schedule (`store.artifact
 the one clock.
 """
 
+from server.store.artifacts import MAX_FAILURES as ARTIFACT_TRIES
 from server.store.clock import now, today, utc_now
 from server.store.connection import FILE_NAME, SCHEMA_VERSION, StoreError, store_path
 from server.store.crawl import CacheEntry, ProvisionalDay
@@ -19,6 +20,7 @@ from server.store.store import IngestResult, PaperNotFound, Store
 from server.store.subscribers import Subscriber
 
 __all__ = [
+    "ARTIFACT_TRIES",
     "FILE_NAME",
     "MAX_VIEWED",
     "SCHEMA_VERSION",
