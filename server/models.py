@@ -93,6 +93,27 @@ class Listing:
     read_on: str | None = None
 
 
+# The kinds of repository on the Hugging Face Hub, and where each one's page lives there.
+ARTIFACT_KINDS = ("model", "dataset", "space")
+_HUB_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+HUB = "https://huggingface.co"
+
+
+@dataclass
+class Artifact:
+    """A model, dataset or Space on the Hugging Face Hub that cites a paper (tagged arxiv:ID)."""
+
+    kind: str  # one of ARTIFACT_KINDS
+    repo_id: str  # "owner/name" (a few old models have no owner)
+    likes: int | None = None
+    downloads: int | None = None  # the Hub counts none for Spaces
+
+    @property
+    def url(self) -> str:
+        """Its page on the Hub: huggingface.co/ID, /datasets/ID or /spaces/ID."""
+        return f"{HUB}/{_HUB_PREFIX[self.kind]}{self.repo_id}"
+
+
 @dataclass
 class IndexRow:
     """What the search index needs of one paper: the record and its list summary (the store

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from server import budget, text, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
-from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
+from server.models import ARTIFACT_KINDS, Appearance, Listing, Paper, canonical, is_arxiv_id
 from server.store import (
     MAX_VIEWED,
     DeskEntry,
@@ -65,8 +65,20 @@ def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
         "observations": store.observations(paper.id),
         "trend": trend_summary(appearances),
         "links": text.links(paper, appearances),
+        "artifacts": artifacts(store, paper.id),
         "bibtex": bibtex(paper),
     }
+
+
+def artifacts(store: Store, paper_id: str) -> dict[str, object]:
+    """The models, datasets and Spaces on the Hugging Face Hub citing a paper, each most liked
+    first, and when the Hub was last asked (None: not yet)."""
+    lists: dict[str, list[dict[str, object]]] = {f"{kind}s": [] for kind in ARTIFACT_KINDS}
+    for item in store.artifacts.of(paper_id):
+        lists[f"{item.kind}s"].append(
+            {"id": item.repo_id, "likes": item.likes, "downloads": item.downloads, "url": item.url}
+        )
+    return {**lists, "fetched_at": store.artifacts.fetched_at(paper_id)}
 
 
 def lookup(store: Store, ref: str) -> tuple[str | None, Paper | None]:

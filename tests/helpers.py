@@ -148,9 +148,17 @@ def bench_module(name: str):
 SCHEMA_9_COLUMNS = ("github_stars", "org", "org_name", "hf_summary", "hf_keywords", "thumbnail")
 
 
+def drop_schema_10(db) -> None:
+    """Take out of a store (an sqlite3 connection) what migration 010 adds (the Hub artifacts),
+    so a test that sets an older user_version has the older store that migration runs on."""
+    db.execute("DROP TABLE artifacts")
+    db.execute("DROP TABLE artifact_fetches")
+
+
 def drop_schema_9(db) -> None:
-    """Take out of a store (an sqlite3 connection) what migration 009 adds, so a test that sets
-    an older user_version has the older store that migration runs on."""
+    """Take out of a store (an sqlite3 connection) what migrations 009 and later add, so a test
+    that sets an older user_version has the older store those migrations run on."""
+    drop_schema_10(db)
     for column in SCHEMA_9_COLUMNS:
         db.execute(f"ALTER TABLE papers DROP COLUMN {column}")
     db.execute("DROP TABLE star_readings")

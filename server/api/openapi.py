@@ -33,9 +33,44 @@ BRIEF = {
         "site_page": {"type": "string", "description": "its page in the archive site"},
     },
 }
+ARTIFACT = {
+    "type": "object",
+    "required": ["id", "likes", "downloads", "url"],
+    "properties": {
+        "id": {"type": "string", "description": "the repository on the Hub, owner/name"},
+        "likes": NULLABLE_INT,
+        "downloads": {**NULLABLE_INT, "description": "null for Spaces (the Hub counts none)"},
+        "url": {"type": "string", "description": "its page on huggingface.co"},
+    },
+}
+ARTIFACTS = {
+    "type": "object",
+    "description": "the models, datasets and Spaces on the Hugging Face Hub citing the paper "
+    "(tagged arxiv:ID), each most liked first, as the Hub last listed them",
+    "required": ["models", "datasets", "spaces", "fetched_at"],
+    "properties": {
+        "models": {"type": "array", "items": ARTIFACT},
+        "datasets": {"type": "array", "items": ARTIFACT},
+        "spaces": {"type": "array", "items": ARTIFACT},
+        "fetched_at": {
+            **NULLABLE_STR,
+            "description": "when the Hub was last asked (UTC); null: never",
+        },
+    },
+}
 PAPER = {
     "type": "object",
-    "required": ["id", "title", "abstract", "authors", "appearances", "links", "bibtex", "trend"],
+    "required": [
+        "id",
+        "title",
+        "abstract",
+        "authors",
+        "appearances",
+        "links",
+        "artifacts",
+        "bibtex",
+        "trend",
+    ],
     "properties": {
         "id": {"type": "string"},
         "title": {"type": "string"},
@@ -51,6 +86,7 @@ PAPER = {
         },
         "observations": {"type": "array", "items": {"type": "object"}},
         "links": {"type": "object", "additionalProperties": {"type": "string"}},
+        "artifacts": ARTIFACTS,
         "bibtex": {"type": "string"},
         "trend": {"$ref": "#/components/schemas/Trend"},
     },

@@ -1,7 +1,8 @@
 """The papers store: one SQLite file holding papers, their appearances on lists, the readings of
 those, and the raw pages they came from. It writes a listing in one transaction (merging what it
 already holds, store/merge.py), reads papers back, and holds the crawler's and the digest's own
-tables as two parts: `store.crawl` and `store.subscribers`."""
+tables as two parts: `store.crawl` and `store.subscribers`, the user's desk (`store.desk`) and the
+Hugging Face Hub artifacts of papers (`store.artifacts`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from server.models import (
     is_arxiv_id,
     normalise_title,
 )
+from server.store.artifacts import HubArtifacts
 from server.store.clock import now
 from server.store.connection import StoreError, connect, transaction
 from server.store.crawl import CrawlState
@@ -65,6 +67,7 @@ class Store:
         self.crawl = CrawlState(self.db, self)
         self.subscribers = Subscribers(self.db)
         self.desk = Desk(self.db, self.resolve, self.require)
+        self.artifacts = HubArtifacts(self.db)
 
     def __enter__(self) -> Store:
         return self
@@ -400,6 +403,8 @@ class Store:
                 (new_id, old_id),
             )
             self.db.execute("DELETE FROM star_readings WHERE paper_id = ?", (old_id,))
+            for table in ("artifacts", "artifact_fetches"):  # derived: the new id's are refetched
+                self.db.execute(f"DELETE FROM {table} WHERE paper_id = ?", (old_id,))
             self.db.execute("DELETE FROM papers WHERE id = ?", (old_id,))
         self.db.execute(
             "INSERT OR REPLACE INTO aliases (alias, paper_id) VALUES (?, ?)", (old_id, new_id)
