@@ -5,6 +5,7 @@ last stored is "unchanged"; otherwise parse it, store the listing with its raw p
 transaction), queue papers that came without an abstract, mark a short list provisional, and
 only then update the cache. A crash at any point leaves a page the next run fetches again.
 A page no parser reads is kept as a raw page for `paperboy reparse` and reported as failed.
+With the `thumbnails` setting on, a stored page's papers get their thumbnails downloaded too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from server import sources
 from server.crawl.fetch import Fetcher, FetchError
 from server.crawl.importer import ImportReport, skip_line
 from server.crawl.targets import Target, atom_batch, batches, public_url
+from server.crawl.thumbnails import download
 from server.models import Listing
 from server.store import CacheEntry, IngestResult, ProvisionalDay, Store
 
@@ -147,7 +149,7 @@ class Scraper:
         self.report.counts.skipped += len(listing.problems)
         if listing.kind != "arxiv-atom":  # an API answer without an abstract will not get one
             self.store.crawl.queue_abstracts(p.id for p in listing.papers)
-        note = self._provisional(target, listing)
+        note = self._provisional(target, listing) + self._thumbnails(listing)
         entry.papers = len(listing.papers)
         self.store.crawl.cache_put(
             entry
@@ -181,6 +183,13 @@ class Scraper:
         if day:
             return "holiday", "no papers listed that day (a holiday?)"
         return "empty", "the page lists no papers"
+
+    def _thumbnails(self, listing: Listing) -> str:
+        """Download the listed papers' thumbnails that have no local copy yet (when set)."""
+        if not self.config["thumbnails"] or not any(p.thumbnail for p in listing.papers):
+            return ""
+        report = download(self.fetcher, listing.papers, self.config.data_dir)
+        return f"; {report.line()}" if report.saved or report.problems else ""
 
     # -- provisional days ------------------------------------------------------------------------
 
