@@ -44,7 +44,9 @@ def test_signals_and_the_local_thumbnail(tmp_path):
         missing, _, refusal = get(f"{base}/api/papers/{second}/thumbnail")
         unknown, _, nobody = get(f"{base}/api/papers/2499.00001/thumbnail")
     assert paper["stars"] == {"count": 42, "readings": [["2024-08-05", 42]]}
-    assert paper["org_name"] == "NVIDIA" and paper["hf_summary"] == "A summary <b>by</b> Hugging Face."
+    assert (
+        paper["org_name"] == "NVIDIA" and paper["hf_summary"] == "A summary <b>by</b> Hugging Face."
+    )
     assert paper["thumbnail_local"] == f"/api/papers/{first}/thumbnail"
     assert status == 200 and image == png and headers["Content-Type"] == "image/png"
     assert headers["X-Content-Type-Options"] == "nosniff"
