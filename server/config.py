@@ -58,6 +58,11 @@ SETTINGS: tuple[Setting, ...] = (
         50,
         "papers whose Hugging Face Hub artifacts one scrape, update or enrich refreshes (0: none)",
     ),
+    Setting(
+        "thumbnails",
+        False,
+        "download each new paper's thumbnail into the data folder (the site and popup show it)",
+    ),
     # the e-mail digest
     Setting("public_url", "http://127.0.0.1:8765", "URL subscribers reach the server at (links)"),
     Setting("smtp_host", "127.0.0.1", "SMTP server host"),

@@ -64,6 +64,7 @@ def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
         "appearances": history,
         "observations": store.observations(paper.id),
         "trend": trend_summary(appearances),
+        "stars": stars(store, paper),
         "links": text.links(paper, appearances),
         "artifacts": artifacts(store, paper.id),
         "bibtex": bibtex(paper),
@@ -79,6 +80,15 @@ def artifacts(store: Store, paper_id: str) -> dict[str, object]:
             {"id": item.repo_id, "likes": item.likes, "downloads": item.downloads, "url": item.url}
         )
     return {**lists, "fetched_at": store.artifacts.fetched_at(paper_id)}
+
+
+def stars(store: Store, paper: Paper) -> dict[str, object] | None:
+    """GitHub stars as last read, and every reading by listing day (growth); None if never read."""
+    readings = store.star_readings(paper.id)
+    if paper.github_stars is None and not readings:
+        return None
+    count = paper.github_stars if paper.github_stars is not None else readings[-1][1]
+    return {"count": count, "readings": [[day, n] for day, n in readings]}
 
 
 def lookup(store: Store, ref: str) -> tuple[str | None, Paper | None]:

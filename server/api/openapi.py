@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from server.archive import IMAGE_TYPES
 from server.index import SORTS
 from server.trending import PERIODS
 
@@ -89,6 +90,33 @@ PAPER = {
         "artifacts": ARTIFACTS,
         "bibtex": {"type": "string"},
         "trend": {"$ref": "#/components/schemas/Trend"},
+        "github_stars": NULLABLE_INT,
+        "stars": {
+            "description": "GitHub stars as last read, and each reading by listing day",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["count", "readings"],
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "readings": {
+                            "type": "array",
+                            "items": {"type": "array", "prefixItems": [DATE, {"type": "integer"}]},
+                        },
+                    },
+                },
+                {"type": "null"},
+            ],
+        },
+        "org": NULLABLE_STR,
+        "org_name": NULLABLE_STR,
+        "hf_summary": {**NULLABLE_STR, "description": "Hugging Face's AI summary (show as theirs)"},
+        "hf_keywords": {"type": "array", "items": {"type": "string"}},
+        "thumbnail": {**NULLABLE_STR, "description": "the remote image: never load it in a page"},
+        "thumbnail_local": {
+            **NULLABLE_STR,
+            "description": "where this server answers the downloaded thumbnail, if it has one",
+        },
     },
 }
 PAGE_BODY = {
@@ -326,6 +354,23 @@ def _paths() -> dict:
                 [ref],
                 (400, 404),
             )
+        },
+        "/api/papers/{ref}/thumbnail": {
+            "get": {
+                "operationId": "getThumbnail",
+                "summary": "The paper's thumbnail as downloaded (the thumbnails setting)",
+                "parameters": [ref],
+                "responses": {
+                    "200": {
+                        "description": "the image",
+                        "content": {
+                            kind: {"schema": {"type": "string", "format": "binary"}}
+                            for kind in IMAGE_TYPES.values()
+                        },
+                    },
+                    **{str(s): {"$ref": "#/components/responses/Error"} for s in (400, 404, 421)},
+                },
+            }
         },
         "/api/papers/{ref}/similar": {
             "get": _op(

@@ -8,6 +8,7 @@ A page no parser reads is kept as a raw page for `paperboy reparse` and reported
 Enrichment follows: abstracts and categories from the arXiv API, then the Hugging Face Hub
 artifacts of the papers due by the store's schedule (Hub answers are derived data, refetched on
 that schedule, so they are not kept as raw pages).
+With the `thumbnails` setting on, a stored page's papers get their thumbnails downloaded too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from server import sources
 from server.crawl.fetch import Fetcher, FetchError
 from server.crawl.importer import ImportReport, problems_line, skip_line
 from server.crawl.targets import Target, atom_batch, batches, hub_list, public_url
+from server.crawl.thumbnails import download
 from server.models import ARTIFACT_KINDS, Artifact, Listing
 from server.store import ARTIFACT_TRIES, CacheEntry, IngestResult, ProvisionalDay, Store
 
@@ -166,7 +168,7 @@ class Scraper:
         self.report.counts.skipped += len(listing.problems)
         if listing.kind != "arxiv-atom":  # an API answer without an abstract will not get one
             self.store.crawl.queue_abstracts(p.id for p in listing.papers)
-        note = self._provisional(target, listing)
+        note = self._provisional(target, listing) + self._thumbnails(listing)
         entry.papers = len(listing.papers)
         self.store.crawl.cache_put(
             entry
@@ -200,6 +202,13 @@ class Scraper:
         if day:
             return "holiday", "no papers listed that day (a holiday?)"
         return "empty", "the page lists no papers"
+
+    def _thumbnails(self, listing: Listing) -> str:
+        """Download the listed papers' thumbnails that have no local copy yet (when set)."""
+        if not self.config["thumbnails"] or not any(p.thumbnail for p in listing.papers):
+            return ""
+        report = download(self.fetcher, listing.papers, self.config.data_dir)
+        return f"; {report.line()}" if report.saved or report.problems else ""
 
     # -- provisional days ------------------------------------------------------------------------
 
