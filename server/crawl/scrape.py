@@ -207,7 +207,8 @@ class Scraper:
         """Download the listed papers' thumbnails that have no local copy yet (when set)."""
         if not self.config["thumbnails"] or not any(p.thumbnail for p in listing.papers):
             return ""
-        report = download(self.fetcher, listing.papers, self.config.data_dir)
+        hf_url = str(self.config["hf_url"])
+        report = download(self.fetcher, listing.papers, self.config.data_dir, hf_url)
         return f"; {report.line()}" if report.saved or report.problems else ""
 
     # -- provisional days ------------------------------------------------------------------------

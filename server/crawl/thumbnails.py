@@ -2,7 +2,9 @@
 archive and no popup loads an image from another host: each paper's image is fetched once,
 through the polite fetcher, refused when it is over MAX_BYTES or not a PNG, JPEG, WebP or GIF
 (by its Content-Type and by its first bytes: an SVG or an HTML page is never kept), and written
-into the data folder, where `paperboy serve` answers it.
+into the data folder, where `paperboy serve` answers it. Only Hugging Face's hosts (and the host
+of the `hf_url` setting) are asked: a listing is page text, and a thumbnail address it names
+must not make Paperboy request anything else, such as a service on this machine.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from server.archive import IMAGE_TYPES, thumbnail_file, thumbnail_target
 from server.crawl.fetch import Fetcher, FetchError
 from server.models import Paper
 
 MAX_BYTES = 2_000_000  # a thumbnail larger than this is refused
+HF_HOSTS = ("huggingface.co", "hf.co")  # and their subdomains (cdn-thumbnails.huggingface.co)
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
     (b"\xff\xd8\xff", "jpg"),
@@ -44,11 +48,22 @@ def image_type(body: bytes) -> str | None:
     return next((kind for magic, kind in _MAGIC if body.startswith(magic)), None)
 
 
-def download(fetcher: Fetcher, papers: Iterable[Paper], data_dir) -> ThumbnailReport:
-    """Fetch the thumbnail of each paper that has one and no local copy yet."""
+def download(
+    fetcher: Fetcher, papers: Iterable[Paper], data_dir, hf_url: str = ""
+) -> ThumbnailReport:
+    """Fetch the thumbnail of each paper that has one and no local copy yet, from Hugging Face's
+    hosts or `hf_url`'s only."""
     report = ThumbnailReport()
+    own = urlsplit(hf_url).netloc.lower()
     for paper in papers:
         if not paper.thumbnail or thumbnail_file(data_dir, paper.id) is not None:
+            continue
+        where = urlsplit(str(paper.thumbnail))
+        host = where.hostname or ""
+        if where.netloc.lower() != own and not any(
+            host == h or host.endswith("." + h) for h in HF_HOSTS
+        ):
+            report.problems.append(f"{paper.thumbnail[:100]}: not a Hugging Face address")
             continue
         try:
             save(fetcher, paper, data_dir)

@@ -90,3 +90,19 @@ def test_image_types_by_their_first_bytes():
     assert image_type(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "webp"
     assert image_type(b"GIF89a...") == "gif"
     assert image_type(b"<svg/>") is None and image_type(b"") is None
+
+
+def test_a_thumbnail_elsewhere_than_hugging_face_is_never_asked(tmp_path):
+    """A listing's thumbnail address is page text: one on another host (a service on this
+    machine, say) is refused without a request."""
+    other = Replay()
+    with Replay() as replay, other:
+        other.add("/admin/delete", tiny_png(), "image/png")
+        ids = day_with_thumbnails(replay, ["x.png"])
+        items = json.loads(replay.pages[f"/api/daily_papers?date={DAY}"].body)
+        items[0]["thumbnail"] = f"{other.url}/admin/delete"
+        replay.add(f"/api/daily_papers?date={DAY}", json.dumps(items), "application/json")
+        data, report = scrape(tmp_path, replay, thumbnails=True)
+        asked = other.paths("/")
+    assert asked == [] and thumbnail_file(data, ids[0]) is None
+    assert "not a Hugging Face address" in report.outcomes[0].detail
