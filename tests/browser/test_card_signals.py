@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from browser.conftest import GROWING, LONGLIVE, artifact, publish
+from playwright.sync_api import expect
+
+from browser.conftest import BULK, CORPUS, DAY, GROWING, LONGLIVE, artifact, publish
 
 
 def open_card(chrome, server, paper_id):
@@ -56,3 +58,23 @@ def test_stars_show_their_growth_and_a_plain_paper_only_what_it_has(chrome, sign
     assert page.locator(".card .signal-line").text_content() == "3 comments"
     assert page.locator(".card .hf-summary").is_hidden() and page.locator(".card img").count() == 0
     assert page.errors == []
+
+
+def test_trending_tab_lists_the_week_s_most_starred(chrome, signals_server):
+    """The popup's Trending tab has the week's most starred papers, under the API's heading, in
+    its order, each with its stars (and the stars gained, when there are)."""
+    # the day as the bulk corpus saved it: its stars are readings of 2026-05-19 (the day's page
+    # ingested through the API is a reading of today, past that week)
+    signals_server.run("import", "--quiet", str(CORPUS / BULK / f"{DAY}.json"))
+    assert signals_server.call("POST", "/api/catchup/seen", {})[0] == 200
+    chrome.settings(serverUrl=signals_server.base, token=signals_server.token)
+    page = chrome.popup("?url=" + quote("https://example.org/"))
+    page.get_by_role("tab", name="Trending").click()
+    answer = signals_server.call("GET", "/api/trending?period=starred&limit=10")[1]["data"]
+    assert answer["heading"] == "Most starred papers of week 21 of 2026" and answer["papers"]
+    expect(page.locator("#starred-heading")).to_have_text(answer["heading"])
+    rows = page.locator("#trend-starred .row")
+    expect(rows).to_have_count(len(answer["papers"]))
+    assert [r.get_attribute("data-id") for r in rows.all()] == [p["id"] for p in answer["papers"]]
+    first = answer["papers"][0]
+    assert f"\u2605{first['stars']}" in rows.first.locator(".detail").text_content()
