@@ -246,25 +246,31 @@ def test_for_you_lists_the_picks(firefox, own_settings):
 
 def test_desk_page_saves_by_key(firefox, paperboy, served_site):
     """The desk page served by `paperboy serve`, in Firefox: it gets its session, lists the saved
-    papers as the API does, and `j` then `s` saves the first paper of the catch-up."""
+    papers as the API does, and `j` then `s` saves (or unsaves) the first paper on the page."""
+    keep = "2408.90003"
+    assert paperboy.call("POST", f"/api/papers/{keep}/desk", {"saved": True})[0] == 200
     firefox.goto(f"{served_site}/desk")
-    firefox.wait_for("!!document.querySelector('#desk:not([hidden]) #desk-catchup .desk-item')")
+    firefox.wait_for("!!document.querySelector('#desk:not([hidden]) .desk-item')")
     assert firefox.evaluate("document.getElementById('desk-note').hidden") is True
-    pid = firefox.evaluate("document.querySelector('#desk-catchup .desk-item').dataset.id")
+    firefox.press("j")
+    pid = firefox.evaluate("document.querySelector('.desk-item.selected')?.dataset.id")
+    first = firefox.evaluate("document.querySelector('.desk-item:not([hidden])').dataset.id")
+    assert pid == first
     path = f"/api/papers/{pid}/desk"
-    assert paperboy.call("POST", path, {"saved": False})[0] == 200
+    was = bool(desk_entry(paperboy, pid)["saved_at"])
     try:
-        firefox.press("j")
-        assert firefox.evaluate("document.querySelector('.desk-item.selected').dataset.id") == pid
         firefox.press("s")
-        firefox.wait_for("document.querySelector('.desk-status')?.textContent === 'Saved'")
-        assert desk_entry(paperboy, pid)["saved_at"]
+        said = "Removed from your library" if was else "Saved"
+        firefox.wait_for(f"document.querySelector('.desk-status')?.textContent === '{said}'")
+        assert bool(desk_entry(paperboy, pid)["saved_at"]) is not was
         saved = [e["id"] for e in paperboy.call("GET", "/api/desk")[1]["data"]["papers"]]
         shown = "[...document.querySelectorAll('#desk-saved .desk-item')].map((r) => r.dataset.id)"
-        firefox.wait_for(f"JSON.stringify({shown}) === {json.dumps(json.dumps(saved))}")
+        exact = json.dumps(json.dumps(saved, separators=(",", ":")))
+        firefox.wait_for(f"JSON.stringify({shown}) === {exact}")
         firefox.screenshot(artifact("firefox-desk-page.png"))
     finally:
-        assert paperboy.call("POST", path, {"saved": False})[0] == 200
+        assert paperboy.call("POST", path, {"saved": was})[0] == 200
+        assert paperboy.call("POST", f"/api/papers/{keep}/desk", {"saved": False})[0] == 200
 
 
 def test_remember_the_papers_i_open_asks_at_the_click(firefox, paperboy):
