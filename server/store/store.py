@@ -332,6 +332,14 @@ class Store:
         )
         return [(r[0], r[1]) for r in rows]
 
+    def all_star_readings(self) -> dict[str, list[tuple[str, int]]]:
+        """Every paper's star readings, oldest first, read in one query (for the site)."""
+        found: dict[str, list[tuple[str, int]]] = {}
+        rows = self.db.execute("SELECT paper_id, date, stars FROM star_readings ORDER BY date")
+        for paper_id, day, stars in rows:
+            found.setdefault(paper_id, []).append((day, stars))
+        return found
+
     def _insert_paper(self, paper: Paper, stamp: str) -> None:
         values = paper_values(paper)
         names = ", ".join(values)
