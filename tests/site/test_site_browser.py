@@ -403,3 +403,26 @@ def _issue20_axe(browser):
     assert box and box["width"] > 10 and box["height"] > 5
     assert _axe(page) == []
     page.context.close()
+
+
+def test_longlive_screenshots(browse):
+    """The top of LongLive-2.0's day page (its entry opened) and of its paper page, at 1280 px
+    wide (published to site/screenshots/ with PAPERBOY_UPDATE_SCREENSHOTS=1, where docs/site.md
+    shows them)."""
+    browse(_longlive_shots)
+
+
+def _longlive_shots(browser):
+    from browser.conftest import artifact, publish
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    site = bulk_site()
+    page.goto((site / "day" / "2026-05-19.html").as_uri())
+    page.locator("div.entry").first.locator("details > summary").click()
+    page.screenshot(path=str(artifact("longlive-day.png")))
+    page.goto((site / "paper" / "2605.18739.html").as_uri())
+    page.screenshot(path=str(artifact("longlive-paper.png")))
+    for name in ("longlive-day.png", "longlive-paper.png"):
+        assert artifact(name).stat().st_size > 10_000, name
+        publish(artifact(name), f"site/screenshots/{name}")
+    page.close()
