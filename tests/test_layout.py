@@ -21,7 +21,7 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 FLOORS = [
     ("shared data and settings", {"server", "models", "config", "budget"}),
     ("pure rules", {"sanitize", "trending"}),
-    ("parsers, the store, the index, formatting", {"sources", "store", "index", "text"}),
+    ("parsers, the store, the index, formatting", {"sources", "store", "index", "text", "tex"}),
     ("formats", {"bibtex"}),
     ("formats that reuse BibTeX's cite keys", {"cite"}),
     ("the open archive and what is asked of it", {"archive", "service"}),
