@@ -160,7 +160,7 @@ def _papers_on(data: SiteData, day: str) -> list[str]:
 
 
 def day(data: SiteData, day: str) -> str:
-    """One listing day: every paper, ranked, with authors, badges, abstract and links."""
+    """One listing day: every paper, ranked, as a compact entry."""
     page = f"day/{day}"
     nav = [f"[Week {iso_week(day)}]({rel(page, f'week/{iso_week(day)}')})"]
     nav.append(f"[{date.fromisoformat(day):%B %Y}]({rel(page, f'month/{day[:7]}')})")

@@ -172,3 +172,25 @@ def test_hostile_text_with_math_stays_text():
                 assert set(t.attrs) <= tex.ATTRIBUTES, text
             if not doc.math:
                 assert doc.get_text() == clean(text), text
+
+
+class _Hub:
+    """A store that offers artifacts, as the Hub artifacts part of issue 20 will."""
+
+    def artifacts(self, paper_id: str) -> list:
+        return [
+            {"kind": "model", "id": "org/<b>model</b>", "url": "https://huggingface.co/org/m"},
+            {"kind": "dataset", "id": "org/data", "url": "javascript:alert(1)"},
+        ]
+
+
+def test_artifacts_show_only_when_the_store_offers_them():
+    from types import SimpleNamespace
+
+    from server.site.paper import artifacts_section
+
+    assert artifacts_section(SimpleNamespace(store=object()), "x") == []
+    shown = artifacts_section(SimpleNamespace(store=_Hub()), "x")
+    assert shown[0] == "## On the Hub"
+    assert shown[2] == "- [model: org/&lt;b&gt;model&lt;/b&gt;](https://huggingface.co/org/m)"
+    assert shown[3] == "- dataset: org/data"  # no link that is not http(s)
