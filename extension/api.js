@@ -144,6 +144,24 @@ export const health = (options) => call("/api/health", options);
 export const lookup = (url, options) => call(`/api/lookup?url=${q(url)}`, options);
 /** One stored paper by id. */
 export const paper = (id, options) => call(`/api/papers/${q(id)}`, options);
+/**
+ * A paper's thumbnail as the server downloaded it (the paper's `thumbnail_local` path), as an
+ * object URL for an <img>, or null when there is none: nothing is ever loaded from another host.
+ */
+export async function thumbnail(path, options) {
+  if (typeof path !== "string" || !/^\/api\/papers\/[^?#]+\/thumbnail$/.test(path)) return null;
+  const { serverUrl } = options?.settings ?? (await getSettings());
+  try {
+    const response = await fetch(checkServerUrl(serverUrl) + path, {
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    const type = response.headers.get("Content-Type") ?? "";
+    if (!response.ok || !/^image\/(png|jpeg|webp|gif)$/.test(type)) return null;
+    return URL.createObjectURL(await response.blob());
+  } catch {
+    return null; // a picture is decoration: the card says everything without it
+  }
+}
 /** Papers like this one, with shared terms. */
 export const similar = (id, limit = 5, options) =>
   call(`/api/papers/${q(id)}/similar?limit=${limit}`, options);

@@ -1,9 +1,12 @@
-// The paper card: title, authors, links, your desk, trend badges with a sparkline, abstract,
-// Markdown link and BibTeX to copy, similar papers.
+// The paper card: title, authors, links, Hugging Face's signals (organisation, stars, comments,
+// its summary and keywords, the server's copy of the thumbnail), your desk, trend badges with a
+// sparkline, abstract, Markdown link and BibTeX to copy, similar papers. Math stays its TeX text.
 
 import * as api from "./api.js";
 import { renderDesk } from "./desk.js";
-import { clone, el, fill, link, paperRow, safeHref, sparkline, upvoteSeries } from "./render.js";
+import {
+  clone, el, fill, link, paperRow, safeHref, sparkline, starsText, upvoteSeries,
+} from "./render.js";
 
 const LINK_LABELS = { arxiv: "arXiv", pdf: "PDF", hf: "HF", code: "Code", project: "Project",
   doi: "DOI", page: "Page" };
@@ -19,6 +22,7 @@ export function renderCard(paper, { open, back, changed } = {}) {
   fill(card, { title: paper.title, meta: meta.join(" \u00b7 "), abstract: paper.abstract });
   authors(card, paper.authors ?? []);
   links(card.querySelector(".links"), paper.links ?? {});
+  signals(card, paper);
   trend(card, paper);
   abstract(card, paper.abstract);
   renderDesk(card, paper, { changed });
@@ -55,6 +59,38 @@ function links(nav, map) {
     const a = link(LINK_LABELS[name] ?? name, href);
     if (a) nav.append(a);
   }
+}
+
+/** Organisation, stars, comments, keywords and summary, as Hugging Face gave them; the thumbnail. */
+function signals(card, paper) {
+  const box = card.querySelector(".signals");
+  const line = box.querySelector(".signal-line");
+  const comments = Math.max(0, ...(paper.appearances ?? []).map((a) => a.comments ?? 0));
+  const parts = [
+    paper.org_name && el("span", "org", paper.org_name),
+    starsText(paper.stars),
+    comments && `${comments} comment${comments === 1 ? "" : "s"}`,
+  ].filter(Boolean);
+  parts.forEach((part, i) => line.append(...(i ? [" \u00b7 ", part] : [part])));
+  if (paper.org_name) line.querySelector(".org").title = "The organisation on Hugging Face";
+  const keywords = box.querySelector(".keywords");
+  for (const word of (paper.hf_keywords ?? []).slice(0, 6)) keywords.append(el("li", "term", word));
+  keywords.hidden = !keywords.children.length;
+  const summary = box.querySelector(".hf-summary");
+  fill(summary, { "hf-summary": paper.hf_summary });
+  summary.hidden = !paper.hf_summary;
+  box.hidden = !parts.length && keywords.hidden && summary.hidden;
+  if (paper.thumbnail_local) showThumbnail(box, paper.thumbnail_local);
+}
+
+async function showThumbnail(box, path) {
+  const src = await api.thumbnail(path);
+  if (!src) return;
+  const img = el("img", "thumb");
+  img.alt = "";
+  img.src = src; // an object URL of the server's own copy (CSP: img-src 'self' blob:)
+  box.prepend(img);
+  box.hidden = false;
 }
 
 function trend(card, paper) {

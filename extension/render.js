@@ -73,6 +73,22 @@ export function trendLine(trend = {}) {
   return parts.join(" \u00b7 ");
 }
 
+/**
+ * "★ 1,520 GitHub stars" from a paper's `stars` ({count, readings: [[day, n], ...]}), with the
+ * growth since the first reading when there are two: "★ 1,520 GitHub stars (+320 since 2026-05-19)".
+ */
+export function starsText(stars) {
+  if (!stars || typeof stars.count !== "number") return "";
+  const n = (v) => v.toLocaleString("en-US");
+  const line = `\u2605 ${n(stars.count)} GitHub star${stars.count === 1 ? "" : "s"}`;
+  const readings = (stars.readings ?? []).filter((r) => typeof r[1] === "number");
+  if (readings.length < 2) return line;
+  const [day, first] = readings[0];
+  const growth = stars.count - first;
+  const sign = growth >= 0 ? "+" : "\u2212";
+  return `${line} (${sign}${n(Math.abs(growth))} since ${day})`;
+}
+
 /** Upvote points in list-day, then observation order, from a paper's observations. */
 export function upvoteSeries(observations = []) {
   return observations

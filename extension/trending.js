@@ -2,8 +2,9 @@
 // trended after the last day you had seen: each paper once, most upvoted first, with where and
 // when it trended, until you press Mark as seen. Otherwise, and then: "You are caught up" (the
 // API's heading) over the usual lists: trending now (the documented score, with a link to how it
-// is computed), the latest day's papers (Hugging Face's order) and the week's most upvoted, each
-// under the heading the API gives, which says its order (as the site's pages).
+// is computed), the latest day's papers (Hugging Face's order), the week's most upvoted and the
+// week's most starred (GitHub stars gained), each under the heading the API gives, which says its
+// order (as the site's pages).
 
 import * as api from "./api.js";
 import { sayProblem } from "./desk.js";
@@ -20,6 +21,9 @@ function detail(item) {
   if (item.best_rank) parts.push(`best HF #${item.best_rank}`);
   parts.push(`${item.lists} list${item.lists === 1 ? "" : "s"}`);
   if (item.days > 1) parts.push(`${item.days} days`);
+  if (item.stars != null) {
+    parts.push(`\u2605${item.stars}${item.stars_gained ? ` (+${item.stars_gained})` : ""}`);
+  }
   return parts.join(" \u00b7 ");
 }
 
@@ -95,11 +99,14 @@ export function initTrending({ open }) {
     const trendNote = $("trend-note");
     trendNote.textContent = "Loading\u2026";
     try {
-      const [now, day, week] = await Promise.all([
+      const [now, day, week, starred] = await Promise.all([
         load("now", "trend-now", open),
         load("day", "trend-day", open),
         load("week", "trend-week", open),
+        load("starred", "trend-starred", open),
       ]);
+      $("starred-heading").parentElement.hidden = !starred.papers.length;
+      $("trend-starred").hidden = !starred.papers.length;
       $("day-date").textContent = day.date;
       $("week-dates").textContent = `${week.from} to ${week.to}`;
       trendNote.textContent = now.papers.length || day.papers.length || week.papers.length ? "" :

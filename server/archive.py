@@ -1,5 +1,5 @@
 """The open archive a process works on: its data directory, a store per thread, one search index,
-the API token, and where its site was last built."""
+the API token, where its site was last built, and where its downloaded thumbnails are."""
 
 from __future__ import annotations
 
@@ -11,8 +11,26 @@ from pathlib import Path
 from server.config import Config, ConfigError
 from server.index import EngineMissing, open_index
 from server.store import Store, StoreError, store_path
+from server.text import slug
 
 SITE_RECORD = "site-location"  # in the data directory: where `build` last wrote the site
+THUMBNAILS = "thumbnails"  # in the data directory: one image per paper, <slug>.<png|jpg|...>
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+
+
+def thumbnail_file(data_dir: Path, paper_id: str) -> Path | None:
+    """The paper's downloaded thumbnail in the data directory, or None when there is none."""
+    folder = Path(data_dir) / THUMBNAILS
+    for suffix in IMAGE_TYPES:
+        path = folder / f"{slug(paper_id)}.{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def thumbnail_target(data_dir: Path, paper_id: str, suffix: str) -> Path:
+    """Where the paper's thumbnail of this type (a key of IMAGE_TYPES) is written."""
+    return Path(data_dir) / THUMBNAILS / f"{slug(paper_id)}.{suffix}"
 
 
 class NoStore(StoreError):

@@ -53,6 +53,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sources", ["hf", "arxiv"], "what `paperboy update` scrapes: hf, arxiv"),
     Setting("categories", ["cs.LG", "cs.CL"], "arXiv categories `paperboy update` follows"),
     Setting("repoll_days", 7, "days `paperboy update` re-polls for upvote drift"),
+    Setting(
+        "hub_papers",
+        50,
+        "papers whose Hugging Face Hub artifacts one scrape, update or enrich refreshes (0: none)",
+    ),
+    Setting(
+        "thumbnails",
+        False,
+        "download each new paper's thumbnail into the data folder (the site and popup show it)",
+    ),
     # the e-mail digest
     Setting("public_url", "http://127.0.0.1:8765", "URL subscribers reach the server at (links)"),
     Setting("smtp_host", "127.0.0.1", "SMTP server host"),
@@ -156,6 +166,7 @@ def load(
 
 CHOICES = {"index_engine": ("whoosh", "tantivy")}
 RANGES = {
+    "hub_papers": (0, 10_000),
     "port": (1, 65535),
     "smtp_port": (1, 65535),
     "threads": (1, 256),

@@ -88,6 +88,30 @@ class Listing:
     problems: list[Problem] = field(default_factory=list)
     total: int | None = None  # the number of entries the page says the whole list holds
     next_url: str | None = None  # the next page of a paged list, when the page links it
+    # the day the page was read, when not today (a stored page read again): its GitHub stars
+    # are a reading of that day; a saved file's are of its listing's day
+    read_on: str | None = None
+
+
+# The kinds of repository on the Hugging Face Hub, and where each one's page lives there.
+ARTIFACT_KINDS = ("model", "dataset", "space")
+_HUB_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+HUB = "https://huggingface.co"
+
+
+@dataclass
+class Artifact:
+    """A model, dataset or Space on the Hugging Face Hub that cites a paper (tagged arxiv:ID)."""
+
+    kind: str  # one of ARTIFACT_KINDS
+    repo_id: str  # "owner/name" (a few old models have no owner)
+    likes: int | None = None
+    downloads: int | None = None  # the Hub counts none for Spaces
+
+    @property
+    def url(self) -> str:
+        """Its page on the Hub: huggingface.co/ID, /datasets/ID or /spaces/ID."""
+        return f"{HUB}/{_HUB_PREFIX[self.kind]}{self.repo_id}"
 
 
 @dataclass

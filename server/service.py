@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from server import budget, text, trending
 from server.bibtex import bibtex
 from server.index import SearchIndex
-from server.models import Appearance, Listing, Paper, canonical, is_arxiv_id
+from server.models import ARTIFACT_KINDS, Appearance, Listing, Paper, canonical, is_arxiv_id
 from server.store import (
     MAX_VIEWED,
     DeskEntry,
@@ -64,9 +64,31 @@ def paper_detail(store: Store, paper: Paper) -> dict[str, object]:
         "appearances": history,
         "observations": store.observations(paper.id),
         "trend": trend_summary(appearances),
+        "stars": stars(store, paper),
         "links": text.links(paper, appearances),
+        "artifacts": artifacts(store, paper.id),
         "bibtex": bibtex(paper),
     }
+
+
+def artifacts(store: Store, paper_id: str) -> dict[str, object]:
+    """The models, datasets and Spaces on the Hugging Face Hub citing a paper, each most liked
+    first, and when the Hub was last asked (None: not yet)."""
+    lists: dict[str, list[dict[str, object]]] = {f"{kind}s": [] for kind in ARTIFACT_KINDS}
+    for item in store.artifacts.of(paper_id):
+        lists[f"{item.kind}s"].append(
+            {"id": item.repo_id, "likes": item.likes, "downloads": item.downloads, "url": item.url}
+        )
+    return {**lists, "fetched_at": store.artifacts.fetched_at(paper_id)}
+
+
+def stars(store: Store, paper: Paper) -> dict[str, object] | None:
+    """GitHub stars as last read, and every reading by listing day (growth); None if never read."""
+    readings = store.star_readings(paper.id)
+    if paper.github_stars is None and not readings:
+        return None
+    count = paper.github_stars if paper.github_stars is not None else readings[-1][1]
+    return {"count": count, "readings": [[day, n] for day, n in readings]}
 
 
 def lookup(store: Store, ref: str) -> tuple[str | None, Paper | None]:
@@ -147,8 +169,9 @@ def trending_papers(store: Store, period: str, on: str | None, limit: int) -> di
     day = date.fromisoformat(on) if on else _latest(store)
     first, last = trending.span(period, day)
     seen = store.appearances_between(first.isoformat(), last.isoformat())
-    ranked = trending.top(budget.paced(seen, every=4096), period, day, limit)
     order = trending.ORDERS[period]
+    stars = store.star_readings_of(a.paper_id for a in seen) if order in ("score", "stars") else {}
+    ranked = trending.top(budget.paced(seen, every=4096), period, day, limit, stars)
     papers = []
     for t in ranked:
         paper = store.paper(t.paper_id)
@@ -160,6 +183,8 @@ def trending_papers(store: Store, period: str, on: str | None, limit: int) -> di
                 "best_rank": t.best_rank,
                 "lists": t.lists,
                 "days": t.days,
+                "stars": t.stars,
+                "stars_gained": t.stars_gained,
             }
         )
     return {

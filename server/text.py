@@ -57,6 +57,24 @@ def badge(a: Appearance) -> str:
     return " \u00b7 ".join(p for p in parts if p)
 
 
+def stars_text(count: int | None, readings: list[tuple[str, int]] | None = None) -> str:
+    """'★ 1,221 GitHub stars', with '(+60 since 2024-07-22)' when read on two days or more
+    (the popup's render.js starsText says it alike); '' when never read."""
+    if count is None:
+        return ""
+    line = f"\u2605 {count:,} GitHub star{'' if count == 1 else 's'}"
+    if not readings or len(readings) < 2:
+        return line
+    day, first = readings[0]
+    growth = count - first
+    return f"{line} ({'+' if growth >= 0 else chr(0x2212)}{abs(growth):,} since {day})"
+
+
+def comments_text(count: int) -> str:
+    """'1 comment', '12 comments'; '' for none."""
+    return f"{count} comment{'' if count == 1 else 's'}" if count else ""
+
+
 def authors_line(authors: list[str], most: int, count: bool = False) -> str:
     """'A, B, C et al.' from a list of names, with '(N authors)' past `most` when asked for."""
     names = [n for n in map(clean, authors) if n]

@@ -148,9 +148,36 @@ def bench_module(name: str):
 SCHEMA_9_COLUMNS = ("github_stars", "org", "org_name", "hf_summary", "hf_keywords", "thumbnail")
 
 
+def drop_schema_10(db) -> None:
+    """Take out of a store (an sqlite3 connection) what migration 010 adds (the Hub artifacts),
+    so a test that sets an older user_version has the older store that migration runs on."""
+    db.execute("DROP TABLE artifacts")
+    db.execute("DROP TABLE artifact_fetches")
+
+
 def drop_schema_9(db) -> None:
-    """Take out of a store (an sqlite3 connection) what migration 009 adds, so a test that sets
-    an older user_version has the older store that migration runs on."""
+    """Take out of a store (an sqlite3 connection) what migrations 009 and later add, so a test
+    that sets an older user_version has the older store those migrations run on."""
+    drop_schema_10(db)
     for column in SCHEMA_9_COLUMNS:
         db.execute(f"ALTER TABLE papers DROP COLUMN {column}")
     db.execute("DROP TABLE star_readings")
+
+
+def tiny_png(width: int = 4, height: int = 3, rgb: tuple[int, int, int] = (30, 120, 200)) -> bytes:
+    """A small PNG of one colour, made here (no image of anyone else's in the tests)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )

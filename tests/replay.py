@@ -1,8 +1,10 @@
 """A replay server for the crawler's tests: saved pages at their real paths on 127.0.0.1, with
 faults injected on demand, and a fake clock so delays and backoff are checked without sleeping.
 
-Faults (per path, in order, or at random at a rate): 429 with Retry-After, 503, a timeout, a
-truncated body, a wrong content type, a redirect loop, a 10 MB page. robots.txt is a setting.
+The Hugging Face Hub's repository lists answer [] unless a test adds a page at that path.
+Faults (per path, in order, or at random at a rate): 429 with Retry-After, 503 (or 500 when
+asked by name), a timeout, a truncated body, a wrong content type, a redirect loop, a 10 MB
+page. robots.txt is a setting.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from server.models import Paper
 FAULTS = ("429", "503", "timeout", "truncated", "wrong-type", "redirect-loop", "huge")
 TRANSIENT = ("429", "503", "timeout", "truncated")  # the fetcher retries these in the same run
 HUGE = 10 * 1024 * 1024
+HUB_LISTS = ("/api/models?", "/api/datasets?", "/api/spaces?")  # [] unless a page is added
 CAPTCHA = b"<html><body><h1>One more step</h1><p>Checking your browser...</p></body></html>"
 
 
@@ -71,6 +74,7 @@ class Replay:
         self.rng = random.Random(seed)
         self.robots: str | None = "User-agent: *\nDisallow: /private/\n"
         self.atom_papers: dict[str, Paper] = {}
+        self.gone: set[str] = set()  # paths answering 404 whatever else would answer them
         self.timeout_seconds = 0.6
         self.gzip = True
         self.etags = True
@@ -141,6 +145,8 @@ class Replay:
         """The page for a path, from the pages, the folders or the generated Atom API."""
         if path == "/robots.txt":  # robots = None: the site has none (404)
             return Page(self.robots.encode(), "text/plain") if self.robots is not None else None
+        if path in self.gone:
+            return None
         if path in self.pages:
             return self.pages[path]
         for prefix, folder, default in self.dirs:
@@ -150,6 +156,8 @@ class Replay:
                 return Page(body, "application/json") if body is not None else None
         if path.startswith("/api/query?"):
             return Page(self._atom(path), "application/atom+xml")
+        if path.startswith(HUB_LISTS):  # as the Hub answers for a tag no repository carries
+            return Page(b"[]", "application/json")
         return None
 
     def _atom(self, path: str) -> bytes:
@@ -224,8 +232,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _fault(self, fault: str, replay: Replay) -> None:
         if fault == "429":
             return self._send(429, b"slow down", "text/plain", {"Retry-After": "7"})
-        if fault == "503":
-            return self._send(503, b"busy", "text/plain")
+        if fault in ("500", "503"):
+            return self._send(int(fault), b"busy", "text/plain")
         if fault == "timeout":
             time.sleep(replay.timeout_seconds)  # longer than the client waits
             self.close_connection = True

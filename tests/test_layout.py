@@ -20,8 +20,8 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 # modules of its own package). "server" is the package's own face (its version).
 FLOORS = [
     ("shared data and settings", {"server", "models", "config", "budget"}),
-    ("pure rules", {"sanitize", "trending"}),
-    ("parsers, the store, the index, formatting", {"sources", "store", "index", "text", "tex"}),
+    ("pure rules", {"sanitize", "tex", "trending"}),
+    ("parsers, the store, the index, formatting", {"sources", "store", "index", "text"}),
     ("formats", {"bibtex"}),
     ("formats that reuse BibTeX's cite keys", {"cite"}),
     ("the open archive and what is asked of it", {"archive", "service"}),

@@ -91,3 +91,16 @@ def test_every_list_has_a_label_and_the_ranked_ones_are_lists():
 
     assert set(LIST_LABELS) == set(LISTS)
     assert set(RANKED_LISTS) <= set(LISTS)
+
+
+def test_stars_and_comments_read_alike_everywhere():
+    from server.text import comments_text, stars_text
+
+    assert stars_text(None) == "" and stars_text(1) == "\u2605 1 GitHub star"
+    assert stars_text(1221, [("2026-05-19", 1221)]) == "\u2605 1,221 GitHub stars"
+    growth = stars_text(1520, [("2026-05-19", 1200), ("2026-05-20", 1520)])
+    assert growth == "\u2605 1,520 GitHub stars (+320 since 2026-05-19)"
+    assert stars_text(90, [("2026-05-19", 100), ("2026-05-20", 90)]).endswith(
+        "(\u221210 since 2026-05-19)"
+    )
+    assert [comments_text(n) for n in (0, 1, 12)] == ["", "1 comment", "12 comments"]

@@ -117,4 +117,43 @@ def test_now_is_the_trending_score_and_says_so():
     assert top == trending.rank(apps, "now", date(2024, 8, 4))
     assert [t.score for t in top] == sorted((t.score for t in top), reverse=True)
     assert trending.heading("now", date(2024, 8, 4)).startswith("Trending now: by trending score")
-    assert trending.ORDERS == {"day": "rank", "week": "upvotes", "month": "upvotes", "now": "score"}
+    assert trending.ORDERS == {
+        "day": "rank",
+        "week": "upvotes",
+        "month": "upvotes",
+        "now": "score",
+        "starred": "stars",
+    }
+
+
+def test_stars_gained_in_the_window_add_to_the_score_log_damped():
+    apps = [seen(upvotes=10)]
+    plain = trending.score("p", apps, "now", DAY).score
+    readings = [("2024-07-20", 100), ("2024-08-01", 150), ("2024-08-05", 400)]
+    with_stars = trending.score("p", apps, "now", DAY, readings)
+    # gained from the last reading before the window (100, on 07-20) to the last inside (400)
+    assert (with_stars.stars_gained, with_stars.stars) == (300, 400)
+    assert with_stars.score == pytest.approx(plain + trending.W_STARS * math.log1p(300), abs=1e-3)
+    once = trending.score("p", apps, "now", DAY, [("2024-08-05", 5000)])
+    assert (once.stars_gained, once.stars, once.score) == (0, 5000, plain)  # read once: none gained
+    lost = trending.score("p", apps, "now", DAY, [("2024-08-01", 90), ("2024-08-04", 80)])
+    assert lost.stars_gained == 0 and lost.score == plain  # unstarring never lowers the score
+
+
+def test_most_starred_is_stars_gained_in_the_iso_week_then_stars():
+    week = [seen("a", "2024-07-30", upvotes=50), seen("b", "2024-08-01", upvotes=5)]
+    week += [seen("c", "2024-08-02", upvotes=9), seen("d", "2024-08-02", upvotes=99)]
+    week += [seen("e", "2024-08-06", upvotes=1)]  # the next week
+    readings = {
+        "a": [("2024-07-29", 1000), ("2024-08-02", 1010)],  # +10
+        "b": [("2024-07-25", 10), ("2024-08-04", 90)],  # +80
+        "c": [("2024-08-02", 5000)],  # read once: +0, but 5000 stars
+        "e": [("2024-07-30", 1), ("2024-08-06", 10**6)],
+    }  # d has no code: not on the list
+    top = trending.top(week, "starred", date(2024, 8, 4), stars=readings)
+    assert [(t.paper_id, t.stars_gained, t.stars) for t in top] == [
+        ("b", 80, 90),
+        ("a", 10, 1010),
+        ("c", 0, 5000),
+    ]
+    assert trending.heading("starred", date(2024, 8, 4)) == "Most starred papers of week 31 of 2024"

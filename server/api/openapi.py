@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from server.archive import IMAGE_TYPES
 from server.index import SORTS
+from server.trending import PERIODS
 
 DATE = {"type": "string", "format": "date"}
 NULLABLE_STR = {"type": ["string", "null"]}
@@ -32,9 +34,44 @@ BRIEF = {
         "site_page": {"type": "string", "description": "its page in the archive site"},
     },
 }
+ARTIFACT = {
+    "type": "object",
+    "required": ["id", "likes", "downloads", "url"],
+    "properties": {
+        "id": {"type": "string", "description": "the repository on the Hub, owner/name"},
+        "likes": NULLABLE_INT,
+        "downloads": {**NULLABLE_INT, "description": "null for Spaces (the Hub counts none)"},
+        "url": {"type": "string", "description": "its page on huggingface.co"},
+    },
+}
+ARTIFACTS = {
+    "type": "object",
+    "description": "the models, datasets and Spaces on the Hugging Face Hub citing the paper "
+    "(tagged arxiv:ID), each most liked first, as the Hub last listed them",
+    "required": ["models", "datasets", "spaces", "fetched_at"],
+    "properties": {
+        "models": {"type": "array", "items": ARTIFACT},
+        "datasets": {"type": "array", "items": ARTIFACT},
+        "spaces": {"type": "array", "items": ARTIFACT},
+        "fetched_at": {
+            **NULLABLE_STR,
+            "description": "when the Hub was last asked (UTC); null: never",
+        },
+    },
+}
 PAPER = {
     "type": "object",
-    "required": ["id", "title", "abstract", "authors", "appearances", "links", "bibtex", "trend"],
+    "required": [
+        "id",
+        "title",
+        "abstract",
+        "authors",
+        "appearances",
+        "links",
+        "artifacts",
+        "bibtex",
+        "trend",
+    ],
     "properties": {
         "id": {"type": "string"},
         "title": {"type": "string"},
@@ -50,8 +87,36 @@ PAPER = {
         },
         "observations": {"type": "array", "items": {"type": "object"}},
         "links": {"type": "object", "additionalProperties": {"type": "string"}},
+        "artifacts": ARTIFACTS,
         "bibtex": {"type": "string"},
         "trend": {"$ref": "#/components/schemas/Trend"},
+        "github_stars": NULLABLE_INT,
+        "stars": {
+            "description": "GitHub stars as last read, and each reading by listing day",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "required": ["count", "readings"],
+                    "properties": {
+                        "count": {"type": "integer"},
+                        "readings": {
+                            "type": "array",
+                            "items": {"type": "array", "prefixItems": [DATE, {"type": "integer"}]},
+                        },
+                    },
+                },
+                {"type": "null"},
+            ],
+        },
+        "org": NULLABLE_STR,
+        "org_name": NULLABLE_STR,
+        "hf_summary": {**NULLABLE_STR, "description": "Hugging Face's AI summary (show as theirs)"},
+        "hf_keywords": {"type": "array", "items": {"type": "string"}},
+        "thumbnail": {**NULLABLE_STR, "description": "the remote image: never load it in a page"},
+        "thumbnail_local": {
+            **NULLABLE_STR,
+            "description": "where this server answers the downloaded thumbnail, if it has one",
+        },
     },
 }
 PAGE_BODY = {
@@ -290,6 +355,23 @@ def _paths() -> dict:
                 (400, 404),
             )
         },
+        "/api/papers/{ref}/thumbnail": {
+            "get": {
+                "operationId": "getThumbnail",
+                "summary": "The paper's thumbnail as downloaded (the thumbnails setting)",
+                "parameters": [ref],
+                "responses": {
+                    "200": {
+                        "description": "the image",
+                        "content": {
+                            kind: {"schema": {"type": "string", "format": "binary"}}
+                            for kind in IMAGE_TYPES.values()
+                        },
+                    },
+                    **{str(s): {"$ref": "#/components/responses/Error"} for s in (400, 404, 421)},
+                },
+            }
+        },
         "/api/papers/{ref}/similar": {
             "get": _op(
                 "getSimilar",
@@ -315,7 +397,7 @@ def _paths() -> dict:
                 "A period's papers in its order (day: list rank; week, month: upvotes; now: score)",
                 obj,
                 [
-                    _param("period", {"enum": ["day", "week", "month", "now"]}),
+                    _param("period", {"enum": list(PERIODS)}),
                     _param("date", DATE),
                     limit,
                 ],

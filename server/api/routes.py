@@ -1,13 +1,15 @@
-"""The archive's routes under /api/: health, search, papers, similar, lookup, trending, dates,
-parse, ingest, the reading desk (recently viewed too) and the OpenAPI document, on one
+"""The archive's routes under /api/: health, search, papers (and their downloaded thumbnails),
+similar, lookup, trending, dates, parse, ingest, the reading desk (recently viewed too) and the
+OpenAPI document, on one
 Blueprint. Each reads the open archive through `get_archive()` and answers through the envelope;
 what it computes comes from server.service."""
 
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, send_file
 
 from server import __version__, service, sources
 from server.api.envelope import ApiError, ok
@@ -23,6 +25,7 @@ from server.api.inputs import (
 )
 from server.api.openapi import document
 from server.api.parse_workers import BadBody, Parsed, ParseWorkers, WorkersBusy
+from server.archive import IMAGE_TYPES, thumbnail_file
 from server.index import SORTS
 from server.models import Paper
 from server.store import MAX_VIEWED, DeskError
@@ -77,9 +80,23 @@ def similar(ref: str):
     return ok({"id": paper.id, "similar": found})
 
 
+@bp.get("/papers/<path:ref>/thumbnail")
+def thumbnail(ref: str):
+    """The paper's thumbnail as downloaded at scrape time (the `thumbnails` setting)."""
+    paper = _paper(ref)
+    path = thumbnail_file(get_archive().data_dir, paper.id)
+    if path is None:
+        raise ApiError(
+            404,
+            f"no thumbnail of {paper.id} in your archive: with the thumbnails setting on, "
+            "`paperboy update` downloads them",
+        )
+    return send_file(path, IMAGE_TYPES[path.suffix[1:]], max_age=86400)
+
+
 @bp.get("/papers/<path:ref>")
 def paper(ref: str):
-    return ok(service.paper_detail(get_archive().store, _paper(ref)))
+    return ok(_detail(_paper(ref)))
 
 
 @bp.get("/lookup")
@@ -93,7 +110,7 @@ def lookup():
         raise ApiError(400, f"not a paper URL or id Paperboy knows: {ref[:200]!r}")
     if found is None:
         raise ApiError(404, f"{paper_id} is not in your archive", id=paper_id)
-    return ok(service.paper_detail(store, found))
+    return ok(_detail(found))
 
 
 @bp.get("/trending")
@@ -277,6 +294,14 @@ def parsed_page(keep_raw: bool = False) -> Parsed:
         raise ApiError(400, f"{exc}: the body must be JSON {PAGE_SHAPE}") from None
     except sources.ParseError as exc:  # BudgetExceeded included: each names the page
         raise ApiError(422, str(exc)) from None
+
+
+def _detail(paper: Paper) -> dict[str, object]:
+    """service.paper_detail, and where this server answers the paper's local thumbnail."""
+    archive = get_archive()
+    local = thumbnail_file(archive.data_dir, paper.id) is not None
+    where = f"/api/papers/{quote(paper.id, safe='/')}/thumbnail" if local else None
+    return {**service.paper_detail(archive.store, paper), "thumbnail_local": where}
 
 
 def _paper(ref: str) -> Paper:

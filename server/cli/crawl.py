@@ -192,17 +192,26 @@ def update_cmd(obj: Context, day, no_build, no_digest) -> None:
 @click.pass_obj
 def enrich_cmd(obj: Context) -> None:
     """Ask the arXiv API for the abstracts and categories papers lack (Hugging Face's carry no
-    categories, so `cat:` cannot find them), in batches of 100, then index."""
+    categories, so `cat:` cannot find them), in batches of 100, and the Hugging Face Hub for the
+    models, datasets and Spaces citing the papers due by its schedule, then index."""
     archive = obj.archive()
+    today = day_or_today(None).isoformat()
     try:
         queued = archive.store.crawl.queue_unenriched()
-        if not queued:
-            click.echo("nothing new: no paper lacks an abstract or categories")
+        due = len(archive.store.artifacts.due(today, int(obj.config["hub_papers"])))
+        if not queued and not due:
+            click.echo(
+                "nothing new: no paper lacks an abstract or categories, and no paper's "
+                "Hugging Face Hub artifacts are due"
+            )
             sys.exit(EXIT_NOTHING_NEW)
-        say(f"{queued} papers lack an abstract or categories: asking the arXiv API")
-        today = day_or_today(None).isoformat()
+        if queued:
+            say(f"{queued} papers lack an abstract or categories: asking the arXiv API")
+        if due:
+            say(f"{due} papers' Hub artifacts are due: asking the Hugging Face Hub")
         scraper = Scraper(archive.store, _fetcher(obj), obj.config, today, _echo)
         scraper.enrich()
+        scraper.artifacts()
         note = archive.index.ensure(archive.store)
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)

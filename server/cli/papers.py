@@ -95,6 +95,8 @@ def show(obj: Context, ref: str, as_bibtex: bool, similar: int) -> None:
         if value:
             say(f"{name:>10}: {', '.join(value) if isinstance(value, list) else value}")
     _section("Links", [f"{LABELS.get(k, k):<8} {u}" for k, u in detail["links"].items()])
+    if detail["artifacts"]["fetched_at"]:
+        _section("On the Hugging Face Hub", _artifact_lines(detail["artifacts"]))
     if paper.abstract:
         say("\n" + textwrap.fill(paper.abstract, width))
     _section("Trend", _trend_lines(detail))
@@ -120,6 +122,19 @@ def _section(title: str, lines: list[str]) -> None:
     say(f"\n{title}")
     for line in lines:
         say(f"  {line}")
+
+
+def _artifact_lines(artifacts: dict) -> list[str]:
+    """One line per model, dataset and Space citing the paper: kind, id, counts, page."""
+    lines = []
+    for kind in ("models", "datasets", "spaces"):
+        for item in artifacts[kind]:
+            counts = [f"{item['likes']:,} likes"] if item["likes"] is not None else []
+            counts += [f"{item['downloads']:,} downloads"] if item["downloads"] is not None else []
+            lines.append(f"{kind[:-1]:<8} {item['id']}  ({', '.join(counts) or 'no counts'})")
+            lines.append(f"{'':<8} {item['url']}")
+    day = str(artifacts["fetched_at"])[:10]
+    return lines or [f"(none: no model, dataset or Space cites it, as of {day})"]
 
 
 def _trend_lines(detail: dict) -> list[str]:

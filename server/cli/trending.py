@@ -69,4 +69,7 @@ def _print(result: dict) -> None:
         bits += [f"HF #{p['best_rank']}"] if p["best_rank"] else []
         if result["order"] == "score":
             bits += [f"score {p['score']:.2f}", f"{p['days']} day{'s' if p['days'] != 1 else ''}"]
+        if p.get("stars") is not None:
+            gained = f" (+{p['stars_gained']})" if p["stars_gained"] else ""
+            bits += [f"\u2605{p['stars']}{gained}"]
         say(f"{n:>2}. {p['id']:<12} {' · '.join(bits)}  {p['title']}")

@@ -38,6 +38,7 @@ ACCEPT = {
     "json": ("application/json", "text/json"),
     "html": ("text/html", "application/xhtml+xml"),
     "xml": ("application/atom+xml", "application/xml", "text/xml", "application/rss+xml"),
+    "image": ("image/png", "image/jpeg", "image/webp", "image/gif"),  # never SVG: it may script
 }
 
 
@@ -149,17 +150,27 @@ class Fetcher:
         expect: str = "any",
         etag: str | None = None,
         last_modified: str | None = None,
+        max_bytes: int | None = None,
     ) -> Response:
-        """The page at url (a 304 Response when the validators still hold); FetchError if not."""
+        """The page at url (a 304 Response when the validators still hold); FetchError if not.
+        max_bytes lowers the size limit for this URL (a thumbnail)."""
         headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
-        return self._follow(url, expect, {k: v for k, v in headers.items() if v}, robots=True)
+        headers = {k: v for k, v in headers.items() if v}
+        return self._follow(url, expect, headers, robots=True, max_bytes=max_bytes)
 
-    def _follow(self, url: str, expect: str, headers: dict[str, str], robots: bool) -> Response:
+    def _follow(
+        self,
+        url: str,
+        expect: str,
+        headers: dict[str, str],
+        robots: bool,
+        max_bytes: int | None = None,
+    ) -> Response:
         hops = [url]
         while True:
             if robots:
                 self._check_robots(hops[-1])
-            response = self._with_retries(hops[-1], expect, headers)
+            response = self._with_retries(hops[-1], expect, headers, max_bytes)
             if response.status not in REDIRECT_STATUSES:
                 return response
             target = urljoin(hops[-1], response.location or "")
@@ -206,11 +217,13 @@ class Fetcher:
         """Seconds to leave between two requests to this host."""
         return (self.p.delays or {}).get(host, self.p.default_delay)
 
-    def _with_retries(self, url: str, expect: str, headers: dict[str, str]) -> Response:
+    def _with_retries(
+        self, url: str, expect: str, headers: dict[str, str], max_bytes: int | None = None
+    ) -> Response:
         started = self.clock.now()
         for attempt in range(1, MAX_TRIES + 1):
             try:
-                return self._once(url, expect, headers)
+                return self._once(url, expect, headers, max_bytes)
             except _Retry as exc:
                 wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
                 spent = self.clock.now() - started
@@ -235,7 +248,9 @@ class Fetcher:
             if wait > 0:
                 self.clock.sleep(wait)
 
-    def _once(self, url: str, expect: str, headers: dict[str, str]) -> Response:
+    def _once(
+        self, url: str, expect: str, headers: dict[str, str], max_bytes: int | None = None
+    ) -> Response:
         host = urlsplit(url).netloc
         self._wait_turn(host)
         try:
@@ -244,7 +259,7 @@ class Fetcher:
             raise FetchError(url, f"not a URL Paperboy can fetch ({exc})") from None
         try:
             with self._opener.open(request, timeout=self.p.timeout) as raw:
-                return self._read(url, raw, expect)
+                return self._read(url, raw, expect, max_bytes or self.p.max_bytes)
         except urllib.error.HTTPError as err:
             try:
                 return self._status(url, err)
@@ -288,15 +303,15 @@ class Fetcher:
             raise _Retry(reason, retry_after(err.headers.get("Retry-After")))
         raise FetchError(url, reason, status=err.code)
 
-    def _read(self, url: str, raw, expect: str) -> Response:
+    def _read(self, url: str, raw, expect: str, limit: int) -> Response:
         """The body, within the size limit, gunzipped, of the expected content type."""
         length = raw.headers.get("Content-Length")
-        limit = self.p.max_bytes
         if length and length.isdigit() and int(length) > limit:
             raise FetchError(url, f"the page is too large: {length} bytes, over {limit} bytes")
         body = _read_limited(raw, limit)
         if len(body) > limit:
-            raise FetchError(url, f"the page is too large: over {limit} bytes (max_page_bytes)")
+            which = " (max_page_bytes)" if limit == self.p.max_bytes else ""
+            raise FetchError(url, f"the page is too large: over {limit} bytes{which}")
         if length and length.isdigit() and len(body) < int(length):
             raise _Retry(f"the body was cut short: {len(body)} of {length} bytes")
         if "gzip" in (raw.headers.get("Content-Encoding") or "").lower():

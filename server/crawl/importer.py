@@ -11,7 +11,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from server import sources
-from server.models import Listing
+from server.models import Listing, Problem
 from server.sources import BudgetExceeded
 from server.store import IngestResult, Store
 
@@ -103,12 +103,17 @@ def read_listing(path: Path) -> tuple[Listing, bytes]:
 
 def skip_line(name: str, listing: Listing) -> str | None:
     """'NAME: skipped N of M items: reasons' for a page with problems, else None."""
-    if not listing.problems:
+    return problems_line(name, listing.problems, len(listing.papers))
+
+
+def problems_line(name: str, problems: list[Problem], kept: int) -> str | None:
+    """'NAME: skipped N of M items: reasons' when items were skipped (kept: the others), else
+    None."""
+    if not problems:
         return None
-    seen = len(listing.problems) + len(listing.papers)
-    reasons = "; ".join(f"{p.item}: {p.reason}" for p in listing.problems[:5])
-    more = f"; and {len(listing.problems) - 5} more" if len(listing.problems) > 5 else ""
-    return f"{name}: skipped {len(listing.problems)} of {seen} items: {reasons}{more}"
+    reasons = "; ".join(f"{p.item}: {p.reason}" for p in problems[:5])
+    more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    return f"{name}: skipped {len(problems)} of {len(problems) + kept} items: {reasons}{more}"
 
 
 def import_paths(store: Store, paths: Iterable[str], progress: bool = True) -> ImportReport:
@@ -140,12 +145,13 @@ def reparse(store: Store) -> ImportReport:
     """Re-read every stored raw page with the current parsers and store what they find now."""
     report = ImportReport()
     for page_id in store.raw_page_ids():
-        url, body = store.raw_page(page_id)
+        url, body, fetched_at = store.raw_page(page_id)
         try:
             listing = sources.parse(sources.decode(body), url)
         except sources.ParseError as exc:
             report.failures.append(f"raw page {page_id} ({url or 'no URL'}): {exc}")
             continue
+        listing.read_on = fetched_at[:10]  # what the page says is as of the day it was read
         report.add(store.ingest(listing))
         report.skipped += len(listing.problems)
     return report

@@ -5,6 +5,10 @@ last stored is "unchanged"; otherwise parse it, store the listing with its raw p
 transaction), queue papers that came without an abstract, mark a short list provisional, and
 only then update the cache. A crash at any point leaves a page the next run fetches again.
 A page no parser reads is kept as a raw page for `paperboy reparse` and reported as failed.
+Enrichment follows: abstracts and categories from the arXiv API, then the Hugging Face Hub
+artifacts of the papers due by the store's schedule (Hub answers are derived data, refetched on
+that schedule, so they are not kept as raw pages).
+With the `thumbnails` setting on, a stored page's papers get their thumbnails downloaded too.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from datetime import date
 
 from server import sources
 from server.crawl.fetch import Fetcher, FetchError
-from server.crawl.importer import ImportReport, skip_line
-from server.crawl.targets import Target, atom_batch, batches, public_url
-from server.models import Listing
-from server.store import CacheEntry, IngestResult, ProvisionalDay, Store
+from server.crawl.importer import ImportReport, problems_line, skip_line
+from server.crawl.targets import Target, atom_batch, batches, hub_list, public_url
+from server.crawl.thumbnails import download
+from server.models import ARTIFACT_KINDS, Artifact, Listing
+from server.store import ARTIFACT_TRIES, CacheEntry, IngestResult, ProvisionalDay, Store
 
 # How each target ended; all but "new" and "failed" are kinds of "nothing new".
 STATUSES = ("new", "unchanged", "weekend", "holiday", "empty", "missing", "failed")
@@ -46,11 +51,14 @@ class ScrapeReport:
 
     outcomes: list[Outcome] = field(default_factory=list)
     counts: ImportReport = field(default_factory=ImportReport)
+    hub_outcomes: list[Outcome] = field(default_factory=list)  # those of the Hub's papers
+    hub_papers: int = 0  # papers whose Hub artifacts were refreshed
+    hub_changed: int = 0  # ... and of those, whose artifacts changed
 
     @property
     def changed(self) -> bool:
-        """True when anything new was stored."""
-        return self.counts.changed
+        """True when anything new was stored (papers, lists or Hub artifacts)."""
+        return self.counts.changed or bool(self.hub_changed)
 
     @property
     def failures(self) -> list[Outcome]:
@@ -58,18 +66,30 @@ class ScrapeReport:
         return [o for o in self.outcomes if o.status == "failed"]
 
     def summary(self) -> str:
-        """One line: what arrived, or why nothing did."""
+        """One line: what arrived, or why nothing did (then what the Hub gave, if asked)."""
         c = self.counts
-        tally = Counter(o.status for o in self.outcomes)
+        hub_ids = {id(o) for o in self.hub_outcomes}
+        tally = Counter(o.status for o in self.outcomes if id(o) not in hub_ids)
+        hub = "; " + self.hub_line() if self.hub_outcomes else ""
         if c.changed:
             failed = f"; {tally['failed']} failed" if tally["failed"] else ""
             return (
                 f"new: {c.papers_new} papers new, {c.papers_updated} updated, {c.appearances_new} "
                 f"appearances new, {c.observations_new} observations new, from {c.pages} pages"
-                f"{failed}"
+                f"{failed}{hub}"
             )
-        parts = [f"{tally[s]} {s}" for s in STATUSES[1:] if tally[s]]
-        return "nothing new: " + (", ".join(parts) or "nothing to fetch")
+        parts = ", ".join(f"{tally[s]} {s}" for s in STATUSES[1:] if tally[s])
+        if self.hub_changed:
+            return f"new: {self.hub_line()}" + (f"; lists: {parts}" if parts else "")
+        return "nothing new: " + ((parts + hub).strip("; ") or "nothing to fetch")
+
+    def hub_line(self) -> str:
+        """'Hub artifacts of 3 papers refreshed, 1 changed, 1 failed'."""
+        failed = sum(o.status == "failed" for o in self.hub_outcomes)
+        return (
+            f"Hub artifacts of {self.hub_papers} papers refreshed, {self.hub_changed} changed"
+            + (f", {failed} failed" if failed else "")
+        )
 
 
 def counts_text(result: IngestResult) -> str:
@@ -104,6 +124,7 @@ class Scraper:
                 self._add(self.run(target))
         if enrich:
             self.enrich()
+            self.artifacts()
         return self.report
 
     def _add(self, outcome: Outcome) -> None:
@@ -147,7 +168,7 @@ class Scraper:
         self.report.counts.skipped += len(listing.problems)
         if listing.kind != "arxiv-atom":  # an API answer without an abstract will not get one
             self.store.crawl.queue_abstracts(p.id for p in listing.papers)
-        note = self._provisional(target, listing)
+        note = self._provisional(target, listing) + self._thumbnails(listing)
         entry.papers = len(listing.papers)
         self.store.crawl.cache_put(
             entry
@@ -181,6 +202,14 @@ class Scraper:
         if day:
             return "holiday", "no papers listed that day (a holiday?)"
         return "empty", "the page lists no papers"
+
+    def _thumbnails(self, listing: Listing) -> str:
+        """Download the listed papers' thumbnails that have no local copy yet (when set)."""
+        if not self.config["thumbnails"] or not any(p.thumbnail for p in listing.papers):
+            return ""
+        hf_url = str(self.config["hf_url"])
+        report = download(self.fetcher, listing.papers, self.config.data_dir, hf_url)
+        return f"; {report.line()}" if report.saved or report.problems else ""
 
     # -- provisional days ------------------------------------------------------------------------
 
@@ -222,3 +251,49 @@ class Scraper:
                 filled = self.store.crawl.abstracts_answered(batch)
                 outcome.detail += f"; {filled} of {len(batch)} abstracts filled"
             self._add(outcome)
+
+    # -- Hugging Face Hub artifacts ------------------------------------------------------------
+
+    def artifacts(self) -> None:
+        """Ask the Hub for the models, datasets and Spaces citing each paper due by the schedule
+        (at most the `hub_papers` setting's number of papers)."""
+        for paper_id in self.store.artifacts.due(self.today, int(self.config["hub_papers"])):
+            outcome = self._artifacts(paper_id)
+            self.report.hub_outcomes.append(outcome)
+            self._add(outcome)
+
+    def _artifacts(self, paper_id: str) -> Outcome:
+        """One paper's three Hub lists, stored together only when all three were read."""
+        label, found, notes = f"hub {paper_id}", [], []
+        for kind in ARTIFACT_KINDS:
+            try:
+                artifacts, note = self._hub_list(kind, paper_id)
+            except (FetchError, sources.ParseError) as exc:
+                tries = self.store.artifacts.failed(paper_id)
+                kept = (
+                    f"the artifacts stored before are kept (failed try {tries} of {ARTIFACT_TRIES})"
+                )
+                why = f"{exc}; {kept}"
+                return Outcome(label, "failed", why, isinstance(exc, sources.ParseError))
+            found += artifacts
+            notes += [note] if note else []
+        changed = self.store.artifacts.replace(paper_id, found)
+        self.report.hub_papers += 1
+        self.report.hub_changed += changed
+        counts = Counter(a.kind for a in found)
+        detail = ", ".join(f"{counts[k]} {k}s" for k in ARTIFACT_KINDS)
+        detail += "".join(f"; {n}" for n in notes)
+        return Outcome(label, "new" if changed else "unchanged", detail)
+
+    def _hub_list(self, kind: str, paper_id: str) -> tuple[list[Artifact], str | None]:
+        """The artifacts of one kind and a line on the items skipped; FetchError or ParseError
+        (naming the URL) when the list cannot be had."""
+        target = hub_list(self.config, kind, paper_id)
+        response = self.fetcher.get(target.url, target.expect)
+        url = public_url(self.config, response.url, target.base)
+        try:
+            artifacts, problems = sources.artifacts(sources.decode(response.body), url, kind)
+        except sources.ParseError as exc:
+            message = str(exc)
+            raise sources.ParseError(message if url in message else f"{url}: {message}") from None
+        return artifacts, problems_line(f"{kind}s", problems, len(artifacts))

@@ -1,4 +1,5 @@
-"""Which URLs to scrape: HF days, weeks and months, arXiv lists, Atom batches, abstract pages.
+"""Which URLs to scrape: HF days, weeks and months, arXiv lists, Atom batches, abstract pages,
+and the Hugging Face Hub's lists of the models, datasets and Spaces citing a paper.
 
 Base URLs are settings (hf_url, arxiv_url, arxiv_api_url), so tests point the crawler at a local
 replay server. Parsers and raw pages see the public URL the page stands for
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import quote
 
 from server.config import ConfigError
 from server.models import canonical
@@ -19,6 +21,8 @@ PUBLIC = {
     "hf_url": "https://huggingface.co",
     "arxiv_url": "https://arxiv.org",
 }
+HUB_LIST = {"model": "models", "dataset": "datasets", "space": "spaces"}  # kind -> /api/ path
+HUB_LIMIT = 50  # artifacts of each kind asked for per paper, the most liked first
 ATOM_BATCH = 100  # ids per arXiv API request (its documented comfortable maximum)
 _LIST_SPEC = re.compile(r"^[A-Za-z-]+(\.[A-Za-z-]+)?/(new|recent|pastweek|\d{4})$")
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
@@ -93,6 +97,16 @@ def atom_batch(config, ids: list[str]) -> Target:
     """An arXiv API request for these ids (id_list)."""
     url = f"{_base(config, 'arxiv_api_url')}?id_list={','.join(ids)}&max_results={len(ids)}"
     return Target(url, f"arxiv api {len(ids)} ids from {ids[0]}", "xml", "arxiv_api_url")
+
+
+def hub_list(config, kind: str, paper_id: str) -> Target:
+    """The Hub's list of the public models, datasets or Spaces tagged arxiv:ID, most liked first."""
+    tag = quote(f"arxiv:{paper_id}", safe=":")
+    url = (
+        f"{_base(config, 'hf_url')}/api/{HUB_LIST[kind]}?filter={tag}"
+        f"&sort=likes&direction=-1&limit={HUB_LIMIT}"
+    )
+    return Target(url, f"hub {paper_id} {HUB_LIST[kind]}", "json", "hf_url")
 
 
 def url_target(url: str) -> Target:

@@ -2,7 +2,10 @@
 
 Mail clients drop <style> blocks and block remote images, so every rule is inline and the
 message carries nothing to load. Scraped text goes through html.escape (quotes included), and a
-link target is only ever an http(s) URL we built or checked.
+link target is only ever an http(s) URL we built or checked. TeX math in titles and abstracts
+becomes MathML in the HTML body (server/tex.py, allowlisted; a client without MathML shows the
+text inside it) and stays its source in the text body. Hugging Face's AI summary is always
+labelled as theirs.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import textwrap
 from html import escape
 
 from server.digest.choose import DigestPaper
+from server.tex import render
+from server.text import comments_text
 
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 FG, MUTED, LINK, RULE, PANEL, ACCENT = (
@@ -21,6 +26,8 @@ FG, MUTED, LINK, RULE, PANEL, ACCENT = (
     "#f4f6f9",
     "#c2410c",
 )
+HF_BG, HF_FG = "#fff3d6", "#7a4b00"
+SUMMARY_LABEL = "Hugging Face's summary"
 _A = f"color:{LINK};text-decoration:underline"
 
 
@@ -38,21 +45,57 @@ def _upvotes(n: int) -> str:
     return f"\u25b2 {n} upvote{'s' if n != 1 else ''}" if n else ""
 
 
+def _meta(n: int | None, p: DigestPaper) -> str:
+    """'#1 · ▲ 79 upvotes · 1 comment'."""
+    first = f"#{n}" if n is not None else ""
+    return " \u00b7 ".join(x for x in (first, _upvotes(p.upvotes), comments_text(p.comments)) if x)
+
+
+def _signals(p: DigestPaper) -> str:
+    """'NVIDIA · ★ 1,221 GitHub stars (+60 since 2026-05-19)'."""
+    return " \u00b7 ".join(x for x in (p.org, p.stars) if x)
+
+
+def _links(p: DigestPaper) -> list[tuple[str, str]]:
+    """(label, URL) of the archive page, the arXiv or paper page, the code and project page."""
+    out = [("Archive page", p.archive_url)]
+    if p.arxiv_url:
+        out.append(("arXiv" if "arxiv.org/" in p.arxiv_url else "Paper page", p.arxiv_url))
+    if p.code_url:
+        out.append(("Code", p.code_url))
+    if p.project_url:
+        out.append(("Project page", p.project_url))
+    return out
+
+
+def _summary_html(summary: str) -> str:
+    return (
+        f'<div style="margin:6px 0;padding:6px 10px;border-left:3px solid {HF_FG};'
+        f'background:{HF_BG};font-size:13px;line-height:1.45;color:{FG}">'
+        f'<div style="font-size:11px;font-weight:700;letter-spacing:0.03em;color:{HF_FG}">'
+        f"{e(SUMMARY_LABEL.upper())}</div>{e(summary)}</div>"
+    )
+
+
 def paper_html(n: int, p: DigestPaper) -> str:
     """One paper as a table row."""
-    meta = " \u00b7 ".join(x for x in (f"#{n}", _upvotes(p.upvotes)) if x)
-    links = [f'<a href="{href(p.archive_url)}" style="{_A}">Archive page</a>']
-    if p.arxiv_url:
-        label = "arXiv" if "arxiv.org/" in p.arxiv_url else "Paper page"
-        links.append(f'<a href="{href(p.arxiv_url)}" style="{_A}">{label}</a>')
+    links = [f'<a href="{href(url)}" style="{_A}">{e(label)}</a>' for label, url in _links(p)]
+    signals = _signals(p)
     return (
         f'<tr><td style="padding:14px 24px;border-top:1px solid {RULE};{FONT}">'
-        f'<div style="font-size:13px;color:{ACCENT};font-weight:600">{e(meta)}</div>'
+        f'<div style="font-size:13px;color:{ACCENT};font-weight:600">{e(_meta(n, p))}</div>'
         f'<h2 style="margin:4px 0 2px;font-size:17px;line-height:1.3;color:{FG}">'
         f'<a href="{href(p.archive_url)}" style="color:{FG};text-decoration:none">'
-        f"{e(p.title)}</a></h2>"
+        f"{render(p.title, e)}</a></h2>"
         f'<div style="font-size:13px;color:{MUTED}">{e(p.authors)}</div>'
-        f'<p style="margin:6px 0;font-size:14px;line-height:1.5;color:{FG}">{e(p.abstract)}</p>'
+        + (
+            f'<div style="font-size:13px;color:{MUTED};font-weight:600">{e(signals)}</div>'
+            if signals
+            else ""
+        )
+        + f'<p style="margin:6px 0;font-size:14px;line-height:1.5;color:{FG}">'
+        f"{render(p.abstract, e)}</p>"
+        + (_summary_html(p.hf_summary) if p.hf_summary else "")
         + (f'<div style="font-size:13px;color:{MUTED}">{e(p.because)}</div>' if p.because else "")
         + f'<div style="font-size:13px">{" &middot; ".join(links)}</div></td></tr>'
     )
@@ -102,15 +145,18 @@ def paper_text(n: int, p: DigestPaper) -> str:
     lines = textwrap.wrap(f"{n}. {p.title}", 76, subsequent_indent="   ")
     if p.authors:
         lines += textwrap.wrap(p.authors, 76, initial_indent="   ", subsequent_indent="   ")
-    if p.upvotes:
-        lines.append("   " + _upvotes(p.upvotes))
+    for line in (_meta(None, p), _signals(p)):
+        if line:
+            lines += textwrap.wrap(line, 76, initial_indent="   ", subsequent_indent="   ")
     if p.abstract:
         lines += textwrap.wrap(p.abstract, 76, initial_indent="   ", subsequent_indent="   ")
+    if p.hf_summary:
+        summary = f"{SUMMARY_LABEL}: {p.hf_summary}"
+        lines += textwrap.wrap(summary, 76, initial_indent="   ", subsequent_indent="   ")
     if p.because:
         lines += textwrap.wrap(p.because, 76, initial_indent="   ", subsequent_indent="   ")
-    lines.append(f"   Archive: {p.archive_url}")
-    if p.arxiv_url:
-        lines.append(f"   {'arXiv' if 'arxiv.org/' in p.arxiv_url else 'Paper'}:   {p.arxiv_url}")
+    for label, url in _links(p):
+        lines.append(f"   {label}: {url}")
     return "\n".join(lines)
 
 

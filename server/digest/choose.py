@@ -16,11 +16,12 @@ from server import trending
 from server.index import QueryError, SearchIndex
 from server.models import Paper
 from server.store import Store
-from server.text import authors_line, clean, links, paper_page
+from server.text import authors_line, clean, links, paper_page, stars_text
 
 PERIODS = {"daily": "day", "weekly": "week"}  # digest period -> trending period
 ORDERS: dict[str, trending.Order] = {"daily": "rank", "weekly": "upvotes"}
 ABSTRACT_CHARS = 300
+SUMMARY_CHARS = 400  # Hugging Face's AI summary: a sentence or two
 AUTHORS_SHOWN = 6  # names before "et al."
 TOPIC_LIMIT = 5
 _ID_CHUNK = 200
@@ -43,6 +44,14 @@ class DigestPaper:
     arxiv_url: str
     lists: int
     because: str = ""  # why it was picked for the reader ("For you" only)
+    # what Hugging Face knows of it (each '' when unknown): organisation, GitHub stars (with
+    # their growth), comments in the period, its AI summary (shown as Hugging Face's), links
+    org: str = ""
+    stars: str = ""
+    comments: int = 0
+    hf_summary: str = ""
+    code_url: str = ""
+    project_url: str = ""
 
 
 @dataclass
@@ -79,9 +88,16 @@ def paper_links(paper: Paper, site_url: str) -> tuple[str, str]:
     return archive, found.get("arxiv") or found.get("page") or ""
 
 
-def digest_paper(paper: Paper, trend: trending.Trend, site_url: str) -> DigestPaper:
-    """The digest's view of a stored paper and its trend in the period."""
+def digest_paper(
+    paper: Paper,
+    trend: trending.Trend,
+    site_url: str,
+    comments: int = 0,
+    readings: list[tuple[str, int]] | None = None,
+) -> DigestPaper:
+    """The digest's view of a stored paper, its trend and comments in the period, its stars."""
     archive, arxiv = paper_links(paper, site_url)
+    found = links(paper, [])
     return DigestPaper(
         id=paper.id,
         title=clean(paper.title) or "(untitled)",
@@ -91,6 +107,12 @@ def digest_paper(paper: Paper, trend: trending.Trend, site_url: str) -> DigestPa
         archive_url=archive,
         arxiv_url=arxiv,
         lists=trend.lists,
+        org=clean(paper.org_name),
+        stars=stars_text(paper.github_stars, readings),
+        comments=comments,
+        hf_summary=short(paper.hf_summary or "", SUMMARY_CHARS),
+        code_url=found.get("code", ""),
+        project_url=found.get("project", ""),
     )
 
 
@@ -108,7 +130,19 @@ def plan(store: Store, period: str, day: date, size: int, site_url: str) -> Edit
     if not appearances:
         raise NothingToSend(why_empty(store, period, first, last))
     ranked = trending.in_order(appearances, ORDERS[period], limit=len(appearances))
-    pool = {t.paper_id: digest_paper(store.paper(t.paper_id), t, site_url) for t in ranked}
+    comments: dict[str, int] = {}
+    for a in appearances:
+        comments[a.paper_id] = max(comments.get(a.paper_id, 0), a.comments or 0)
+    pool = {
+        t.paper_id: digest_paper(
+            store.paper(t.paper_id),
+            t,
+            site_url,
+            comments.get(t.paper_id, 0),
+            store.star_readings(t.paper_id),
+        )
+        for t in ranked
+    }
     top = [pool[t.paper_id] for t in ranked[:size]]
     return Edition(period, day, first, top, heading(period, first, last, len(top)), pool)
 

@@ -103,7 +103,9 @@ def for_you(archive: Archive, edition: Edition, site: str) -> list[DigestPaper]:
             for x in (f"because: {words}" if words else "", f"close to {near}" if near else "")
             if x
         )
-        out.append(replace(digest_paper(paper, trend, site), because=because))
+        pooled = edition.pool.get(paper.id)  # the period's view: its comments in the period too
+        shown = pooled or digest_paper(paper, trend, site, 0, archive.store.star_readings(paper.id))
+        out.append(replace(shown, because=because))
     return out
 
 

@@ -12,11 +12,11 @@ from whoosh import columns, fields
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem
 
-from server.models import IndexRow
+from server.models import IndexRow, Paper
 
 # Bump when the schema, the analyzers or the file layout change: an index built by another
 # version is rebuilt. 3: segments as separate files (a compound segment is read whole into RAM).
-SCHEMA_VERSION = 4  # 4: each build holds similar.sqlite3
+SCHEMA_VERSION = 5  # 4: each build holds similar.sqlite3; 5: org, has, stars, keywords
 
 # Query-language names for fields, besides their own names.
 FIELD_ALIASES = {
@@ -25,7 +25,11 @@ FIELD_ALIASES = {
     "published": ["date"],
     "first_seen": ["seen"],
     "last_trended": ["trended"],
+    "org": ["organisation", "organization"],
+    "keywords": ["keyword"],
 }
+# What `has:` finds: a paper with code (a repository), a project page, Hugging Face's summary
+HAS = {"code": "code_url", "project": "project_url", "summary": "hf_summary"}
 TEXT_FIELDS = ("title", "abstract", "authors")
 
 # Words so frequent that a phrase made of them matches thousands of papers before its positions
@@ -123,7 +127,9 @@ class FoldTokenizer(Tokenizer):
         stemmed = self.stemmed
         words = _WORD.finditer(value)
         if value.isascii() and all(wanted):  # only words that begin as a wanted term can be one
-            words = _starting(tuple(sorted({w[:2] for w in wanted}))).finditer(value)
+            # ...except that stemming's y -> i can reach the second letter ("ayed" -> "ai")
+            heads = {w[:2] for w in wanted} | {w[0] + "y" for w in wanted if w[1:2] == "i"}
+            words = _starting(tuple(sorted(heads))).finditer(value)
         return [m.span() for m in words if term(m.group(), stemmed) in wanted]
 
     def _gaps(self, value: str) -> list[int]:
@@ -135,7 +141,8 @@ class FoldTokenizer(Tokenizer):
 @functools.lru_cache(maxsize=256)
 def _starting(heads: tuple[str, ...]) -> re.Pattern:
     """_WORD's tokens that begin with one of `heads` (any case). A term's first two letters
-    are its word's: stemming changes only endings, folding only case on ASCII text."""
+    are its word's, but for a y stemmed to i: stemming changes only endings (and a final y,
+    which may be the second letter), folding only case on ASCII text."""
     alternatives = "|".join(map(re.escape, heads))
     # a token starts where no word character, nor a word character and a dot, comes before
     return re.compile(rf"(?<!\w)(?<!\w\.)(?:{alternatives})\w*(?:\.?\w+)*", re.IGNORECASE)
@@ -178,6 +185,12 @@ def make_schema() -> fields.Schema:
         first_seen=fields.ID(sortable=True),
         last_trended=fields.ID(sortable=True),
         upvotes=fields.NUMERIC(sortable=True, bits=32, signed=False),
+        # what Hugging Face knows: the organisation (its id and the words of its name), what
+        # the paper has (HAS), its code's GitHub stars, Hugging Face's keywords
+        org=fields.KEYWORD(lowercase=True, scorable=False),
+        has=fields.KEYWORD(scorable=False),
+        stars=fields.NUMERIC(bits=32, signed=False),
+        keywords=fields.TEXT(analyzer=FoldTokenizer(stemmed=True, gap_on=";")),
         pairs=fields.KEYWORD(analyzer=PairTokenizer(), scorable=False),
         # categories as written (cs.LG, not cs.lg), for facets
         catnames=fields.COLUMN(columns.VarBytesColumn()),
@@ -199,7 +212,23 @@ def row_to_doc(row: IndexRow) -> dict[str, Any]:
         "last_trended": row.last_trended or "",
         "upvotes": max(row.upvotes or 0, 0),
         "catnames": " ".join(paper.categories).encode(),
+        "org": org_words(paper),
+        "has": " ".join(has_words(paper)),
+        "keywords": " ; ".join(paper.hf_keywords),
+        **({"stars": paper.github_stars} if paper.github_stars is not None else {}),
     }
+
+
+def org_words(paper: Paper) -> str:
+    """What `org:` matches: the organisation's id, and the words of its id and name, folded."""
+    names = f"{paper.org or ''} {paper.org_name or ''}"
+    whole = [fold(paper.org)] if paper.org and " " not in paper.org else []
+    return " ".join(dict.fromkeys(whole + [fold(w) for w in _WORD.findall(names)]))
+
+
+def has_words(paper: Paper) -> list[str]:
+    """What `has:` matches for this paper (HAS)."""
+    return [word for word, attr in HAS.items() if getattr(paper, attr)]
 
 
 COMMON = frozenset(term(w) for w in COMMON_WORDS.split())

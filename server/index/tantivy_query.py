@@ -13,13 +13,14 @@ from typing import Any
 import tantivy
 from whoosh import query
 
-from server.index.schema import _WORD, make_schema, term
+from server.index.schema import _WORD, has_words, make_schema, org_words, term
 from server.index.types import QueryError
 from server.models import IndexRow
 
 # The stamp of a tantivy build (whoosh's are numbers); 2: each build holds similar.sqlite3.
-SCHEMA_VERSION = "tantivy-2"
-TEXT = ("title", "abstract", "authors")
+SCHEMA_VERSION = "tantivy-3"  # 3: org, has, stars, keywords
+TEXT = ("title", "abstract", "authors", "keywords")
+NUMERIC = ("upvotes", "stars")
 BOOSTS = {"title": 2.0}  # as whoosh's field_boost
 AUTHOR_GAP = "|"  # a term between two authors' names, so a phrase never spans both
 MUST, SHOULD, MUST_NOT = tantivy.Occur.Must, tantivy.Occur.Should, tantivy.Occur.MustNot
@@ -35,7 +36,10 @@ def make_tantivy_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="whitespace", index_option="position")
     for name in ("categories", "catnames", "month", "published", "first_seen", "last_trended"):
         sb.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
+    for name in ("org", "has"):
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     sb.add_unsigned_field("upvotes", fast=True, indexed=True)
+    sb.add_unsigned_field("stars", indexed=True)
     sb.add_unsigned_field("by_upvotes", fast=True)  # upvotes, then publication date
     sb.add_unsigned_field("by_trending", fast=True)  # last list day, then upvotes
     return sb.build()
@@ -71,6 +75,13 @@ def make_document(row: IndexRow) -> tantivy.Document:
     doc.add_unsigned("upvotes", upvotes)
     doc.add_unsigned("by_upvotes", upvotes * 10**8 + _day(published))
     doc.add_unsigned("by_trending", _day(last) * 10**9 + upvotes)
+    for word in org_words(paper).split():
+        doc.add_text("org", word)
+    for word in has_words(paper):
+        doc.add_text("has", word)
+    if paper.github_stars is not None:
+        doc.add_unsigned("stars", min(paper.github_stars, 10**9))
+    doc.add_text("keywords", f" {AUTHOR_GAP} ".join(analysed(k) for k in paper.hf_keywords))
     return doc
 
 
@@ -135,9 +146,9 @@ class Translator:
 
     def term(self, field: str, text: Any) -> tantivy.Query:
         """One term of a field, scored with the field's boost."""
-        if field == "upvotes":
-            value = _WHOOSH["upvotes"].from_bytes(text) if isinstance(text, bytes) else int(text)
-            return self._numeric(query.NumericRange("upvotes", value, value))
+        if field in NUMERIC:
+            value = _WHOOSH[field].from_bytes(text) if isinstance(text, bytes) else int(text)
+            return self._numeric(query.NumericRange(field, value, value))
         text = text.decode() if isinstance(text, bytes) else text
         option = "freq" if field in TEXT else "basic"
         return _boosted(field, tantivy.Query.term_query(self.schema, field, text, option))

@@ -42,7 +42,9 @@ class SiteData:
             by_day[a.date].append(a)
             by_paper[a.paper_id].append(a)
         days = sorted(by_day, reverse=True)
-        return cls(store, days, dict(by_day), dict(by_paper), stars=store.all_star_readings())
+        return cls(
+            store, days, dict(by_day), dict(by_paper), stars=store.star_readings_of(by_paper)
+        )
 
     def paper(self, paper_id: str) -> Paper:
         """The cleaned paper for an id (cached)."""

@@ -20,7 +20,7 @@ from server.site.markup import (
     plural,
     rel,
 )
-from server.text import authors_more, first_sentence, links, paper_page
+from server.text import authors_more, comments_text, first_sentence, links, paper_page
 
 LINK_LABELS = {
     "arxiv": "arXiv",
@@ -106,7 +106,7 @@ def _facts(data, paper_id, span, votes, apps: list[Appearance]) -> list[str]:
     facts += [md(authors_more(paper.authors, ENTRY_AUTHORS))] if paper.authors else []
     facts += [plural(votes, "upvote")] if votes is not None else []
     comments = max((a.comments for a in apps if a.comments is not None), default=None)
-    facts += [plural(comments, "comment")] if comments else []
+    facts += [comments_text(comments)] if comments else []
     found = links(paper, [])
     stars, growth = data.stars_in(paper_id, span[0], span[1])
     if found.get("code") or stars is not None:

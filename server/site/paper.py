@@ -9,12 +9,14 @@ from server.site.data import SiteData, Topic, badge, top_upvotes
 from server.site.markup import authors_line, md, md_math, md_url, plural, rel
 from server.site.pages import HF_SUMMARY, SHOWN, entry, link_line
 from server.site.svg import line_chart, monthly_bars
-from server.text import authors_more, links, paper_page
+from server.text import authors_more, links, paper_page, stars_text
 
 TOPIC_TOP = 20
 CHART_MONTHS = 36
 SIMILAR = 5
 AUTHORS = 10  # a paper page's authors shown before the rest fold
+ARTIFACTS = 5  # of each kind on the Hub
+HUB_KINDS = {"model": "Models", "dataset": "Datasets", "space": "Spaces"}
 
 
 def paper(data: SiteData, similar: list[Similar], paper_id: str) -> str:
@@ -57,35 +59,31 @@ def _signals(data: SiteData, paper_id: str) -> list[str]:
     if p.hf_keywords:
         out += [f"Hugging Face's keywords: {md(', '.join(p.hf_keywords))}", ""]
     found, readings = links(p, []), data.stars.get(paper_id, [])
-    stars = readings[-1][1] if readings else p.github_stars
+    stars = p.github_stars if p.github_stars is not None else (readings or [(0, None)])[-1][1]
     bits = [f"[Code]({md_url(found['code'])})"] if found.get("code") else []
-    if stars is not None:
-        grew = readings[-1][1] - readings[0][1] if len(readings) > 1 else 0
-        since = f" ({grew:+,} since {readings[0][0]})" if grew else ""
-        bits.append(f"{plural(stars, 'GitHub star')}{since}")
+    bits += [stars_text(stars, readings)] if stars is not None else []
     bits += [f"[Project page]({md_url(found['project'])})"] if found.get("project") else []
     return out + ([" · ".join(bits), ""] if bits else [])
 
 
 def artifacts_section(data: SiteData, paper_id: str) -> list[str]:
-    """The hook for the models, data sets and Spaces on the Hub that cite the paper: shown only
-    when the store offers `artifacts(paper_id)` (being built alongside); each item's `kind`,
-    `id` and `url` (attributes or keys), escaped, its link only when it is http(s)."""
-    offered = getattr(data.store, "artifacts", None)
-    items = offered(paper_id) if callable(offered) else []
-    if not items:
+    """The models, datasets and Spaces on the Hugging Face Hub that cite the paper (as the Hub
+    was last asked, `store.artifacts`): the most liked ARTIFACTS of each kind, linked."""
+    found = data.store.artifacts.of(paper_id)
+    if not found:
         return []
     out = ["## On the Hub", ""]
-    for item in items:
-        kind, name, url = (_field(item, k) for k in ("kind", "id", "url"))
-        label = md(f"{kind}: {name}" if kind else name)
-        out.append(f"- [{label}]({md_url(url)})" if md_url(url) else f"- {label}")
-    return out + [""]
+    for kind, label in HUB_KINDS.items():
+        items = [a for a in found if a.kind == kind]
+        shown = [_artifact(a) for a in items[:ARTIFACTS]]
+        more = f" and {len(items) - ARTIFACTS} more" if len(items) > ARTIFACTS else ""
+        out += [f"{label}: {', '.join(shown)}{more}", ""] if items else []
+    return out
 
 
-def _field(item, name: str) -> str:
-    value = item.get(name) if isinstance(item, dict) else getattr(item, name, None)
-    return str(value or "")
+def _artifact(a) -> str:
+    name = md(a.repo_id) + (f" ({plural(a.likes, 'like')})" if a.likes else "")
+    return f"[{name}]({md_url(a.url)})" if md_url(a.url) else name
 
 
 def _facts(p) -> str:

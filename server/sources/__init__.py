@@ -4,14 +4,16 @@ Every parser module has KIND (a short name), DESCRIPTION (what pages it reads),
 `matches(text, url) -> bool` (a cheap sniff of the URL and content) and the pure
 `parse(text, url=None) -> Listing`. Parsers degrade: a broken item is skipped and
 reported in `Listing.problems`; a page they cannot read at all raises ParseError.
-`parse` here runs each page within a time and memory budget (budget.py).
+`parse` here runs each page within a time and memory budget (budget.py). hf_hub.py reads the
+Hugging Face Hub's repository lists (no papers, so not a page kind): `artifacts` runs it within
+the same budget.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from server.models import Listing
+from server.models import Artifact, Listing, Problem
 from server.sources import (
     arxiv_abs,
     arxiv_atom,
@@ -21,6 +23,7 @@ from server.sources import (
     arxiv_search,
     budget,
     hf_api,
+    hf_hub,
     hf_page,
     meta_page,
     text_listing,
@@ -33,6 +36,7 @@ __all__ = [
     "PAGE_SECONDS",
     "PARSERS",
     "ParseError",
+    "artifacts",
     "decode",
     "detect",
     "parse",
@@ -115,3 +119,16 @@ def parse(
     with budget.page_budget(page or url or "the page", seconds, memory_mb):
         text, url = unwrap(text, url)
         return detect(text, url).parse(text, url)
+
+
+def artifacts(
+    text: str,
+    url: str,
+    kind: str,
+    seconds: float = budget.PAGE_SECONDS,
+    memory_mb: int = budget.PAGE_MEMORY_MB,
+) -> tuple[list[Artifact], list[Problem]]:
+    """The Hub repositories (of `kind`) in one /api/models, /api/datasets or /api/spaces answer,
+    read within the page budget; ParseError naming url when it is no list of repositories."""
+    with budget.page_budget(url, seconds, memory_mb):
+        return hf_hub.read(text, url, kind)

@@ -5,9 +5,12 @@ store.py is the Store (papers in and out); connection.py opens the file, migrate
 (schema.sql, migrations/) and runs transactions; rows.py maps a row to a Paper and back; merge.py
 says how a new reading combines with a stored one; crawl.py, subscribers.py and desk.py are the
 parts the crawler, the digest and the reader keep (`store.crawl`, `store.subscribers`,
-`store.desk`: saved papers, tags, marks, notes and the papers opened); clock.py is the one clock.
+`store.desk`: saved papers, tags, marks, notes and the papers opened); artifacts.py keeps the
+Hugging Face Hub artifacts of papers and their refresh schedule (`store.artifacts`); clock.py is
+the one clock.
 """
 
+from server.store.artifacts import MAX_FAILURES as ARTIFACT_TRIES
 from server.store.clock import now, today, utc_now
 from server.store.connection import FILE_NAME, SCHEMA_VERSION, StoreError, store_path
 from server.store.crawl import CacheEntry, ProvisionalDay
@@ -17,6 +20,7 @@ from server.store.store import IngestResult, PaperNotFound, Store
 from server.store.subscribers import Subscriber
 
 __all__ = [
+    "ARTIFACT_TRIES",
     "FILE_NAME",
     "MAX_VIEWED",
     "SCHEMA_VERSION",

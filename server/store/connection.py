@@ -29,6 +29,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (7, "007_catchup.sql"),
     (8, "008_viewed.sql"),
     (9, "009_hf_signals.sql"),
+    (10, "010_artifacts.sql"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

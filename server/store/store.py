@@ -1,14 +1,15 @@
 """The papers store: one SQLite file holding papers, their appearances on lists, the readings of
 those, and the raw pages they came from. It writes a listing in one transaction (merging what it
 already holds, store/merge.py), reads papers back, and holds the crawler's and the digest's own
-tables as two parts: `store.crawl` and `store.subscribers`."""
+tables as two parts: `store.crawl` and `store.subscribers`, the user's desk (`store.desk`) and the
+Hugging Face Hub artifacts of papers (`store.artifacts`)."""
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from server.models import (
     is_arxiv_id,
     normalise_title,
 )
+from server.store.artifacts import HubArtifacts
 from server.store.clock import now
 from server.store.connection import StoreError, connect, transaction
 from server.store.crawl import CrawlState
@@ -65,6 +67,7 @@ class Store:
         self.crawl = CrawlState(self.db, self)
         self.subscribers = Subscribers(self.db)
         self.desk = Desk(self.db, self.resolve, self.require)
+        self.artifacts = HubArtifacts(self.db)
 
     def __enter__(self) -> Store:
         return self
@@ -230,12 +233,12 @@ class Store:
         """Ids of every stored raw page, oldest first."""
         return [r[0] for r in self.db.execute("SELECT id FROM raw_pages ORDER BY id")]
 
-    def raw_page(self, page_id: int) -> tuple[str | None, bytes]:
-        """A raw page's URL and its decompressed bytes."""
-        url, body = self.db.execute(
-            "SELECT url, body FROM raw_pages WHERE id = ?", (page_id,)
+    def raw_page(self, page_id: int) -> tuple[str | None, bytes, str]:
+        """A raw page's URL, its decompressed bytes and when it was stored (UTC)."""
+        url, body, fetched_at = self.db.execute(
+            "SELECT url, body, fetched_at FROM raw_pages WHERE id = ?", (page_id,)
         ).fetchone()
-        return url, zlib.decompress(body)
+        return url, zlib.decompress(body), fetched_at
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -262,10 +265,11 @@ class Store:
     def _save_listing(self, listing: Listing, stamp: str, result: IngestResult) -> None:
         ids = {p.id: self._save_paper(p, stamp, result) for p in listing.papers}
         days = {a.paper_id: a.date for a in listing.appearances if a.date}
+        saved = (listing.url or "").startswith("file:")  # a file saved on its listing's day
         for p in listing.papers:
             if p.github_stars is not None:
-                day = days.get(p.id) or listing.date or stamp[:10]
-                self._read_stars(ids[p.id], day, p.github_stars, stamp, result)
+                day = days.get(p.id) or listing.date if saved else listing.read_on
+                self._read_stars(ids[p.id], day or stamp[:10], p.github_stars, stamp, result)
         for appearance in listing.appearances:
             paper_id = ids.get(appearance.paper_id) or self.resolve(appearance.paper_id)
             if paper_id and appearance.date:
@@ -332,12 +336,19 @@ class Store:
         )
         return [(r[0], r[1]) for r in rows]
 
-    def all_star_readings(self) -> dict[str, list[tuple[str, int]]]:
-        """Every paper's star readings, oldest first, read in one query (for the site)."""
+    def star_readings_of(self, ids: Iterable[str]) -> dict[str, list[tuple[str, int]]]:
+        """Every star reading of these papers (those with any), by paper, oldest first."""
         found: dict[str, list[tuple[str, int]]] = {}
-        rows = self.db.execute("SELECT paper_id, date, stars FROM star_readings ORDER BY date")
-        for paper_id, day, stars in rows:
-            found.setdefault(paper_id, []).append((day, stars))
+        wanted = sorted(set(ids))
+        for start in range(0, len(wanted), 500):  # SQLite's bound on host parameters
+            chunk = wanted[start : start + 500]
+            rows = self.db.execute(
+                f"SELECT paper_id, date, stars FROM star_readings WHERE paper_id IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY paper_id, date",
+                chunk,
+            )
+            for pid, day, stars in rows:
+                found.setdefault(pid, []).append((day, stars))
         return found
 
     def _insert_paper(self, paper: Paper, stamp: str) -> None:
@@ -392,6 +403,8 @@ class Store:
                 (new_id, old_id),
             )
             self.db.execute("DELETE FROM star_readings WHERE paper_id = ?", (old_id,))
+            for table in ("artifacts", "artifact_fetches"):  # derived: the new id's are refetched
+                self.db.execute(f"DELETE FROM {table} WHERE paper_id = ?", (old_id,))
             self.db.execute("DELETE FROM papers WHERE id = ?", (old_id,))
         self.db.execute(
             "INSERT OR REPLACE INTO aliases (alias, paper_id) VALUES (?, ?)", (old_id, new_id)

@@ -18,11 +18,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, need  # tests/conftest.py: skip normally, fail under CI=true
-from helpers import serving
+from conftest import CORPUS, ROOT, need  # tests/conftest.py: skip normally, fail under CI=true
+from helpers import serving, tiny_png
 
 from browser import pages
 from browser.drive import Chrome, Firefox
+from server.archive import thumbnail_target
 
 EXTENSION = ROOT / "extension"
 DEMO = ROOT / "server" / "demo"
@@ -130,6 +131,44 @@ def own_paperboy(tmp_path_factory):
     yield start
     for server in started:
         server.stop()
+
+
+# LongLive-2.0 (issue 20): Hugging Face's signals on the card, in Chromium and Firefox
+LONGLIVE = "2605.18739"
+DAY = "2026-05-19"
+BULK = "bulk/hf-daily-papers-api_2404589803"
+GROWING = "2407.98801"
+
+
+@pytest.fixture(scope="module")
+def signals_server(own_paperboy):
+    """A server of its own holding LongLive-2.0's day with a thumbnail in its data folder, and a
+    paper whose stars were read on two listing days (100, then 160)."""
+    source = CORPUS / BULK / f"{DAY}.json"
+    need(source.is_file(), f"the bulk corpus's {DAY} is absent at {source}")
+    server = own_paperboy()
+    day = source.read_text(encoding="utf-8")
+    stored = server.ingest(f"https://huggingface.co/api/daily_papers?date={DAY}", day)
+    assert LONGLIVE in stored["papers"]
+    target = thumbnail_target(server.data, LONGLIVE, "png")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(tiny_png(160, 90, (118, 185, 0)))
+    for date, stars in (("2024-07-22", 100), ("2024-07-23", 160)):
+        item = pages._item(
+            GROWING,
+            "Growing Stars",
+            "A paper whose repository gains stars.",
+            ["Ann Plain"],
+            1,
+            githubRepo="https://github.com/example/growing",
+            githubStars=stars,
+        )
+        # saved files, as a daily job would have kept them: each a reading of its own day (a
+        # page fetched now is a reading of today, whatever day it lists)
+        saved = server.data.parent / f"hf-api-{date}.json"
+        saved.write_text(json.dumps([item]), encoding="utf-8")
+        server.run("import", "--quiet", str(saved))
+    return server
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import os
 import subprocess
 from datetime import date
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, ROOT, need
 from helpers import DEMO, EXE, serving
 from helpers import run as paperboy_run
 from mailsink import MailServer, Sink
@@ -17,13 +17,15 @@ from browser.conftest import artifact, publish
 
 SCREENSHOT = ROOT / "site" / "email" / "digest-screenshot.png"
 HF_DAY = CORPUS / "hf" / "daily" / "2024-08-01_slbqc-dailay_paper_info.html"
+LONGLIVE_DAY = CORPUS / "bulk" / "hf-daily-papers-api_2404589803" / "2026-05-19.json"
 
 
-def _digest_html(tmp_path) -> str:
+def _digest_html(tmp_path, source=None, day=None) -> str:
     """The HTML part of a digest sent to a local SMTP server: the real HF day 2024-08-01 when
-    the corpus is here, else the demo day 2024-08-02."""
+    the corpus is here, else the demo day 2024-08-02 (or the given source and day)."""
     data = tmp_path / "data"
-    source, day = (HF_DAY, date(2024, 8, 1)) if HF_DAY.is_file() else (DEMO, date(2024, 8, 2))
+    if source is None:
+        source, day = (HF_DAY, date(2024, 8, 1)) if HF_DAY.is_file() else (DEMO, date(2024, 8, 2))
     assert paperboy_run(data, "import", str(source)).returncode == 0
     added = paperboy_run(data, "subscribers", "add", "reader@example.org", "--topic", "robot*")
     assert added.returncode == 0
@@ -54,6 +56,31 @@ def test_the_html_digest_renders_and_loads_nothing(chrome, tmp_path):
     page.close()
     assert requests == []  # no remote images, fonts or styles
     publish(shot, SCREENSHOT)
+
+
+def test_longlive_entry_shows_its_signals_and_loads_nothing(chrome, tmp_path):
+    """LongLive-2.0's entry in the digest of 2026-05-19 (the bulk corpus): organisation, stars,
+    comments, Hugging Face's summary, code and project links; its screenshot for docs/digest.md
+    (PAPERBOY_UPDATE_SCREENSHOTS=1 copies it to site/email/)."""
+    need(LONGLIVE_DAY.is_file(), f"the bulk corpus's 2026-05-19 is absent at {LONGLIVE_DAY}")
+    html = _digest_html(tmp_path, LONGLIVE_DAY, date(2026, 5, 19))
+    page = chrome.context.new_page()
+    page.set_viewport_size({"width": 680, "height": 1040})
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_content(html, wait_until="load")
+    entry = page.locator("h2", has_text="LongLive-2.0").locator("xpath=ancestor::td[1]")
+    text = entry.inner_text()
+    assert "NVIDIA \u00b7 \u2605 1,221 GitHub stars" in text and "1 comment" in text
+    assert "HUGGING FACE'S SUMMARY" in text.upper() and "LongLive-2.0 presents" in text
+    links = {a.inner_text(): a.get_attribute("href") for a in entry.locator("a").all()}
+    assert links["Code"] == "https://github.com/NVlabs/LongLive"
+    assert links["Project page"] == "https://nvlabs.github.io/LongLive/LongLive2/"
+    shot = artifact("chromium-digest-longlive.png")
+    entry.screenshot(path=shot)
+    page.close()
+    assert requests == []  # no remote images, fonts or styles
+    publish(shot, "site/email/digest-longlive.png")
 
 
 def test_options_page_subscribes_to_the_digest(chrome, paperboy):

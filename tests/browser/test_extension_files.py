@@ -45,6 +45,9 @@ def test_manifest_serves_both_browsers_with_minimal_permissions(manifest):
     csp = manifest["content_security_policy"]["extension_pages"]
     assert "default-src 'none'" in csp and "script-src 'self';" in csp
     assert "unsafe" not in csp and "object-src 'none'" in csp
+    # images: the extension's own and the server's thumbnails, fetched by api.js as blobs; never
+    # another host's
+    assert "img-src 'self' blob:;" in csp and "http" not in csp.split("img-src")[1].split(";")[0]
 
 
 def test_icons_are_pngs_of_their_size(manifest):

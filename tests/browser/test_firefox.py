@@ -11,7 +11,7 @@ import pytest
 from helpers import wait_for_json
 
 from browser import pages
-from browser.conftest import EXTENSION, artifact, free_port
+from browser.conftest import EXTENSION, LONGLIVE, artifact, free_port
 from browser.test_tabs_chromium import because
 
 CARD_TITLE = "document.querySelector('.card h2')?.textContent"
@@ -28,6 +28,27 @@ def test_card_with_trend_badges(firefox):
     assert links[:2] == ["https://arxiv.org/abs/2408.90001", "https://arxiv.org/pdf/2408.90001"]
     firefox.wait_for("document.querySelector('.similar-note').textContent === ''")
     firefox.screenshot(artifact("firefox-card.png"))
+
+
+def test_card_signals_and_local_thumbnail(firefox, paperboy, signals_server):
+    # LongLive-2.0 on a server of its own: Hugging Face's signals, and the server's thumbnail
+    own = json.dumps({"serverUrl": signals_server.base, "token": signals_server.token})
+    firefox.goto(f"{firefox.base}/options.html")
+    firefox.evaluate(f"browser.storage.local.set({own})")
+    try:
+        firefox.goto(f"{firefox.base}/popup.html?url=" + quote(f"https://arxiv.org/abs/{LONGLIVE}"))
+        assert firefox.wait_for(CARD_TITLE).startswith("LongLive-2.0")
+        line = firefox.evaluate("document.querySelector('.signal-line').textContent")
+        assert line == "NVIDIA \u00b7 \u2605 1,221 GitHub stars \u00b7 1 comment"
+        label = firefox.evaluate("document.querySelector('.hf-summary h3').textContent")
+        assert label == "Hugging Face's summary"
+        assert firefox.wait_for("document.querySelector('img.thumb')?.naturalWidth") == 160
+        src = firefox.evaluate("document.querySelector('img.thumb').src")
+        assert src.startswith("blob:moz-extension://")
+        firefox.screenshot(artifact("firefox-longlive.png"))
+    finally:
+        back = json.dumps({"serverUrl": paperboy.base, "token": paperboy.token})
+        firefox.evaluate(f"browser.storage.local.set({back})")
 
 
 def test_page_in_a_tab_found_by_a_port_free_pattern(firefox, site):

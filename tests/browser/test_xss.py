@@ -67,11 +67,31 @@ def test_hostile_search_hit_is_plain_text(chrome, hostile):
     no_markup_from_data(page)
 
 
+def hf_signals(text: str) -> dict:
+    """Hugging Face's signals of a paper, each one the payload: organisation, AI summary and
+    keywords, and code and project links (kept only when they are web links)."""
+    return {
+        "organization": {"name": "org", "fullname": text[:200]},
+        "ai_summary": text,
+        "ai_keywords": [text[:100], "plain keyword"],
+        "githubRepo": text,
+        "projectPage": text,
+    }
+
+
 @pytest.fixture(scope="module")
 def shared(paperboy):
-    """Every string of tests/xss_payloads.txt as the title, abstract and author of a paper."""
+    """Every string of tests/xss_payloads.txt as the title, abstract and author of a paper, and as
+    its organisation, Hugging Face summary and keywords, code and project links."""
     items = [
-        pages._item(f"2407.975{n:02d}", text, f"{text} sharedpayload", [text[:300], "Ann Plain"], 1)
+        pages._item(
+            f"2407.975{n:02d}",
+            text,
+            f"{text} sharedpayload",
+            [text[:300], "Ann Plain"],
+            1,
+            **hf_signals(text),
+        )
         for n, text in enumerate(load())
     ]
     paperboy.ingest(SHARED_URL, json.dumps(items))
@@ -87,6 +107,14 @@ def test_every_shared_payload_card_is_plain_text(chrome, paperboy, shared):
         page.goto(page.url.split("?")[0] + "?url=" + quote(f"https://arxiv.org/abs/{pid}"))
         page.wait_for_selector(".card h2")
         assert page.locator(".card h2").text_content() == stored["title"], pid
+        if stored["hf_summary"]:
+            summary = page.locator(".card .hf-summary")
+            assert summary.locator("p").text_content() == stored["hf_summary"], pid
+            assert summary.locator("h3").text_content() == "Hugging Face's summary"
+        if stored["org_name"]:
+            assert page.locator(".card .signal-line .org").text_content() == stored["org_name"]
+        keywords = page.locator(".card .keywords .term").all_text_contents()
+        assert keywords == stored["hf_keywords"][:6], pid
         no_markup_from_data(page)
     assert dialogs == []
 

@@ -26,6 +26,7 @@ def site(corpus, monkeypatch, tmp_path):
             "ARXIV_API_URL": replay.url + "/api/query",
             "DELAY_HF": "0",
             "DELAY_ARXIV": "0",
+            "HUB_PAPERS": "0",  # the Hub's artifacts: tests/cli/test_artifacts_cli.py
             "CATEGORIES": "cs",
             "CONTACT": "test@example.org",
             "SITE_DIR": str(tmp_path / "site"),

@@ -46,6 +46,7 @@ def settings(tmp_path, replay, **more):
         "contact": "test@example.org",
         "categories": ["cs"],
         "fetch_timeout": 0.3,
+        "hub_papers": 0,  # the Hub's artifacts have their own tests (test_artifacts.py)
         **more,
     }
     empty = tmp_path / "empty.toml"  # no file or variable of the machine's may change the test

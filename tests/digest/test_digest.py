@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from html import unescape
 
 import pytest
-from conftest import need
+from conftest import CORPUS, need
 from helpers import DEMO, EXE, free_port, run
 from mailsink import Dropper, MailServer, Sink
 
@@ -151,6 +151,78 @@ def test_hostile_titles_are_escaped_and_cannot_inject_headers(tmp_path, sink):
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
     assert "&lt;b&gt;Eve&lt;/b&gt; &quot;Mallory&quot;" in html
     assert '<script>alert("x")</script> Bcc: victim@evil.example' in text
+
+
+def test_hostile_signals_are_escaped_and_bad_links_dropped(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port)
+    paper = Paper(
+        id="2408.99998",
+        title="Plain title",
+        org_name=HOSTILE,
+        hf_summary=HOSTILE,
+        code_url="javascript:alert(1)",
+        project_url='https://ok.example/"><script>alert(1)</script>',
+    )
+    day = "2024-08-01"
+    listing = Listing(kind="test", url="https://x.example", date=day, papers=[paper])
+    listing.appearances = [Appearance(paper.id, "hf-daily", day, rank=1, upvotes=9, comments=2)]
+    archive.store.ingest(listing)
+    add(archive, 1)
+    send(archive, date.fromisoformat(day))
+    text, html = parts(sink.handler.messages()[0])
+    assert "<script" not in html and "<img" not in html and "javascript:" not in html
+    assert html.count("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") == 2  # org, summary
+    assert "HUGGING FACE&#x27;S SUMMARY" in html and "2 comments" in html
+    assert "Code:" not in text and "javascript:" not in text
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert all(h.startswith(("https://", "http://")) for h in hrefs), hrefs
+
+
+def test_math_is_mathml_in_the_html_and_its_source_in_the_text(tmp_path, sink):
+    archive = archive_at(tmp_path, sink.port)
+    paper = Paper(
+        id="2408.99997",
+        title=r"Sorting in $O(n \log n)$ comparisons",
+        abstract=r"We bound $x^2 + y^2$ and keep $\href{https://evil.example}{x}$ as text.",
+    )
+    day = "2024-08-01"
+    listing = Listing(kind="test", url="https://x.example", date=day, papers=[paper])
+    listing.appearances = [Appearance(paper.id, "hf-daily", day, rank=1, upvotes=9)]
+    archive.store.ingest(listing)
+    add(archive, 1)
+    send(archive, date.fromisoformat(day))
+    text, html = parts(sink.handler.messages()[0])
+    assert html.count("<math") == 2 and "<msup>" in html
+    assert r"$\href{https://evil.example}{x}$" in unescape(html)  # refused: stays its source
+    assert "evil.example" not in re.findall(r'href="([^"]*)"', html)
+    assert r"Sorting in $O(n \log n)$ comparisons" in text and "<math" not in text
+
+
+def test_longlive_entry_carries_hugging_faces_signals(tmp_path, sink):
+    """LongLive-2.0 (2605.18739) on its day in the bulk corpus: organisation, stars, comments,
+    Hugging Face's summary (labelled), code and project links, in both bodies."""
+    day_file = CORPUS / "bulk" / "hf-daily-papers-api_2404589803" / "2026-05-19.json"
+    need(day_file.is_file(), f"the bulk corpus's 2026-05-19 is absent at {day_file}")
+    config = load({"data": str(tmp_path / "data"), "smtp_port": sink.port}, environ={})
+    archive = Archive(config)
+    import_paths(archive.store, [str(day_file)], progress=False)
+    archive.index.ensure(archive.store)
+    add(archive, 1)
+    report = send(archive, date(2026, 5, 19))
+    [entry] = [p for p in report.edition.papers if p.id == "2605.18739"]
+    assert entry.org == "NVIDIA" and entry.stars == "\u2605 1,221 GitHub stars"
+    text, html = parts(sink.handler.messages()[0])
+    block = text[text.index("LongLive-2.0") :].split("\n\n")[0]
+    assert "NVIDIA \u00b7 \u2605 1,221 GitHub stars" in block and "1 comment" in block
+    assert "Hugging Face's summary: LongLive-2.0 presents an NVFP4-based" in block
+    assert "Code: https://github.com/NVlabs/LongLive" in block
+    assert "Project page: https://nvlabs.github.io/LongLive/LongLive2/" in block
+    row = html[html.index("LongLive-2.0") :].split("</tr>")[0]
+    assert "NVIDIA &middot;" in row or "NVIDIA \u00b7" in row
+    assert "HUGGING FACE&#x27;S SUMMARY" in row and "LongLive-2.0 presents" in row
+    assert 'href="https://github.com/NVlabs/LongLive"' in row
+    assert 'href="https://nvlabs.github.io/LongLive/LongLive2/" style=' in row
+    assert ">Project page</a>" in row
 
 
 def test_a_hostile_stored_address_is_refused_and_the_rest_go_out(tmp_path, sink):

@@ -43,3 +43,11 @@ def test_a_word_after_a_dot_inside_a_token_is_not_a_word() -> None:
     for tokenizer in TOKENIZERS:
         assert tokenizer.word_spans(text, {"ab"}) == slow(tokenizer, text, {"ab"})
         assert len(tokenizer.word_spans(text, {"ab"})) == 2
+
+
+def test_a_y_stemmed_to_i_in_the_second_letter_is_found() -> None:
+    """Porter stems "ayed" to "ai": the shortcut once looked for words starting "ai" only."""
+    tokenizer = FoldTokenizer()
+    for text in ("AYED", "we ayed and dyed", "key: ayed"):
+        wanted = {t.text for t in tokenizer(text)}
+        assert tokenizer.word_spans(text, wanted) == slow(tokenizer, text, wanted), text

@@ -12,7 +12,7 @@ from payloads import LATEX, XSS
 from sitefix import bulk_site, make_site
 
 from server import tex
-from server.models import Appearance, Listing, Paper
+from server.models import Appearance, Artifact, Listing, Paper
 from server.site.markup import md_math
 from server.site.render import Renderer
 from server.store import Store
@@ -81,7 +81,7 @@ def test_longlive_paper_page_puts_its_signals_above_the_abstract():
         "Organisation: NVIDIA",
         "Hugging Face's summary\n" + scraped["ai_summary"],
         "Hugging Face's keywords: NVFP4, sequence-parallel autoregressive training",
-        f"Code · {scraped['githubStars']:,} GitHub stars · Project page",
+        f"Code · ★ {scraped['githubStars']:,} GitHub stars · Project page",
     ):
         assert -1 < text.find(shown) < abstract, shown
     assert main.find("a", string="Code")["href"] == scraped["githubRepo"]
@@ -119,14 +119,21 @@ def _starred(day: str, stars: int) -> Listing:
         day,
         [paper],
         [Appearance(paper.id, "hf-daily", day, rank=1, upvotes=stars // 10, comments=2)],
+        read_on=day,  # the stars are a reading of that day
     )
 
 
+HUB = [Artifact("model", f"org/m{n}", likes=n * 10) for n in range(1, 7)]
+HUB += [Artifact("space", "o/<script>x")]
+
+
 def test_stars_growth_within_the_period(tmp_path):
-    """The growth shown is the period's last star reading minus its first."""
+    """The growth shown is the period's last star reading minus its first; the paper page
+    shows its artifacts on the Hub (most liked first, five of a kind) above the abstract."""
     with Store(tmp_path / "data" / "papers.sqlite3") as store:
         for day, stars in (("2026-05-18", 100), ("2026-05-19", 130), ("2026-05-20", 175)):
             store.ingest(_starred(day, stars))
+        store.artifacts.replace("2605.90001", HUB)
     store, index = make_site(tmp_path / "data", tmp_path / "site", pagefind=False)
     index.close()
     store.close()
@@ -140,6 +147,16 @@ def test_stars_growth_within_the_period(tmp_path):
         "2026-05-18 100, 2026-05-19 130, 2026-05-20 175" in paper.select("svg title")[1].get_text()
     )
     assert day.h2.math is not None  # the title's TeX, as MathML
+    text = paper.get_text()
+    assert -1 < text.index("On the Hub") < text.index("\nAbstract\n")
+    models = paper.find("h2", string="On the Hub").find_next("p")
+    liked = ", ".join(f"org/m{n} ({n}0 likes)" for n in range(6, 1, -1))
+    assert models.get_text() == f"Models: {liked} and 1 more"
+    assert models.a["href"] == "https://huggingface.co/org/m6"
+    spaces = models.find_next("p")
+    assert spaces.get_text() == "Spaces: o/<script>x" and spaces.a["href"].startswith(
+        "https://huggingface.co/spaces/o/%3Cscript"
+    )
 
 
 def _rendered(text: str) -> BeautifulSoup:
@@ -172,25 +189,3 @@ def test_hostile_text_with_math_stays_text():
                 assert set(t.attrs) <= tex.ATTRIBUTES, text
             if not doc.math:
                 assert doc.get_text() == clean(text), text
-
-
-class _Hub:
-    """A store that offers artifacts, as the Hub artifacts part of issue 20 will."""
-
-    def artifacts(self, paper_id: str) -> list:
-        return [
-            {"kind": "model", "id": "org/<b>model</b>", "url": "https://huggingface.co/org/m"},
-            {"kind": "dataset", "id": "org/data", "url": "javascript:alert(1)"},
-        ]
-
-
-def test_artifacts_show_only_when_the_store_offers_them():
-    from types import SimpleNamespace
-
-    from server.site.paper import artifacts_section
-
-    assert artifacts_section(SimpleNamespace(store=object()), "x") == []
-    shown = artifacts_section(SimpleNamespace(store=_Hub()), "x")
-    assert shown[0] == "## On the Hub"
-    assert shown[2] == "- [model: org/&lt;b&gt;model&lt;/b&gt;](https://huggingface.co/org/m)"
-    assert shown[3] == "- dataset: org/data"  # no link that is not http(s)

@@ -141,7 +141,7 @@ def test_the_search_index_of_an_old_store_follows_the_cleaning(tmp_path, engine)
             store.db.execute("UPDATE papers SET id = 'doi:10.5555/a\x1bb' WHERE id LIKE 'doi:%'")
             store.db.execute("PRAGMA user_version = 3")
             index.rebuild(store)
-            drop_schema_9(store.db)  # its migration adds it again
+            drop_schema_9(store.db)  # migrations 009 and 010 add it again
         assert [h.id for h in index.search("ware").hits] == ["2408.90001"]
         assert index.search("malware").hits == []
         assert [h.id for h in index.search("quasicrystal").hits] == ["doi:10.5555/a\x1bb"]

@@ -49,3 +49,34 @@ def test_readings_follow_a_paper_absorbed_into_its_arxiv_id(tmp_path):
         assert store.star_readings("2408.90001")[-1] == ("2024-08-02", 9)
         assert store.star_readings(twin) == []
         assert store.db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_live_page_reads_stars_on_the_day_it_is_read(tmp_path):
+    """A page fetched today says today's stars, whatever day it lists; read again by reparse,
+    its stars stay a reading of the day it was fetched."""
+    import json
+
+    from server import sources
+    from server.crawl.importer import reparse
+    from server.store import today
+
+    item = {
+        "paper": {
+            "id": "2408.90001",
+            "title": "Sparse Lattice Transformers",
+            "summary": "We study lattices.",
+            "githubRepo": CODE,
+            "githubStars": 42,
+            "submittedOnDailyAt": "2024-08-02T00:00:00.000Z",
+        }
+    }
+    raw = json.dumps([item]).encode()
+    url = "https://huggingface.co/api/daily_papers?date=2024-08-02"
+    with Store(tmp_path / "papers.sqlite3") as store:
+        store.ingest(sources.parse(raw.decode(), url), raw=raw)
+        assert store.star_readings("2408.90001") == [(today().isoformat(), 42)]
+        with store.db:
+            store.db.execute("UPDATE raw_pages SET fetched_at = '2024-08-03T09:00:00+00:00'")
+            store.db.execute("DELETE FROM star_readings")
+        reparse(store)
+        assert store.star_readings("2408.90001") == [("2024-08-03", 42)]
