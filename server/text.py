@@ -91,6 +91,15 @@ def authors_more(authors: list[str], most: int = 10) -> str:
     return ", ".join(names[:most]) + more
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+
+
+def first_sentence(text: str, most: int = 300) -> str:
+    """The first sentence of a text (an abstract's opening line), cut at `most` characters."""
+    first = _SENTENCE_END.split(clean(text), 1)[0]
+    return first if len(first) <= most else first[: most - 1].rstrip() + "\u2026"
+
+
 def arxiv_abs(paper_id: str) -> str:
     """The arXiv abstract page of an arXiv id."""
     return f"https://arxiv.org/abs/{paper_id}"

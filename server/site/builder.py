@@ -5,9 +5,9 @@
     index                   home: trending now (by the trending score) and the latest days
     archive, about, trending, search, topics
     desk                    the reading desk: live when `paperboy serve` serves the site
-    day/YYYY-MM-DD          one per listing day: ranked papers, badges, abstracts, links
-    week/YYYY-Www, month/YYYY-MM   most upvoted papers of the period
-    paper/ID                abstract, authors, links, trend table + SVG chart, similar, BibTeX
+    day/YYYY-MM-DD          one per listing day: ranked papers as compact entries
+    week/YYYY-Www, month/YYYY-MM   most upvoted papers of the period, as compact entries
+    paper/ID                HF signals above the abstract, trend table + SVG charts, similar, BibTeX
     topic/NAME              one per saved search: query, SVG chart per month, most upvoted, newest
     feeds/archive.xml, feeds/daily.xml, feeds/topic/NAME.xml   (Atom, by feedgen)
     sitemap.xml, robots.txt, search-index.json, pagefind/      (search without a server)

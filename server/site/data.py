@@ -31,6 +31,7 @@ class SiteData:
     by_day: dict[str, list[Appearance]]
     by_paper: dict[str, list[Appearance]]
     papers: dict[str, Paper] = field(default_factory=dict)
+    stars: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # readings by paper
 
     @classmethod
     def load(cls, store: Store) -> SiteData:
@@ -40,7 +41,10 @@ class SiteData:
         for a in store.appearances_between("0000-00-00", "9999-99-99"):
             by_day[a.date].append(a)
             by_paper[a.paper_id].append(a)
-        return cls(store, sorted(by_day, reverse=True), dict(by_day), dict(by_paper))
+        days = sorted(by_day, reverse=True)
+        return cls(
+            store, days, dict(by_day), dict(by_paper), stars=store.star_readings_of(by_paper)
+        )
 
     def paper(self, paper_id: str) -> Paper:
         """The cleaned paper for an id (cached)."""
@@ -57,6 +61,15 @@ class SiteData:
     def appearances(self, paper_id: str) -> list[Appearance]:
         """A paper's appearances, oldest day first."""
         return self.by_paper.get(paper_id, [])
+
+    def stars_in(self, paper_id: str, first: str, last: str) -> tuple[int | None, int | None]:
+        """(GitHub stars at the period's end, growth in the period: its last reading minus its
+        first); the paper's own count when no reading falls in the period, growth None with
+        fewer than two readings."""
+        found = [s for d, s in self.stars.get(paper_id, []) if first <= d <= last]
+        if not found:
+            return self.paper(paper_id).github_stars, None
+        return found[-1], (found[-1] - found[0] if len(found) > 1 else None)
 
     def top(self, period: str, on: str, limit: int) -> list[trending.Trend]:
         """The period's list on a day, in the period's order (`trending.top`, as everywhere)."""

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from urllib.parse import quote
 
-from server import sanitize, text
+from server import sanitize, tex, text
 from server.models import Paper
 from server.text import clean
 
@@ -23,10 +23,29 @@ _SAFE_URL = "/:?#@!$&+,;=%~-._"
 
 def md(text: str | None) -> str:
     """Scraped text as Markdown that renders exactly that text, in any position on a line."""
-    out = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _escape(clean(text))
+
+
+def _escape(text: str) -> str:
+    """Cleaned text as Markdown that renders exactly that text (md() without the cleaning)."""
+    out = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out = _INLINE.sub(r"\\\1", out)
     # list markers only count at the start of a line, where the text may begin
     return _LIST_START.sub(lambda m: m[1] and "\\" + m[1] or f"{m[2]}\\{m[3]}", out)
+
+
+def md_math(text: str | None) -> str:
+    """md() with each TeX span that renders (server/tex.py) kept as a code span of its source,
+    `` `$O(n \\log n)$` ``: the .md page shows the TeX, and the site's renderer (render.py) turns
+    exactly these code spans into MathML. Scraped text cannot make a code span (md() escapes
+    every backtick), and a span that does not render stays escaped source text."""
+    out = []
+    for piece, is_math in tex.spans(clean(text)):
+        if is_math and "`" not in piece and tex.mathml(piece.strip()) is not None:
+            out.append(f"`${piece}$`")
+        else:
+            out.append(_escape(f"${piece}$" if is_math else piece))
+    return "".join(out)
 
 
 def md_url(url: str) -> str:
@@ -44,6 +63,9 @@ def clean_paper(paper: Paper) -> Paper:
         authors=[a for a in map(clean, paper.authors) if a],
         categories=[clean(c) for c in paper.categories],
         comments=clean(paper.comments) or None,
+        org_name=clean(paper.org_name) or None,
+        hf_summary=clean(paper.hf_summary) or None,
+        hf_keywords=[k for k in map(clean, paper.hf_keywords) if k],
         journal_ref=clean(paper.journal_ref) or None,
         doi=clean(paper.doi) or None,
     )

@@ -5,12 +5,22 @@ Each function returns the whole Markdown text of one page; links are relative to
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from server import trending
+from server.models import Appearance
 from server.site.data import SiteData, badge, month_span, top_upvotes, week_span
-from server.site.markup import authors_line, iso_week, long_date, md, md_url, plural, rel
-from server.text import links, paper_page
+from server.site.markup import (
+    authors_line,
+    iso_week,
+    long_date,
+    md,
+    md_math,
+    md_url,
+    plural,
+    rel,
+)
+from server.text import authors_more, comments_text, first_sentence, links, paper_page
 
 LINK_LABELS = {
     "arxiv": "arXiv",
@@ -21,17 +31,23 @@ LINK_LABELS = {
     "code": "Code",
     "project": "Project page",
 }
+HF_SUMMARY = "Hugging Face's summary:"  # its AI summary, always shown as Hugging Face's
+ENTRY_AUTHORS = 3  # first authors in a compact entry, then "+N more"
+SHOWN = ("code", "project")  # links an entry or a paper page shows beside the stars
+STAR_DAYS = 7  # a day page's star growth: over the week up to that day
 HOME_DAYS = 7
 HOME_TRENDING = 10
 WEEK_TOP = 20
 MONTH_TOP = 30
 
 
-def link_line(data: SiteData, paper_id: str) -> str:
-    """The paper's outside links (arXiv, PDF, HF, code...) as one Markdown line."""
+def link_line(data: SiteData, paper_id: str, skip=()) -> str:
+    """The paper's outside links (arXiv, PDF, HF, code...) as one Markdown line, but `skip`."""
     paper = data.paper(paper_id)
     found = links(paper, data.appearances(paper_id))
-    parts = [f"[{LINK_LABELS[k]}]({md_url(u)})" for k, u in found.items() if md_url(u)]
+    parts = [
+        f"[{LINK_LABELS[k]}]({md_url(u)})" for k, u in found.items() if md_url(u) and k not in skip
+    ]
     return " · ".join(parts)
 
 
@@ -42,7 +58,7 @@ def brief(
     paper = data.paper(paper_id)
     votes = top_upvotes(data.appearances(paper_id)) if votes is None else votes
     bits = [authors_line(paper.authors, 3)] + ([f"{votes} upvotes"] if votes is not None else [])
-    title = f"[{md(paper.title)}]({rel(page, paper_page(paper_id))})"
+    title = f"[{md_math(paper.title)}]({rel(page, paper_page(paper_id))})"
     return f"{title} — {' · '.join(b for b in bits + [extra] if b)}"
 
 
@@ -53,6 +69,59 @@ def listed(data: SiteData, page: str, trends: list[trending.Trend], now: bool = 
         f"{n}. {brief(data, page, t.paper_id, days_on(t) if now else '', t.upvotes)}"
         for n, t in enumerate(trends, start=1)
     ]
+
+
+def entries(data: SiteData, page: str, trends: list[trending.Trend], span, level="###") -> list:
+    """A period's list as compact entries, numbered, each with its upvotes in the period."""
+    out = []
+    for n, t in enumerate(trends, start=1):
+        apps = [a for a in data.appearances(t.paper_id) if span[0] <= a.date <= span[1]]
+        out += entry(data, page, t.paper_id, f"{level} {n}.", span, t.upvotes, apps)
+    return out
+
+
+def entry(data, page, paper_id, heading, span, votes, apps, details=()) -> list[str]:
+    """A compact entry, as a daily reader scans: the title; organisation, first authors ("+N
+    more"), upvotes, comments, GitHub stars (and their growth in the period `span`, (first,
+    last, label)), code and project links; then one summary line (Hugging Face's, labelled,
+    else the abstract's first sentence) that opens the abstract and the other links."""
+    paper = data.paper(paper_id)
+    out = ['<div class="entry" markdown="1">', ""]
+    out += [f"{heading} [{md_math(paper.title)}]({rel(page, paper_page(paper_id))})", ""]
+    out += [" · ".join(_facts(data, paper_id, span, votes, apps)), ""]
+    line = paper.hf_summary or first_sentence(paper.abstract)
+    label = f"{HF_SUMMARY} " if paper.hf_summary else ""
+    if line or paper.abstract:
+        out += [f'<details markdown="1"><summary markdown="span">{label}{md_math(line)}</summary>']
+        out += ["", md_math(paper.abstract) or "No abstract is stored.", ""]
+        more = " · ".join(b for b in [link_line(data, paper_id, SHOWN), *details] if b)
+        out += ([more, ""] if more else []) + ["</details>", ""]
+    return out + ["</div>", ""]
+
+
+def _facts(data, paper_id, span, votes, apps: list[Appearance]) -> list[str]:
+    """An entry's second line: organisation, authors, upvotes, comments, stars, code, project."""
+    paper = data.paper(paper_id)
+    facts = [f"**{md(paper.org_name)}**"] if paper.org_name else []
+    facts += [md(authors_more(paper.authors, ENTRY_AUTHORS))] if paper.authors else []
+    facts += [plural(votes, "upvote")] if votes is not None else []
+    comments = max((a.comments for a in apps if a.comments is not None), default=None)
+    facts += [comments_text(comments)] if comments else []
+    found = links(paper, [])
+    stars, growth = data.stars_in(paper_id, span[0], span[1])
+    if found.get("code") or stars is not None:
+        code = f"[Code]({md_url(found['code'])})" if found.get("code") else "Code"
+        grew = f" ({growth:+,} {span[2]})" if growth else ""
+        facts.append(code + (f" ★ {plural(stars, 'star')}{grew}" if stars is not None else ""))
+    if found.get("project"):
+        facts.append(f"[Project page]({md_url(found['project'])})")
+    return [f for f in facts if f]
+
+
+def day_span(day: str) -> tuple[str, str, str]:
+    """A day page's period for star growth: the STAR_DAYS days up to that day."""
+    first = date.fromisoformat(day) - timedelta(days=STAR_DAYS - 1)
+    return first.isoformat(), day, f"in {STAR_DAYS} days"
 
 
 def home(data: SiteData, topics: list) -> str:
@@ -91,7 +160,7 @@ def _papers_on(data: SiteData, day: str) -> list[str]:
 
 
 def day(data: SiteData, day: str) -> str:
-    """One listing day: every paper, ranked, with authors, badges, abstract and links."""
+    """One listing day: every paper, ranked, as a compact entry."""
     page = f"day/{day}"
     nav = [f"[Week {iso_week(day)}]({rel(page, f'week/{iso_week(day)}')})"]
     nav.append(f"[{date.fromisoformat(day):%B %Y}]({rel(page, f'month/{day[:7]}')})")
@@ -103,6 +172,19 @@ def day(data: SiteData, day: str) -> str:
     for n, paper_id in enumerate(ids, start=1):
         out += _day_entry(data, page, day, n, paper_id)
     return "\n".join(out)
+
+
+def _day_entry(data: SiteData, page: str, day: str, n: int, paper_id: str) -> list[str]:
+    """A day's compact entry: the day's upvotes and comments; its lists and other days folded."""
+    apps = data.appearances(paper_id)
+    today = [a for a in apps if a.date == day]
+    badges = [badge(a) for a in today]
+    others = sorted({a.date for a in apps if a.date != day})
+    if others:
+        seen = ", ".join(f"[{d}]({rel(page, f'day/{d}')})" for d in others[:5])
+        badges.append(f"also listed {seen}" + (" …" if len(others) > 5 else ""))
+    votes = top_upvotes(today)
+    return entry(data, page, paper_id, f"## {n}.", day_span(day), votes, today, badges)
 
 
 def step_links(page: str, ordered: list[str], current: str, kind: str, name, between=()) -> list:
@@ -128,26 +210,6 @@ def day_order(data: SiteData, day: str) -> list[str]:
     return [t.paper_id for t in everyone]
 
 
-def _day_entry(data: SiteData, page: str, day: str, n: int, paper_id: str) -> list[str]:
-    paper = data.paper(paper_id)
-    apps = data.appearances(paper_id)
-    today = [a for a in apps if a.date == day]
-    votes = top_upvotes(today)
-    badges = ([f"**{votes} upvotes**"] if votes is not None else []) + [badge(a) for a in today]
-    others = sorted({a.date for a in apps if a.date != day})
-    if others:
-        seen = ", ".join(f"[{d}]({rel(page, f'day/{d}')})" for d in others[:5])
-        badges.append(f"also listed {seen}" + (" …" if len(others) > 5 else ""))
-    out = [f"## {n}. [{md(paper.title)}]({rel(page, paper_page(paper_id))})", ""]
-    if paper.authors:
-        out += [authors_line(paper.authors), ""]
-    out += [" · ".join(badges), ""]
-    if paper.abstract:
-        out += [md(paper.abstract), ""]
-    line = link_line(data, paper_id)
-    return out + ([line, ""] if line else [])
-
-
 def week(data: SiteData, week: str) -> str:
     """One ISO week: its days and its most upvoted papers."""
     page, (first, last) = f"week/{week}", week_span(week)
@@ -158,7 +220,8 @@ def week(data: SiteData, week: str) -> str:
     out += ["", "## Days", ""]
     out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
     out += ["", f"## {trending.heading('week', date.fromisoformat(first))}", ""]
-    return "\n".join(out + listed(data, page, data.top("week", first, WEEK_TOP)) + [""])
+    span = (first, last, "this week")
+    return "\n".join(out + entries(data, page, data.top("week", first, WEEK_TOP), span))
 
 
 def month(data: SiteData, month: str) -> str:
@@ -174,7 +237,8 @@ def month(data: SiteData, month: str) -> str:
     out += ["", "## Days", ""]
     out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
     out += ["", f"## {trending.heading('month', date.fromisoformat(first))}", ""]
-    return "\n".join(out + listed(data, page, data.top("month", first, MONTH_TOP)) + [""])
+    span = (first, last, "this month")
+    return "\n".join(out + entries(data, page, data.top("month", first, MONTH_TOP), span))
 
 
 def _count(data: SiteData, day: str) -> str:

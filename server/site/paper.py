@@ -5,33 +5,85 @@ from __future__ import annotations
 from server import trending
 from server.bibtex import bibtex
 from server.index import SORTS, SearchIndex, Similar
-from server.site.data import SiteData, Topic, badge
-from server.site.markup import authors_line, md, rel
-from server.site.pages import brief, link_line
-from server.site.svg import monthly_bars, upvotes_chart
-from server.text import paper_page
+from server.site.data import SiteData, Topic, badge, top_upvotes
+from server.site.markup import authors_line, md, md_math, md_url, plural, rel
+from server.site.pages import HF_SUMMARY, SHOWN, entry, link_line
+from server.site.svg import line_chart, monthly_bars
+from server.text import authors_more, links, paper_page, stars_text
 
 TOPIC_TOP = 20
 CHART_MONTHS = 36
 SIMILAR = 5
+AUTHORS = 10  # a paper page's authors shown before the rest fold
+ARTIFACTS = 5  # of each kind on the Hub
+HUB_KINDS = {"model": "Models", "dataset": "Datasets", "space": "Spaces"}
 
 
 def paper(data: SiteData, similar: list[Similar], paper_id: str) -> str:
-    """A paper: authors, links, abstract, trend history with chart, its similar papers (as the
-    index finds them for the API too), BibTeX."""
+    """A paper: authors (folded after ten), facts, organisation, links, then Hugging Face's
+    summary and keywords, code with its stars, project page and artifacts above the abstract;
+    trend history with the upvotes chart and the stars beside it, similar papers (as the index
+    finds them for the API too), BibTeX folded."""
     page, p = paper_page(paper_id), data.paper(paper_id)
-    out = [f"# {md(p.title)}", ""]
-    if p.authors:
-        out += [authors_line(p.authors, 50), ""]
-    out += [_facts(p), ""]
-    line = link_line(data, paper_id)
+    out = [f"# {md_math(p.title)}", "", *_authors(p.authors), _facts(p), ""]
+    out += [f"Organisation: **{md(p.org_name)}**", ""] if p.org_name else []
+    line = link_line(data, paper_id, SHOWN)
     out += [line, ""] if line else []
-    out += ["## Abstract", "", md(p.abstract) or "No abstract is stored.", ""]
+    out += _signals(data, paper_id) + artifacts_section(data, paper_id)
+    out += ["## Abstract", "", md_math(p.abstract) or "No abstract is stored.", ""]
     for label, value in (("Comments", p.comments), ("Journal reference", p.journal_ref)):
         out += [f"{label}: {md(value)}", ""] if value else []
     out += _history(data, page, paper_id)
     out += _similar(data, similar[:SIMILAR], page)
-    return "\n".join(out + ["## BibTeX", "", *_fenced(bibtex(p), "bibtex"), ""])
+    folded = ['<details markdown="1"><summary>BibTeX</summary>', ""]
+    return "\n".join(out + folded + [*_fenced(bibtex(p), "bibtex"), "", "</details>", ""])
+
+
+def _authors(authors: list[str]) -> list[str]:
+    """The authors: all of them up to AUTHORS, else the first AUTHORS and '+N more' opening
+    the whole list."""
+    if len(authors) <= AUTHORS:
+        return [authors_line(authors, AUTHORS), ""] if authors else []
+    first = md(authors_more(authors, AUTHORS))
+    out = [f'<details class="authors" markdown="1"><summary markdown="span">{first}</summary>']
+    out += ["", f"All {len(authors)} authors: {authors_line(authors, len(authors))}", ""]
+    return out + ["</details>", ""]
+
+
+def _signals(data: SiteData, paper_id: str) -> list[str]:
+    """Hugging Face's summary and keywords (labelled as its own), the code with its GitHub
+    stars, the project page."""
+    p, out = data.paper(paper_id), []
+    if p.hf_summary:
+        out += [f"## {HF_SUMMARY.rstrip(':')}", "", md_math(p.hf_summary), ""]
+    if p.hf_keywords:
+        out += [f"Hugging Face's keywords: {md(', '.join(p.hf_keywords))}", ""]
+    found, readings = links(p, []), data.stars.get(paper_id, [])
+    stars = p.github_stars if p.github_stars is not None else (readings or [(0, None)])[-1][1]
+    bits = [f"[Code]({md_url(found['code'])})"] if found.get("code") else []
+    bits += [stars_text(stars, readings)] if stars is not None else []
+    bits += [f"[Project page]({md_url(found['project'])})"] if found.get("project") else []
+    return out + ([" · ".join(bits), ""] if bits else [])
+
+
+def artifacts_section(data: SiteData, paper_id: str) -> list[str]:
+    """The models, datasets and Spaces on the Hugging Face Hub that cite the paper (as the Hub
+    was last asked, `store.artifacts`): the most liked ARTIFACTS of each kind, linked."""
+    found = data.store.artifacts.of(paper_id)
+    if not found:
+        return []
+    out = ["## On the Hub", ""]
+    for kind, label in HUB_KINDS.items():
+        items = [a for a in found if a.kind == kind]
+        shown = [_artifact(a) for a in items[:ARTIFACTS]]
+        more = f" and {len(items) - ARTIFACTS} more" if len(items) > ARTIFACTS else ""
+        out += [f"{label}: {', '.join(shown)}{more}", ""] if items else []
+    return out
+
+
+def _artifact(a) -> str:
+    name = md(a.repo_id) + (f" ({plural(a.likes, 'like')})" if a.likes else "")
+    return f"[{name}]({md_url(a.url)})" if md_url(a.url) else name
 
 
 def _facts(p) -> str:
@@ -59,7 +111,10 @@ def _history(data: SiteData, page: str, paper_id: str) -> list[str]:
         if a.upvotes is not None:
             points[a.date] = max(points.get(a.date, 0), a.upvotes)
     out += [""]
-    return out + ([upvotes_chart(sorted(points.items())), ""] if points else [])
+    charts = [line_chart(sorted(points.items()), "Upvotes")] if points else []
+    stars = data.stars.get(paper_id, [])
+    charts += [line_chart(stars, "GitHub stars")] if stars else []
+    return out + ([f'<div class="charts">{"".join(charts)}</div>', ""] if charts else [])
 
 
 def _similar(data: SiteData, found: list[Similar], page: str) -> list[str]:
@@ -67,7 +122,7 @@ def _similar(data: SiteData, found: list[Similar], page: str) -> list[str]:
         return []
     out = ["## Similar papers", ""]
     for s in found:
-        title, there = md(data.paper(s.id).title), rel(page, paper_page(s.id))
+        title, there = md_math(data.paper(s.id).title), rel(page, paper_page(s.id))
         out.append(f"- [{title}]({there}) — shares: {md(', '.join(s.terms))}")
     return out + [""]
 
@@ -92,10 +147,13 @@ def topic(data: SiteData, index: SearchIndex, t: Topic) -> str:
     if months:
         out += [monthly_bars(months, "Matching papers"), ""]
     newest = index.search(t.query, per_page=TOPIC_TOP, sort="date", facets=())
+    span = ("0000-00-00", "9999-99-99", "since first read")
     for heading, found in (("Most upvoted", result), ("Newest", newest)):
         ids = [h.id for h in found.hits if data.store.resolve(h.id)]
         out += [f"## {heading} of the matching papers", ""]
-        out += [f"{n}. {brief(data, page, pid)}" for n, pid in enumerate(ids, 1)] + [""]
+        for n, pid in enumerate(ids, 1):
+            apps = data.appearances(pid)
+            out += entry(data, page, pid, f"### {n}.", span, top_upvotes(apps), apps)
     feed = rel(page, f"feeds/topic/{t.slug}", ".xml")
     return "\n".join(out + [f"[Atom feed of this topic]({feed})", ""])
 

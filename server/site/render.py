@@ -9,9 +9,11 @@ from pathlib import Path
 import markdown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
+from server import tex
 from server.site.markup import root_of
 
 
@@ -43,6 +45,21 @@ class _LinksToHtml(Treeprocessor):
                 a.set("href", m["path"] + ".html" + (m["rest"] or ""))
 
 
+class _Math(InlineProcessor):
+    """A code span of TeX, `` `$...$` `` (what markup.md_math writes for a span that renders), as
+    its allowlisted MathML (server/tex.py), stashed so no Markdown rule touches it. Any other
+    code span, or a backtick after an odd run of backslashes (an escaped one), stays as it was."""
+
+    def handleMatch(self, m, data):  # noqa: N802 (the markdown package's name)
+        before = len(data[: m.start(0)]) - len(data[: m.start(0)].rstrip("\\"))
+        made = None if before % 2 else tex.mathml(m[1].strip())
+        if made is None:
+            return None, None, None
+        return self.md.htmlStash.store(made), m.start(0), m.end(0)
+
+
+MATH = r"`\$([^`$]+)\$`(?!`)"
+
 # Inline syntax the archive never writes (and scraped text cannot form, being escaped): dropping
 # it halves the time the markdown package spends on a page.
 UNUSED_INLINE = (
@@ -60,6 +77,7 @@ UNUSED_INLINE = (
 class _Site(Extension):
     def extendMarkdown(self, md):  # noqa: N802 (the markdown package's name)
         md.treeprocessors.register(_LinksToHtml(md), "site_links", 1)
+        md.inlinePatterns.register(_Math(MATH, md), "site_math", 195)  # before backticks
         for name in UNUSED_INLINE:
             md.inlinePatterns.deregister(name)
 
@@ -69,7 +87,7 @@ class Renderer:
 
     def __init__(self, subscribe_url: str = ""):
         self.subscribe_url = subscribe_url  # the server the subscribe form posts to, if any
-        self.md = markdown.Markdown(extensions=["tables", "fenced_code", _Site()])
+        self.md = markdown.Markdown(extensions=["tables", "fenced_code", "md_in_html", _Site()])
         self.env = Environment(
             loader=FileSystemLoader(TEMPLATES),
             autoescape=select_autoescape(["html"]),
@@ -106,7 +124,8 @@ def _title(body: str) -> str:
 def version() -> str:
     """A hash of templates, assets and site code, so a change to them rebuilds every page."""
     digest = hashlib.sha256(markdown.__version__.encode())
-    code = [*Path(__file__).parent.glob("*.py"), Path(__file__).parent.parent / "text.py"]
+    code = [*Path(__file__).parent.glob("*.py")]
+    code += [Path(__file__).parent.parent / name for name in ("text.py", "tex.py")]
     for path in sorted([*TEMPLATES.rglob("*"), *ASSETS.rglob("*"), *code]):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())

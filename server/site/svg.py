@@ -1,4 +1,5 @@
-"""Small inline SVG charts: a paper's upvotes over time, and a topic's papers per month.
+"""Small inline SVG charts: a paper's upvotes (or GitHub stars) over time, and a topic's papers
+per month.
 
 Each chart is one line of markup (a CommonMark HTML block ends at a blank line), drawn from
 numbers and dates only, with a <title> and an aria-label so screen readers get the data too.
@@ -29,8 +30,9 @@ def _axes(top: int) -> str:
     )
 
 
-def upvotes_chart(points: list[tuple[str, int]]) -> str:
-    """A line chart of upvotes per day; points are (ISO date, upvotes), oldest first."""
+def line_chart(points: list[tuple[str, int]], what: str = "Upvotes") -> str:
+    """A line chart of a count per day (upvotes, GitHub stars); points are (ISO date, count),
+    oldest first."""
     top = max((v for _, v in points), default=0) or 1
     span_x, span_y = WIDTH - PAD - 16, HEIGHT - PAD - 12
     step = span_x / max(len(points) - 1, 1)
@@ -39,9 +41,9 @@ def upvotes_chart(points: list[tuple[str, int]]) -> str:
     dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"/>' for x, y in xy)
     labels = _date_labels([d for d, _ in points], [x for x, _ in xy])
     body = _axes(top) + f'<polyline points="{line}"/>' + dots + labels
-    label = "Upvotes over time: " + ", ".join(f"{d} {v}" for d, v in points)
+    label = f"{what} over time: " + ", ".join(f"{d} {v}" for d, v in points)
     first, last = points[0][0], points[-1][0]
-    caption = f"Upvotes from {first} to {last}" if first != last else f"Upvotes on {first}"
+    caption = f"{what} from {first} to {last}" if first != last else f"{what} on {first}"
     return _figure(label, body, caption)
 
 

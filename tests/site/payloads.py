@@ -37,6 +37,11 @@ def hostile_listing(day: str = "2024-08-06") -> Listing:
                 categories=["cs.LG"],
                 code_url="javascript:window.__xss=11" if n % 2 else 'https://ok.example/a)b<c>"d',
                 comments=text,
+                org_name=text[:60],
+                hf_summary=f"{text} summary",
+                hf_keywords=[text[:30], "keyword"],
+                github_stars=n,
+                project_url='https://ok.example/p?q="><script>window.__xss=12</script>',
             )
         )
         apps.append(Appearance(pid, "hf-daily", day, rank=n, upvotes=n, submitter=text[:40]))

@@ -98,6 +98,18 @@ def corpus_site() -> Path:
     return _corpus_site(tuple(corpus_days()))
 
 
+# Named days of the bulk corpus: Llama 3 (533 authors) on 2024-08-01, LongLive-2.0 (NVIDIA,
+# Hugging Face's summary, code, project page, stars) on 2026-05-19, and the days around them.
+BULK_DAYS = ("2024-07-31", "2024-08-01", "2026-05-18", "2026-05-19")
+
+
+def bulk_site() -> Path:
+    """The BULK_DAYS of the saved corpus, built without Pagefind (once per run)."""
+    found = {p.stem: p for p in (CORPUS / "bulk").glob("hf-daily-papers-api_*/*.json")}
+    need(all(d in found for d in BULK_DAYS), f"the saved corpus is absent at {CORPUS}")
+    return _corpus_site(tuple(found[d] for d in BULK_DAYS))
+
+
 def sites() -> list[Path]:
     """Both built sites."""
     return [demo_site(), corpus_site()]

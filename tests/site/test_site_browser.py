@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from conftest import ROOT, need
 from helpers import serving, wait_for_json
-from sitefix import demo_site, page_kinds, sharded_site, sites
+from sitefix import BULK_DAYS, bulk_site, demo_site, page_kinds, sharded_site, sites
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 AXE = ROOT / "tests" / "site" / ".cache" / "node_modules" / "axe-core" / "axe.min.js"
@@ -355,3 +355,74 @@ def _pagefind_pages(browser, served):
     others = [link for link, _ in _every_page(page)]
     assert others and not any(link.startswith(served + "paper/") for link in others), others
     page.context.close()
+
+
+DAY_HEIGHT = 2500  # issue 20: a day page at 1280 px wide, down from 8,600
+
+
+def test_day_pages_are_compact_and_every_abstract_one_click_away(browse):
+    browse(_compact_days)
+
+
+def _compact_days(browser):
+    """Every day of the bulk days with up to 30 papers (nine days in ten of the corpus have
+    fewer) stands under DAY_HEIGHT at 1280 px wide; on each, a click on an entry's summary line
+    opens its abstract."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    heights = {}
+    for day in BULK_DAYS:
+        page.goto((bulk_site() / "day" / f"{day}.html").as_uri())
+        entries = page.locator("div.entry")
+        heights[day] = (entries.count(), page.evaluate("document.documentElement.scrollHeight"))
+        for n in range(entries.count()):
+            abstract = entries.nth(n).locator("details > p").first
+            assert not abstract.is_visible(), (day, n)
+            entries.nth(n).locator("details > summary").click()
+            assert abstract.is_visible() and abstract.inner_text().strip(), (day, n)
+    print("day page heights at 1280 px (papers, px):", heights)
+    assert all(px < DAY_HEIGHT for n, px in heights.values() if n <= 30), heights
+    assert heights["2026-05-19"][1] < 1.15 * DAY_HEIGHT, heights  # 36 papers
+    page.close()
+
+
+def test_issue20_pages_pass_axe_and_show_math(browse):
+    browse(_issue20_axe)
+
+
+def _issue20_axe(browser):
+    """axe on pages with <details> (closed and open) and MathML, and the MathML has a size."""
+    page = _page(browser)
+    site = bulk_site()
+    for path in (site / "day" / "2026-05-19.html", site / "paper" / "2407.21783.html"):
+        page.goto(path.as_uri())
+        assert _axe(page) == [], path
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert _axe(page) == [], (path, "open")
+    page.goto((demo_site() / "paper" / "2408.99022.html").as_uri())
+    box = page.locator("h1 math").first.bounding_box()
+    assert box and box["width"] > 10 and box["height"] > 5
+    assert _axe(page) == []
+    page.context.close()
+
+
+def test_longlive_screenshots(browse):
+    """The top of LongLive-2.0's day page (its entry opened) and of its paper page, at 1280 px
+    wide (published to site/screenshots/ with PAPERBOY_UPDATE_SCREENSHOTS=1, where docs/site.md
+    shows them)."""
+    browse(_longlive_shots)
+
+
+def _longlive_shots(browser):
+    from browser.conftest import artifact, publish
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    site = bulk_site()
+    page.goto((site / "day" / "2026-05-19.html").as_uri())
+    page.locator("div.entry").first.locator("details > summary").click()
+    page.screenshot(path=str(artifact("longlive-day.png")))
+    page.goto((site / "paper" / "2605.18739.html").as_uri())
+    page.screenshot(path=str(artifact("longlive-paper.png")))
+    for name in ("longlive-day.png", "longlive-paper.png"):
+        assert artifact(name).stat().st_size > 10_000, name
+        publish(artifact(name), f"site/screenshots/{name}")
+    page.close()

@@ -24,6 +24,7 @@ from sitefix import (
     sites,
 )
 
+from server import tex
 from server.crawl.importer import import_paths
 from server.index import make_index
 from server.models import Appearance, Listing, Paper
@@ -91,10 +92,23 @@ def _texts(tokens, kind):
             found.append("".join(inside))
             inside = None
         elif t.type == "inline" and inside is not None:
-            inside.append(
-                "".join(c.content for c in t.children if c.type in ("text", "code_inline"))
-            )
+            inside.append("".join(_text_of(c) for c in t.children))
     return found
+
+
+MATH = "$MATH$"  # a TeX span: MathML in the HTML, its source as a code span in the Markdown
+
+
+def _text_of(token) -> str:
+    if token.type == "code_inline" and re.fullmatch(r"\$.+\$", token.content):
+        return MATH
+    return token.content if token.type in ("text", "code_inline") else ""
+
+
+def _html_text(tag) -> str:
+    for math in tag.find_all("math"):
+        math.replace_with(MATH)
+    return tag.get_text()
 
 
 def test_markdown_it_sees_the_same_headings_and_links():
@@ -104,7 +118,7 @@ def test_markdown_it_sees_the_same_headings_and_links():
             headings = _texts(MD_IT.parse(text), "heading")
             hrefs = [re.sub(r"\.md(?=$|#)", ".html", h) for h in _md_links(text)]
             main = soup(page).main
-            assert [h.get_text() for h in main.find_all(re.compile("^h[1-6]$"))] == headings, page
+            assert [_html_text(h) for h in main.find_all(re.compile("^h[1-6]$"))] == headings, page
             assert [a["href"] for a in main.find_all("a")] == hrefs, page
 
 
@@ -112,18 +126,26 @@ def test_hostile_text_never_becomes_markup():
     for page in html_files(demo_site()):
         main = soup(page).main
         for tag in main.find_all(True):
-            assert tag.name not in ("script", "img", "iframe", "style", "details"), (page, tag)
+            assert tag.name not in ("script", "img", "iframe", "style"), (page, tag)
+            assert tag.name != "math" or tag.find_parent("math") is None, (page, tag)
+            if tag.find_parent("math") is not None:  # MathML: only what server/tex.py allows
+                assert tag.name in tex.ELEMENTS and set(tag.attrs) <= tex.ATTRIBUTES, tag
             assert not [a for a in tag.attrs if a.startswith("on")], (page, tag)
         for a in main.find_all("a"):
             assert urlsplit(a["href"]).scheme in ("", "http", "https"), (page, a)
             assert "evil" not in a["href"], (page, a)
 
 
-def test_paper_page_shows_title_latex_and_chart():
+def test_paper_page_shows_title_math_and_chart():
+    """TeX in the title is MathML on the site and its source in the .md; BibTeX is folded."""
     page = soup(demo_site() / "paper" / "2408.99022.html")
-    assert page.h1.get_text().startswith(r"Bounds $\alpha_{i}^{2} \leq \frac{a}{b}$")
+    assert page.h1.get_text().startswith("Bounds ") and len(page.h1.find_all("math")) == 2
+    assert page.h1.math.find("mfrac") and page.h1.math.find("msubsup")
+    text = (demo_site() / "paper" / "2408.99022.md").read_text()
+    assert text.startswith("# Bounds `$\\alpha_{i}^{2} \\leq \\frac{a}{b}$` and `$O(n \\log n)$`")
     assert page.find("svg").find("title").get_text().startswith("Upvotes over time")
     assert page.find("pre").get_text().startswith("@misc{")
+    assert page.find("pre").find_parent("details").summary.get_text() == "BibTeX"
 
 
 def _day_listing(day: str, ids=None, title="New paper {n}", abstract="Fresh retrieval work."):
@@ -323,7 +345,7 @@ def build_report(data, out):
 def _topic_list(text: str, heading: str) -> list[tuple[str, int | None]]:
     """(paper page, upvotes shown) of each entry under a topic page's heading."""
     part = text.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    entries = re.findall(r"^\d+\. \[.*?\]\(\.\./(paper/[^)]+)\.md\)(.*)$", part, re.M)
+    entries = re.findall(r"^### \d+\. \[.*?\]\(\.\./(paper/[^)]+)\.md\)\n\n(.*)$", part, re.M)
     return [
         (page, int(m[1]) if (m := re.search(r"(\d+) upvotes", rest)) else None)
         for page, rest in entries

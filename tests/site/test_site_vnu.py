@@ -7,7 +7,7 @@ import shutil
 import subprocess
 
 from conftest import ROOT, need
-from sitefix import demo_site, page_kinds, sites
+from sitefix import bulk_site, demo_site, page_kinds, sites
 
 VNU = ROOT / "tests" / "site" / ".cache" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -17,6 +17,9 @@ def test_vnu_finds_no_errors():
     need(VNU.is_file(), f"vnu.jar is absent: npm install --prefix {VNU.parents[4]} vnu-jar")
     files = sorted({p for site in sites() for p in page_kinds(site).values()})
     files += sorted((demo_site() / "day").glob("*.html"))  # the hostile papers' day, and more
+    bulk = bulk_site()  # compact entries, folded authors, Hugging Face's signals
+    files += [bulk / "day" / "2026-05-19.html", bulk / "week" / "2026-W21.html"]
+    files += [bulk / "paper" / f"{p}.html" for p in ("2605.18739", "2407.21783")]
     done = subprocess.run(
         ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
         capture_output=True,
