@@ -79,7 +79,14 @@ def render(text: str, escape: Callable[[str], str]) -> str:
     out = []
     for piece, is_math in spans(text):
         made = mathml(piece.strip()) if is_math else None
-        out.append(made if made is not None else escape(f"${piece}$" if is_math else piece))
+        if made is not None:
+            out.append(made)
+        elif is_math:
+            out.append(escape(f"${piece}$"))
+        else:  # an escaper may trim (the site's md() does): the spaces around math stay
+            core = piece.strip()
+            lead, tail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()) :]
+            out.append(lead + escape(core) + tail if core else piece)
     return "".join(out)
 
 

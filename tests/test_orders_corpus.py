@@ -36,14 +36,17 @@ def saved_upvotes(bulk) -> dict[str, int]:
 
 
 def site_list(html: str) -> tuple[str, list[str], list[int]]:
-    """The heading over the week page's ranked list, the paper ids it links and the upvotes it
-    shows, in order."""
-    found = re.search(r"<h2[^>]*>([^<]*upvoted[^<]*)</h2>(.*)", html, re.S)
+    """The heading over the week page's ranked list, the paper ids its entries link and the
+    upvotes they show, in order (the list ends where the next h2 begins)."""
+    found = re.search(r"<h2[^>]*>([^<]*upvoted[^<]*)</h2>(.*?)(?=<h2|</main>)", html, re.S)
     assert found, "no heading that says 'upvoted' on the week page"
     heading, rest = found.groups()
-    items = re.findall(r"<li>(.*?)</li>", re.search(r"<ol>(.*?)</ol>", rest, re.S)[1], re.S)
-    ids = [re.search(r'href="\.\./paper/([^"]+)\.html"', li)[1] for li in items]
-    return heading, ids, [int(re.search(r"(\d+) upvotes", li)[1]) for li in items]
+    entries = re.findall(
+        r'<h3>\d+\. <a href="\.\./paper/([^"]+)\.html">.*?</h3>\s*<p>[^<]*?(\d+) upvotes',
+        rest,
+        re.S,
+    )
+    return heading, [pid for pid, _ in entries], [int(votes) for _, votes in entries]
 
 
 @pytest.fixture(scope="module")

@@ -56,3 +56,8 @@ def test_hostile_text_in_and_around_spans_never_makes_markup():
 def test_spans_per_text_are_bounded():
     text = " ".join(["$x$"] * (tex.MAX_SPANS + 10))
     assert tex.count(text)[0] == tex.MAX_SPANS
+
+
+def test_the_spaces_around_math_stay_with_an_escaper_that_trims():
+    out = tex.render("sort in $O(n)$ time", lambda text: text.strip().upper())
+    assert out.startswith("SORT IN <math ") and out.endswith("</math> TIME")

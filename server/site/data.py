@@ -63,20 +63,23 @@ class SiteData:
         return self.by_paper.get(paper_id, [])
 
     def stars_in(self, paper_id: str, first: str, last: str) -> tuple[int | None, int | None]:
-        """(GitHub stars at the period's end, growth in the period: its last reading minus its
-        first); the paper's own count when no reading falls in the period, growth None with
-        fewer than two readings."""
-        found = [s for d, s in self.stars.get(paper_id, []) if first <= d <= last]
-        if not found:
+        """(GitHub stars at the period's end, stars gained in the period as the trending score
+        counts them: `trending.star_growth`); the paper's own count when it was never read by
+        then, and growth None when no reading in the period has one before it to grow from."""
+        readings = self.stars.get(paper_id, [])
+        gained, count = trending.star_growth(readings, first, last)
+        if count is None:
             return self.paper(paper_id).github_stars, None
-        return found[-1], (found[-1] - found[0] if len(found) > 1 else None)
+        inside = any(first <= d <= last for d, _ in readings)
+        upto = sum(1 for d, _ in readings if d <= last)
+        return count, (gained if inside and upto > 1 else None)
 
     def top(self, period: str, on: str, limit: int) -> list[trending.Trend]:
         """The period's list on a day, in the period's order (`trending.top`, as everywhere)."""
         day = date.fromisoformat(on)
         first, last = (d.isoformat() for d in trending.span(period, day))
         apps = [a for d in self.days_between(first, last) for a in self.by_day[d]]
-        return trending.top(apps, period, day, limit)
+        return trending.top(apps, period, day, limit, self.stars)
 
     def days_between(self, first: str, last: str) -> list[str]:
         """Listing days from first to last, oldest first."""

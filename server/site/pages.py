@@ -221,7 +221,13 @@ def week(data: SiteData, week: str) -> str:
     out += [f"- [{long_date(d)}]({rel(page, f'day/{d}')}) — " + _count(data, d) for d in days]
     out += ["", f"## {trending.heading('week', date.fromisoformat(first))}", ""]
     span = (first, last, "this week")
-    return "\n".join(out + entries(data, page, data.top("week", first, WEEK_TOP), span))
+    out += entries(data, page, data.top("week", first, WEEK_TOP), span)
+    starred = data.top("starred", first, WEEK_TOP)
+    if starred:
+        out += ["", f"## {trending.heading('starred', date.fromisoformat(first))}", ""]
+        out += [f"By {trending.ORDER_NAMES['stars']}.", ""]
+        out += entries(data, page, starred, span)
+    return "\n".join(out)
 
 
 def month(data: SiteData, month: str) -> str:
