@@ -159,9 +159,7 @@ def rank(
     stars: Readings | None = None,
 ) -> list[Trend]:
     """Papers ranked by score for the period (ties broken by upvotes, then id)."""
-    by_paper: dict[str, list[Appearance]] = defaultdict(list)
-    for a in appearances:
-        by_paper[a.paper_id].append(a)
+    by_paper = _by_paper(appearances)
     stars = stars or {}
     trends = [score(pid, items, period, on, stars.get(pid, ())) for pid, items in by_paper.items()]
     trends = [t for t in trends if t.lists]
@@ -229,9 +227,7 @@ def most_starred(
 ) -> list[Trend]:
     """The papers of these appearances whose code has stars, by the stars gained between
     `first` and `last`, then by their stars, then by upvotes."""
-    by_paper: dict[str, list[Appearance]] = defaultdict(list)
-    for a in appearances:
-        by_paper[a.paper_id].append(a)
+    by_paper = _by_paper(appearances)
     trends = []
     for pid, items in by_paper.items():
         gained, count = star_growth(stars.get(pid, ()), first, last)
@@ -247,9 +243,7 @@ def in_order(appearances: Iterable[Appearance], order: Order, limit: int = 20) -
     """Papers of these appearances by the list's own rank ("rank") or most upvoted ("upvotes")."""
     if order not in ("rank", "upvotes"):
         raise ValueError(f"unknown order {order!r}: rank or upvotes (the score is rank())")
-    by_paper: dict[str, list[Appearance]] = defaultdict(list)
-    for a in appearances:
-        by_paper[a.paper_id].append(a)
+    by_paper = _by_paper(appearances)
     trends = [facts(pid, items) for pid, items in by_paper.items()]
     trends.sort(key=_rank_key if order == "rank" else _upvotes_key)
     return trends[:limit]
@@ -261,3 +255,11 @@ def _rank_key(t: Trend) -> tuple:
 
 def _upvotes_key(t: Trend) -> tuple:
     return (-t.upvotes, t.best_rank or UNRANKED, t.paper_id)
+
+
+def _by_paper(appearances: Iterable[Appearance]) -> dict[str, list[Appearance]]:
+    """Appearances grouped by paper, in the order given."""
+    by_paper: dict[str, list[Appearance]] = defaultdict(list)
+    for a in appearances:
+        by_paper[a.paper_id].append(a)
+    return by_paper

@@ -171,6 +171,27 @@ def signals_server(own_paperboy):
     return server
 
 
+@pytest.fixture
+def fresh(paperboy):
+    """Paper ids whose desk on the shared server is cleared before and after the test."""
+    used: list[str] = []
+
+    def clear(pid: str) -> None:
+        status, body = paperboy.call("GET", f"/api/papers/{pid}/desk")
+        assert status == 200, body
+        change = {"saved": False, "read": False, "note": "", "remove_tags": body["data"]["tags"]}
+        assert paperboy.call("POST", f"/api/papers/{pid}/desk", change)[0] == 200
+
+    def take(pid: str) -> str:
+        clear(pid)
+        used.append(pid)
+        return pid
+
+    yield take
+    for pid in used:
+        clear(pid)
+
+
 @pytest.fixture(scope="session")
 def served_site(paperboy, tmp_path_factory):
     """The test store's archive site, built, and served with the API by its own `paperboy serve`

@@ -23,28 +23,6 @@ def entry_of(paperboy, pid: str) -> dict:
     return body["data"]
 
 
-def clear(paperboy, pid: str) -> None:
-    """Leave a paper's desk as if nothing was done with it (the server is shared by the session)."""
-    tags = entry_of(paperboy, pid)["tags"]
-    change = {"saved": False, "read": False, "note": "", "remove_tags": tags}
-    assert paperboy.call("POST", f"/api/papers/{pid}/desk", change)[0] == 200
-
-
-@pytest.fixture
-def fresh(paperboy):
-    """Paper ids whose desk is cleared before and after the test."""
-    used: list[str] = []
-
-    def take(pid: str) -> str:
-        clear(paperboy, pid)
-        used.append(pid)
-        return pid
-
-    yield take
-    for pid in used:
-        clear(paperboy, pid)
-
-
 def desk_card(chrome, pid: str):
     """The popup on a paper, once its desk has loaded (the Save button is enabled)."""
     page = chrome.popup("?url=" + quote(f"https://arxiv.org/abs/{pid}"))

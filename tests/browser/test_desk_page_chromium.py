@@ -11,29 +11,13 @@ import json
 import threading
 from urllib.parse import urlsplit
 
-import pytest
 from playwright.sync_api import expect
 
 from browser.conftest import artifact, publish
-from browser.test_desk_chromium import clear, desk_card, entry_of, said
+from browser.test_desk_chromium import desk_card, entry_of, said
 from browser.test_tabs_chromium import api
 
 SELECTED = "document.querySelector('.desk-item.selected')?.dataset.id ?? null"
-
-
-@pytest.fixture
-def fresh(paperboy):
-    """Paper ids whose desk is cleared before and after the test."""
-    used: list[str] = []
-
-    def take(pid: str) -> str:
-        clear(paperboy, pid)
-        used.append(pid)
-        return pid
-
-    yield take
-    for pid in used:
-        clear(paperboy, pid)
 
 
 def open_page(chrome, url: str):
