@@ -267,15 +267,22 @@ def publish(shot: Path, dest: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def chromium(tmp_path_factory, paperboy):
-    """Chromium (Debian's, never a downloaded one) with the extension, set to the test server."""
-    need(CHROMIUM.is_file(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+def pw():
+    """The session's one Playwright: its sync API refuses to start a second one in the thread
+    while the first runs, so a test that needs a Chromium of its own launches it from this."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = Chrome(playwright, CHROMIUM, EXTENSION, tmp_path_factory.mktemp("chromium"))
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory, paperboy, pw):
+    """Chromium (Debian's, never a downloaded one) with the extension, set to the test server."""
+    need(CHROMIUM.is_file(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    browser = Chrome(pw, CHROMIUM, EXTENSION, tmp_path_factory.mktemp("chromium"))
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import ssl
 import subprocess
 import threading
 import time
+from contextlib import nullcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -115,16 +116,15 @@ def stored(page):
 
 
 def test_the_option_asks_at_the_click_records_papers_and_clears(
-    sites, own_paperboy, tmp_path_factory
+    sites, own_paperboy, tmp_path_factory, pw
 ):
     need(CHROMIUM.is_file(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
 
     server = own_paperboy()
     profile = tmp_path_factory.mktemp("viewed-chromium")
     manifest = json.loads((EXTENSION / "manifest.json").read_text())
     assert not set(ORIGINS) & set(manifest["host_permissions"])
-    with sync_playwright() as playwright:
+    with nullcontext(pw) as playwright:  # the session's: a second one is refused
         browser = launch(playwright, profile, sites)
         try:
             page = options(browser, server)
