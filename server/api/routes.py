@@ -1,8 +1,7 @@
 """The archive's routes under /api/: health, search, papers (and their downloaded thumbnails),
 similar, lookup, trending, dates, parse, ingest, the reading desk (recently viewed too) and the
-OpenAPI document, on one
-Blueprint. Each reads the open archive through `get_archive()` and answers through the envelope;
-what it computes comes from server.service."""
+OpenAPI document, on one Blueprint. Each reads the open archive through `get_archive()` and
+answers through the envelope; what it computes comes from server.service."""
 
 from __future__ import annotations
 
