@@ -38,7 +38,7 @@ from server.site.markup import iso_week
 from server.site.output import Output
 from server.site.pagefind import index_pages
 from server.site.render import ASSETS, Renderer, version
-from server.store import Store
+from server.store import Store, today
 from server.text import paper_page
 
 SIMILAR = site_paper.SIMILAR
@@ -308,9 +308,10 @@ class Site:
         self.out.save_cache("search.marshal", entries)
 
     def search_index(self) -> str:
-        """Pagefind's index of the HTML, re-made only when an HTML page changed."""
-        html_changed = any(p.endswith(".html") for p, _ in self.out.written)
-        return index_pages(self.out, html_changed, list(self.pages))
+        """Pagefind's bundles, each run again only when the text it indexes changed."""
+        newest = self.store.latest_date()
+        year = int(newest[:4]) if newest else today().year
+        return index_pages(self.out, sorted(self.pages), year, self.progress)
 
     def finish(self, started: float, search_note: str) -> BuildReport:
         """Remove what is gone, save the manifest, and report."""

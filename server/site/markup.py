@@ -77,6 +77,12 @@ def rel(from_page: str, to_page: str, ext: str = ".md") -> str:
     return posixpath.relpath(to_page, start) + ext
 
 
+HF_SUMMARY = "Hugging Face's summary:"  # its AI summary, always shown as Hugging Face's
+ABSTRACT = "Abstract"  # a paper page's heading over its abstract
+# The headings of a paper page whose text Pagefind indexes (render.py marks them; pagefind.py)
+SEARCHED = (ABSTRACT, HF_SUMMARY.rstrip(":"))
+
+
 def root_of(page: str) -> str:
     """The relative prefix from a page to the site root ('' or '../'...)."""
     return "../" * page.count("/")

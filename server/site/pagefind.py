@@ -1,108 +1,200 @@
-"""Pagefind's search bundle over the built HTML, synced into the site file by file.
+"""Pagefind's search bundles over the built HTML: stable shards, each run again only when the
+text it indexes changed.
 
-Pagefind (the pagefind[bin] package, run offline) indexes every page into a temporary folder;
-its files are content-hashed, so copying only the ones whose bytes differ keeps an incremental
-build's writes small. It runs only when some HTML page changed.
+Pagefind (the pagefind[bin] package, run offline) indexes what the pages mark with
+`data-pagefind-body` (render.py): a paper page's title, authors, Hugging Face's summary and
+abstract; any other page's heading. Its files are content-hashed.
 
-Pagefind holds a whole index in memory while it builds it (over 20 GB for 200k paper pages),
-so a big archive is indexed in shards of at most SHARD_PAGES paper pages, one Pagefind process
-each: the first bundle (pagefind/) also holds every other page and lists the others in
+Paper pages are split into bundles by their arXiv id, a key a new paper never moves: one bundle
+per month for the archive's newest year (and later), one per year before it, and one for
+old-style ids (before April 2007) and one for any other id. A bundle holds at most SHARD_PAGES
+pages (more are split in id order), as Pagefind holds its whole index in memory while it runs.
+The first bundle (pagefind/) holds every page outside paper/ and lists the others in
 pagefind/shards.json; the search page merges them (Pagefind's mergeIndex).
+
+Each build computes, for every page, a digest of the text Pagefind indexes, and runs Pagefind
+only over the bundles whose pages or digests changed: a new day's papers run their month's
+bundle and the first one, and every other bundle's files stay byte for byte.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from server.site.output import Output
+from tqdm import tqdm
+
+from server.site.output import Output, digest
 
 BUNDLE = "pagefind"
 SHARDS = "shards.json"  # in the first bundle: the other bundles' folders, for mergeIndex
-SHARD_PAGES = 20_000  # paper pages per Pagefind process (about 3 GB of its memory)
+SHARD_PAGES = 5_000  # paper pages per bundle at most (Pagefind's memory grows with them)
 PAPERS = "paper/"
 PAGEFIND = [sys.executable, "-m", "pagefind"]  # the pagefind[bin] package's binary
+STATE = "pagefind.marshal"  # the indexed text's digest per page, and each bundle's
+RUNS = 2  # Pagefind processes at once (each uses every core; two overlap their start-up)
+
+_INDEXED = re.compile(r'<(\w+)[^>]* data-pagefind-body="">.*?</\1>', re.S)
+_NEW_ID = re.compile(r"(\d\d)(\d\d)\.\d{4,5}(?:v\d+)?")  # 2408.12345
+_OLD_ID = re.compile(r"[a-z-]+(?:\.[A-Za-z-]+)?-\d{7}(?:v\d+)?")  # math-0702129 (math/0702129)
 
 
 class PagefindFailed(RuntimeError):
-    """Pagefind exited with an error or was killed (at 200k papers it needs over 20 GB)."""
+    """Pagefind exited with an error or was killed (out of memory, for one)."""
 
 
-def index_pages(out: Output, html_changed: bool, pages: list[str]) -> str:
-    """Re-index when HTML changed (or no bundle exists); returns a line saying what happened.
-    `pages` are the built pages' paths in the site (without .html)."""
-    old = [rel for rel in out.hashes if rel.split("/", 1)[0].startswith(BUNDLE)]
-    if not html_changed and old and all(out.unchanged(rel) for rel in old):
-        for rel in old:
-            out.keep(rel)
-        return "search bundle unchanged"
-    started = time.perf_counter()
-    shards = _shards(sorted(p for p in pages if p.startswith(PAPERS)))
-    # beside the site, so a shard's pages can be hard-linked (same file system)
-    with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=out.root.parent) as tmp:
-        try:
-            bundles = _index_shards(out.root, Path(tmp), shards)
-        except PagefindFailed as exc:  # the pages stand; the search page falls back
-            for rel in old:
+def index_pages(
+    out: Output,
+    pages: list[str],
+    year: int,
+    progress: bool = False,
+) -> str:
+    """Bring the search bundles up to date with the built pages (paths in the site without
+    .html); `year` is the archive's newest year. Returns a line saying what happened."""
+    state = (None if out.full else out.load_cache(STATE)) or {}
+    texts = _texts(out, pages, state.get("texts", {}))
+    plan = bundles(pages, year)
+    done: dict[str, str] = state.get("bundles", {})
+    sums = {
+        name: digest(repr([(p, texts[p]) for p in members]).encode())
+        for name, members in plan.items()
+    }
+    todo = [name for name in plan if sums[name] != done.get(name) or not _whole(out, name)]
+    for name in plan:
+        if name not in todo:
+            for rel in _files(out, name):
                 out.keep(rel)
-            return (
-                f"{exc}; the search page falls back to titles and authors "
-                "(search-index.json); --no-pagefind skips Pagefind"
-            )
-        files = sorted(p for p in Path(tmp).rglob("*") if p.is_file())
-        written = sum(
-            out.put(p.relative_to(tmp).as_posix(), p.read_bytes(), "search bundle") for p in files
+    started, written, failed = time.perf_counter(), 0, None
+    if todo:
+        # beside the site, so a bundle's pages can be hard-linked (same file system)
+        with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=out.root.parent) as tmp:
+            runs = _run_all(out.root, Path(tmp), {n: plan[n] for n in todo}, progress)
+            for name, error in runs:
+                if error is not None:
+                    failed = failed or error
+                    for rel in _files(out, name):
+                        out.keep(rel)  # the bundle as it was, if any: the search still works
+                    done.pop(name, None)
+                    continue
+                folder = Path(tmp) / name
+                for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                    rel = f"{name}/{path.relative_to(folder).as_posix()}"
+                    written += out.put(rel, path.read_bytes(), "search bundle")
+                done[name] = sums[name]
+    if failed is None or (out.root / BUNDLE).is_dir():
+        others = [f"{n}/" for n in plan if n != BUNDLE]
+        written += out.put(f"{BUNDLE}/{SHARDS}", json.dumps(others).encode(), "search bundle")
+    out.save_cache(STATE, {"texts": texts, "bundles": {n: done[n] for n in plan if n in done}})
+    if failed is not None:
+        return (
+            f"{failed}; the search page falls back to titles and authors "
+            "(search-index.json); --no-pagefind skips Pagefind"
         )
+    if not todo:
+        return f"search bundle unchanged ({len(plan)} bundles)"
     took = time.perf_counter() - started
-    how = f" in {len(bundles)} shards" if len(bundles) > 1 else ""
-    changed = f"{written} of {len(files)} files changed"
-    return f"pagefind: indexed the pages{how} in {took:.1f}s, {changed}"
+    ran = sum(len(plan[n]) for n in todo)
+    return (
+        f"pagefind: indexed {ran:,} pages in {len(todo)} of {len(plan)} bundles in {took:.1f}s, "
+        f"{written} files changed"
+    )
 
 
-def _shards(papers: list[str]) -> list[list[str]]:
-    """The paper pages in near-equal runs of at most SHARD_PAGES ([] when one run takes all)."""
-    if len(papers) <= SHARD_PAGES:
-        return []
-    count = -(-len(papers) // SHARD_PAGES)
-    return [papers[i * len(papers) // count : (i + 1) * len(papers) // count] for i in range(count)]
+def bundles(pages: Iterable[str], year: int) -> dict[str, list[str]]:
+    """Every bundle's name and pages, the first bundle first: see the module docstring."""
+    groups: dict[str, list[str]] = {}
+    for page in sorted(pages):
+        key = shard_key(page, year) if page.startswith(PAPERS) else ""
+        groups.setdefault(key, []).append(page)
+    plan = {BUNDLE: groups.pop("", [])}
+    for key in sorted(groups):
+        members = groups[key]
+        for part, start in enumerate(range(0, len(members), SHARD_PAGES), 1):
+            name = f"{BUNDLE}-{key}" + (f".{part}" if part > 1 else "")
+            plan[name] = members[start : start + SHARD_PAGES]
+    return plan
 
 
-def _index_shards(site: Path, tmp: Path, shards: list[list[str]]) -> list[str]:
-    """Pagefind over the site (or shard by shard) into tmp's bundle folders; their names."""
-    if not shards:
-        _run(site, tmp / BUNDLE)
-        (tmp / BUNDLE / SHARDS).write_text("[]")  # the search page asks for it either way
-        return [BUNDLE]
-    names = [BUNDLE, *(f"{BUNDLE}-{i}" for i in range(2, len(shards) + 1))]
-    for number, (name, shard) in enumerate(zip(names, shards, strict=True)):
+def shard_key(page: str, year: int) -> str:
+    """A paper page's period: 'YYYY-MM' from the archive's newest year on, 'YYYY' before it,
+    'old' for an old-style id, 'other' for any other id."""
+    stem = page[len(PAPERS) :]
+    found = _NEW_ID.fullmatch(stem)
+    if found is None:
+        return "old" if _OLD_ID.fullmatch(stem) else "other"
+    made = 2000 + int(found[1])
+    return f"{made}-{found[2]}" if made >= year else str(made)
+
+
+def _texts(out: Output, pages: list[str], known: dict[str, str]) -> dict[str, str]:
+    """The digest of the text Pagefind indexes, per page: read again for the pages this build
+    wrote, else as the last build left it."""
+    written = {rel for rel, _ in out.written}
+    texts = {}
+    for page in pages:
+        rel = page + ".html"
+        if rel in written or page not in known:
+            try:
+                html = (out.root / rel).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                html = ""
+            texts[page] = digest("\n".join(m[0] for m in _INDEXED.finditer(html)).encode())
+        else:
+            texts[page] = known[page]
+    return texts
+
+
+def _files(out: Output, name: str) -> list[str]:
+    return [rel for rel in out.hashes if rel.startswith(name + "/")]
+
+
+def _whole(out: Output, name: str) -> bool:
+    """The bundle's files are on disk as the last build left them."""
+    found = _files(out, name)
+    return bool(found) and all(out.unchanged(rel) for rel in found)
+
+
+def _run_all(site: Path, tmp: Path, plan: dict[str, list[str]], progress):
+    """Pagefind over each bundle's pages, RUNS at a time; (name, error or None) as they end.
+    After a failure the bundles not yet started are not run (a kill for memory would repeat)."""
+    stop: list[str] = []
+
+    def one(name: str) -> tuple[str, str | None]:
+        if stop:
+            return name, stop[0]
         view = tmp / f"view-{name}"
-        _link_pages(site, view, shard, others=number == 0)
-        _run(view, tmp / "bundles" / name)
-        shutil.rmtree(view)
-    (tmp / "bundles" / BUNDLE / SHARDS).write_text(json.dumps([n + "/" for n in names[1:]]))
-    for name in names:
-        (tmp / "bundles" / name).rename(tmp / name)
-    (tmp / "bundles").rmdir()
-    return names
+        try:
+            _link_pages(site, view, plan[name])
+            _run(view, tmp / name)
+            return name, None
+        except PagefindFailed as exc:
+            stop.append(str(exc))
+            return name, str(exc)
+        finally:
+            shutil.rmtree(view, ignore_errors=True)
+
+    with ThreadPoolExecutor(max_workers=min(RUNS, len(plan))) as pool:
+        # the biggest first, so the two processes end near the same time
+        order = sorted(plan, key=lambda n: -len(plan[n]))
+        results = pool.map(one, order)
+        yield from tqdm(
+            results, total=len(plan), desc="search bundles", unit="bundle", disable=not progress
+        )
 
 
-def _link_pages(site: Path, view: Path, shard: list[str], others: bool) -> None:
-    """A folder holding only this shard's pages (hard links, else copies) at their site paths;
-    with `others`, every page outside paper/ too."""
-    rels = [p + ".html" for p in shard]
-    if others:
-        rels += [
-            p.relative_to(site).as_posix()
-            for p in site.rglob("*.html")
-            if not p.relative_to(site).as_posix().startswith((PAPERS, BUNDLE, "."))
-        ]
-    for rel in rels:
+def _link_pages(site: Path, view: Path, pages: list[str]) -> None:
+    """A folder holding only these pages (hard links, else copies) at their site paths."""
+    for page in pages:
+        rel = page + ".html"
         target = view / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         try:

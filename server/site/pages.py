@@ -11,6 +11,7 @@ from server import trending
 from server.models import Appearance
 from server.site.data import SiteData, badge, month_span, top_upvotes, week_span
 from server.site.markup import (
+    HF_SUMMARY,
     authors_line,
     iso_week,
     long_date,
@@ -31,7 +32,6 @@ LINK_LABELS = {
     "code": "Code",
     "project": "Project page",
 }
-HF_SUMMARY = "Hugging Face's summary:"  # its AI summary, always shown as Hugging Face's
 ENTRY_AUTHORS = 3  # first authors in a compact entry, then "+N more"
 SHOWN = ("code", "project")  # links an entry or a paper page shows beside the stars
 STAR_DAYS = 7  # a day page's star growth: over the week up to that day

@@ -6,8 +6,17 @@ from server import trending
 from server.bibtex import bibtex
 from server.index import SORTS, SearchIndex, Similar
 from server.site.data import SiteData, Topic, badge, top_upvotes
-from server.site.markup import authors_line, md, md_math, md_url, plural, rel
-from server.site.pages import HF_SUMMARY, SHOWN, entry, link_line
+from server.site.markup import (
+    ABSTRACT,
+    HF_SUMMARY,
+    authors_line,
+    md,
+    md_math,
+    md_url,
+    plural,
+    rel,
+)
+from server.site.pages import SHOWN, entry, link_line
 from server.site.svg import line_chart, monthly_bars
 from server.text import authors_more, links, paper_page, stars_text
 
@@ -30,7 +39,7 @@ def paper(data: SiteData, similar: list[Similar], paper_id: str) -> str:
     line = link_line(data, paper_id, SHOWN)
     out += [line, ""] if line else []
     out += _signals(data, paper_id) + artifacts_section(data, paper_id)
-    out += ["## Abstract", "", md_math(p.abstract) or "No abstract is stored.", ""]
+    out += [f"## {ABSTRACT}", "", md_math(p.abstract) or "No abstract is stored.", ""]
     for label, value in (("Comments", p.comments), ("Journal reference", p.journal_ref)):
         out += [f"{label}: {md(value)}", ""] if value else []
     out += _history(data, page, paper_id)

@@ -14,7 +14,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from server import tex
-from server.site.markup import root_of
+from server.site.markup import SEARCHED, root_of
 
 
 def _theme() -> Path:
@@ -31,7 +31,7 @@ THEME = _theme()
 TEMPLATES = THEME / "templates"
 ASSETS = THEME / "assets"
 _MD_LINK = re.compile(r"^(?![a-z][a-z0-9+.-]*:|/|#)(?P<path>[^#?]*)\.md(?P<rest>[#?].*)?$", re.I)
-_H1 = re.compile(r"<h1>(.*?)</h1>", re.S)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 _TAGS = re.compile(r"<[^>]+>")
 
 
@@ -58,6 +58,42 @@ class _Math(InlineProcessor):
         return self.md.htmlStash.store(made), m.start(0), m.end(0)
 
 
+class _Searched(Treeprocessor):
+    """On a paper page, marks what Pagefind indexes (server/site/pagefind.py): the title, the
+    authors, Hugging Face's summary and the abstract. The facts, links, signals, trend history,
+    similar papers and BibTeX are left out, and so is all of any other page but its heading."""
+
+    paper = False  # set per page by Renderer.html
+    FACTS = ("Published ", "No publication date")  # the line after the authors (paper.py)
+    AFTER = ("Comments: ", "Journal reference: ")  # lines after the abstract
+
+    def run(self, root):
+        heading = next((el for el in root if el.tag == "h1"), None)
+        if heading is None:
+            return
+        heading.set(PAGEFIND_BODY, "")
+        if not self.paper:
+            return
+        marking, after_title = False, False
+        for el in root:
+            text = "".join(el.itertext())
+            if el is heading:
+                after_title = True
+                continue
+            authors = el.tag in ("details", "p") and not text.startswith(self.FACTS)
+            if after_title and authors:
+                el.set(PAGEFIND_BODY, "")
+            after_title = False
+            if el.tag == "h2":  # the heading itself is the same on every page: not indexed
+                marking = text in SEARCHED
+                continue
+            if el.tag != "p" or text.startswith(self.AFTER):
+                marking = False
+            if marking:
+                el.set(PAGEFIND_BODY, "")
+
+
+PAGEFIND_BODY = "data-pagefind-body"
 MATH = r"`\$([^`$]+)\$`(?!`)"
 
 # Inline syntax the archive never writes (and scraped text cannot form, being escaped): dropping
@@ -77,6 +113,7 @@ UNUSED_INLINE = (
 class _Site(Extension):
     def extendMarkdown(self, md):  # noqa: N802 (the markdown package's name)
         md.treeprocessors.register(_LinksToHtml(md), "site_links", 1)
+        md.treeprocessors.register(_Searched(md), "site_searched", 0)
         md.inlinePatterns.register(_Math(MATH, md), "site_math", 195)  # before backticks
         for name in UNUSED_INLINE:
             md.inlinePatterns.deregister(name)
@@ -100,6 +137,7 @@ class Renderer:
         """The HTML page for the Markdown text of a page (path without extension); a paper's
         page carries its id for the desk bar (site/assets/desk.js)."""
         self.md.reset()
+        self.md.treeprocessors["site_searched"].paper = kind == "paper"
         body = self.md.convert(text)
         title = _title(body)
         # both are the markdown package's output, where scraped text is already escaped

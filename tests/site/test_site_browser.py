@@ -338,8 +338,9 @@ def test_pagefind_fallback_pages_through_papers_apart_from_other_pages(browse, s
 
 
 def _pagefind_pages(browser, served):
-    """A hostile paper's title is on its page and on its day's and week's pages: the papers come
-    first, on their own, every one reachable; the other pages are a group of their own."""
+    """The hostile papers' titles hold "title": the papers come first, on their own, every one
+    reachable. Pages other than papers are indexed by their heading alone (issue 21): the
+    Retrieval topic page is found by "retrieval", in a group of its own after the papers."""
     page = _page(browser)
     page.goto(served + "search.html?q=title")
     page.wait_for_selector("#search-results li")
@@ -348,12 +349,13 @@ def _pagefind_pages(browser, served):
     shown = _every_page(page)
     assert total > 30 and len(shown) == total == len(set(shown))
     assert all(link.startswith(served + "paper/") for link, _ in shown), shown[:3]
-    page.goto(served + "search.html?q=title")
+    page.goto(served + "search.html?q=retrieval")
     with page.expect_navigation():
         page.click("#search-results a.group")
     page.wait_for_selector("#search-results li")
     others = [link for link, _ in _every_page(page)]
     assert others and not any(link.startswith(served + "paper/") for link in others), others
+    assert served + "topic/retrieval-b-b.html" in others, others
     page.context.close()
 
 

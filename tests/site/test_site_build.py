@@ -317,22 +317,6 @@ def test_a_killed_pagefind_leaves_a_working_site(tmp_path, monkeypatch):
     assert not (tmp_path / "site" / "pagefind").exists()
 
 
-def test_a_big_archive_is_indexed_by_pagefind_in_shards():
-    """Pagefind's memory grows with the pages it holds: paper pages go to it SHARD_PAGES at a
-    time, and the first bundle lists the others for the search page to merge."""
-    site, said = sharded_site()
-    papers = len(list((site / "paper").glob("*.html")))
-    count = -(-papers // SHARD_PAGES)
-    assert papers > 2 * SHARD_PAGES and f"in {count} shards" in said
-    others = json.loads((site / "pagefind" / "shards.json").read_text())
-    assert others == [f"pagefind-{n}/" for n in range(2, count + 1)]
-    for name in ("pagefind", *others):
-        assert (site / name / "pagefind-entry.json").is_file(), name
-        assert list((site / name / "fragment").glob("*.pf_fragment")), name
-    fragments = sum(len(list((site / n / "fragment").iterdir())) for n in ("pagefind", *others))
-    assert fragments == len(html_files(site))  # every page in exactly one shard
-
-
 def build_report(data, out):
     with Store(data / "papers.sqlite3") as store:
         index = make_index(data / "index")
