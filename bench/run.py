@@ -9,8 +9,8 @@ papers), imported into a fresh store. 200k and 1m are made from it by bench/corp
 (deterministic perturbed copies; see its docstring) and the bulk sets are then imported again
 into the bigger store. Then: parse (pages/s per page kind), import (papers/s), index build
 (docs/s, MB), search over HTTP (p50/p99 per query type; FTS5 and the scan on the same queries,
-in-process), 8 clients searching at once, lookup, similar, trending, the site build (full and
-one new day; at 1m only with --site), the digest over SMTP, and the server's memory.
+in-process), 8 clients searching at once, lookup, similar, trending, health, the site build (full
+and one new day; at 1m only with --site), the digest over SMTP, and the server's memory.
 
 Prints a Markdown table and writes the figures as JSON to bench/results/SIZE[-quick].json
 (SIZE-tantivy.json with --engine tantivy: every stage runs on that engine, as index_engine).

@@ -4,8 +4,8 @@
 
 Imports the HF bulk and arXiv OAI sets (36,415 papers) into DIR (a temp dir by default), times
 the index build, starts `paperboy serve` on 127.0.0.1, and measures p50/p99 per query type over
-HTTP, lookup, similar and trending, and the server's memory. The same documents and queries run
-through SQLite FTS5 (bm25) in-process. Prints a Markdown table; asserts nothing.
+HTTP, lookup, similar, trending and health, and the server's memory. The same documents and
+queries run through SQLite FTS5 (bm25) in-process. Prints a Markdown table; asserts nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +35,9 @@ from server.index import open_index  # noqa: E402
 from server.store import Store  # noqa: E402
 
 WORD = re.compile(r"[A-Za-z]{5,}")
+
+
+HEALTH_REQUESTS = 300  # /api/health requests in report()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -226,6 +229,9 @@ def report(base: str, queries: dict, fts: sqlite3.Connection, papers: list) -> l
             None,
         )
     )
+    # what a monitor polls: counts the store keeps, max() from indexes, the index's state
+    get(base, "/api/health", {})
+    rows.append(("health", [get(base, "/api/health", {}) for _ in range(HEALTH_REQUESTS)], None))
     return rows
 
 

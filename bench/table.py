@@ -15,10 +15,11 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = ("36k", "200k", "1m")
 ROWS = ["search 1-term", "search 3-term", "search phrase", "search fielded"]
-ROWS += ["search date-filtered", "lookup", "similar", "trending (week)"]
+ROWS += ["search date-filtered", "lookup", "similar", "trending (week)", "health"]
 GOALS = {
     "search": {"36k": "≤ 10 / 60", "200k": "≤ 25 / 150", "1m": "≤ 50 / 250"},
     "similar": {"36k": "≤ 10", "200k": "≤ 20", "1m": "≤ 30"},
+    "health": {"36k": "≤ 5", "200k": "≤ 5", "1m": "≤ 5"},
     "index build docs/s": {"36k": "≥ 1,000", "200k": "≥ 1,000", "1m": "≤ 30 min"},
     "import papers/s": {"36k": "≥ 2,000", "200k": "≥ 2,000"},
     "server RSS MB": {"1m": "≤ 300"},

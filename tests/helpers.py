@@ -148,9 +148,19 @@ def bench_module(name: str):
 SCHEMA_9_COLUMNS = ("github_stars", "org", "org_name", "hf_summary", "hf_keywords", "thumbnail")
 
 
+def drop_schema_11(db) -> None:
+    """Take out of a store (an sqlite3 connection) what migration 011 adds (the kept row counts
+    and their triggers), so a test that sets an older user_version has the older store."""
+    for table in ("papers", "appearances"):
+        for event in ("insert", "delete"):
+            db.execute(f"DROP TRIGGER counts_{table}_{event}")
+    db.execute("DROP TABLE counts")
+
+
 def drop_schema_10(db) -> None:
-    """Take out of a store (an sqlite3 connection) what migration 010 adds (the Hub artifacts),
-    so a test that sets an older user_version has the older store that migration runs on."""
+    """Take out of a store (an sqlite3 connection) what migrations 010 and later add (the Hub
+    artifacts), so a test that sets an older user_version has the older store they run on."""
+    drop_schema_11(db)
     db.execute("DROP TABLE artifacts")
     db.execute("DROP TABLE artifact_fetches")
 

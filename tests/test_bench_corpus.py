@@ -74,6 +74,9 @@ def test_size_ids_and_determinism(source: Path, tmp_path: Path):
     assert set(original["appearances"]) <= set(rows["appearances"])
     assert len(rows["appearances"]) == 3 * len(original["appearances"])
     assert len(rows["observations"]) == 3 * len(original["observations"])
+    with Store(first / "papers.sqlite3") as store:  # the counts it keeps are the copies'
+        for table in ("papers", "appearances"):
+            assert store.count(table) == store.true_count(table) == len(rows[table])
 
 
 def test_scaled_store_indexes_and_finds_a_copy(source: Path, tmp_path: Path):

@@ -37,6 +37,8 @@ bp = Blueprint("archive", __name__, url_prefix="/api")
 
 @bp.get("/health")
 def health():
+    # each figure is one index lookup (kept counts, max() on an index) and the index's state a
+    # few stat calls: no count(*) or scan, so it answers in well under 5 ms at any size
     archive = get_archive()
     store = archive.store
     return ok(
@@ -45,11 +47,7 @@ def health():
             "papers": store.count("papers"),
             "appearances": store.count("appearances"),
             "latest_date": store.latest_date(),
-            "index": {
-                "state": archive.index.state(store),
-                "documents": archive.index.doc_count(),
-                "engine": archive.index.engine,
-            },
+            "index": archive.index.health(store),
         }
     )
 

@@ -67,9 +67,26 @@ class SearchIndex:
     def state(self, store: PaperSource) -> str:
         """'ok', 'missing', 'corrupt' or 'stale' (behind the store or built by another version)."""
         build = self.files.current()
+        return self._state(store, build, self._check(build) if build is not None else None)
+
+    def health(self, store: PaperSource) -> dict[str, object]:
+        """State, documents and engine, for /api/health, from one look at the live build: its
+        name and stamp read (two small files) and two stat calls; the index itself is opened only
+        when those changed (_check). From the store: its newest change and paper count, both
+        one index lookup (the papers_changed index, the counts it keeps)."""
+        build = self.files.current()
+        checked = self._check(build) if build is not None else None
+        return {
+            "state": self._state(store, build, checked),
+            "documents": 0 if checked is None else checked[1],
+            "engine": self.engine,
+        }
+
+    def _state(
+        self, store: PaperSource, build: Path | None, checked: tuple[dict[str, object], int] | None
+    ) -> str:
         if build is None:
             return "missing"
-        checked = self._check(build)
         if checked is None:
             return "corrupt"
         stamp, count = checked

@@ -30,6 +30,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     (8, "008_viewed.sql"),
     (9, "009_hf_signals.sql"),
     (10, "010_artifacts.sql"),
+    (11, "011_counts.sql"),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -51,7 +52,9 @@ def connect(path: Path) -> sqlite3.Connection:
         db.row_factory = sqlite3.Row
         db.execute("PRAGMA busy_timeout=30000")
         _wal(db)
-        for pragma in ("synchronous=NORMAL", "foreign_keys=ON"):
+        # recursive_triggers: the row counts' delete triggers (migration 011) also fire for a row
+        # that INSERT OR REPLACE replaces
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON", "recursive_triggers=ON"):
             db.execute(f"PRAGMA {pragma}")
         _functions(db)
         _migrate(db, path)
