@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import sys
@@ -14,13 +13,11 @@ from markdown_it import MarkdownIt
 from payloads import hostile_listing
 from sitefix import (
     DEMO,
-    SHARD_PAGES,
     TOPICS,
     corpus_site,
     demo_site,
     make_site,
     page_kinds,
-    sharded_site,
     sites,
 )
 
