@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +20,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from server.config import load  # noqa: E402 - the engine, as index_engine says
 from server.index import SearchIndex, open_index  # noqa: E402
@@ -50,10 +53,97 @@ def new_day(store: Store) -> Listing:
     return Listing(kind="hf-api", url=None, date=day, papers=papers, appearances=apps)
 
 
+def hf_day(store: Store, folder: Path) -> str:
+    """The day after the newest one as Hugging Face's daily_papers JSON, in folder/DAY.json:
+    NEW_PAPERS papers with ids of that day's month (as a real day's are); returns the day."""
+    day = date.fromisoformat(store.latest_date()) + timedelta(days=1)
+    entries = []
+    for n in range(1, NEW_PAPERS + 1):
+        pid = f"{day:%y%m}.{90000 + n}"
+        title = f"Benchmark paper {n} on sparse retrieval and diffusion planning"
+        entries.append(
+            {
+                "paper": {
+                    "id": pid,
+                    "authors": [{"name": f"Bench Author {n}"}, {"name": "Second Author"}],
+                    "publishedAt": f"{day}T00:00:00.000Z",
+                    "title": title,
+                    "summary": "We study retrieval-augmented diffusion planners for agents. " * 4,
+                    "upvotes": 100 - n,
+                },
+                "publishedAt": f"{day}T01:00:00.000Z",
+                "title": title,
+                "numComments": n % 3,
+            }
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{day}.json").write_text(json.dumps(entries))
+    return day.isoformat()
+
+
+def update_day(data: Path, site: Path, tmp: Path) -> dict:
+    """One new day end to end: `paperboy update --date DAY` in a new process on DATA (whose
+    site is built in SITE), the day served at its real path (/api/daily_papers?date=DAY) by the
+    tests' replay server on 127.0.0.1; scrape, index, build and Pagefind, as cron runs it."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from replay import Replay
+
+    with Store(data / "papers.sqlite3") as store:
+        day = hf_day(store, tmp / "hf-day")
+    env = {
+        **os.environ,
+        "PAPERBOY_HF_URL": "",
+        "PAPERBOY_SOURCES": "hf",
+        "PAPERBOY_DELAY_HF": "0",
+        "PAPERBOY_HUB_PAPERS": "0",
+        "PAPERBOY_SITE_DIR": str(site),
+        "PAPERBOY_BASE_URL": "https://example.org/",
+        "PAPERBOY_CONTACT": "bench@example.org",
+        "PYTHONUNBUFFERED": "1",
+    }
+    paperboy = Path(sys.executable).with_name("paperboy")  # the command cron runs
+    command = [str(paperboy), "--data", str(data), "update", "--date", day, "--no-digest"]
+    with Replay() as replay:
+        replay.hf_api_days(tmp / "hf-day")
+        env["PAPERBOY_HF_URL"] = replay.url
+        started = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+        wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"paperboy update failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    said = done.stdout + done.stderr
+    took = re.search(r"took: (.*?); ([\d.]+)s in all", said)
+    steps = {k: float(v) for k, v in re.findall(r"(\w+) ([\d.]+)s", took[1])}
+    built = re.search(r"(\d+) pages, (\d+) files written, \d+ unchanged, ([\d.]+)s", said)
+    found = re.search(
+        r"pagefind: indexed ([\d,]+) pages in (\d+) of (\d+) bundles in ([\d.]+)s", said
+    )
+    peak = re.search(r"peak (\d+) MB a process", said)
+    pagefind_s = float(found[4]) if found else 0.0
+    return {
+        "pages": int(built[1]),
+        "written": int(built[2]),
+        "seconds": float(built[3]),
+        "pages/s": int(built[1]) / max(float(built[3]), 1e-3),
+        "pagefind s": pagefind_s,
+        "total s": wall,
+        "pagefind": bool(found),
+        "steps s": steps,
+        "update s": wall,
+        "bundles run": f"{found[2]} of {found[3]}" if found else "",
+        "pages indexed": int(found[1].replace(",", "")) if found else 0,
+        "pagefind peak MB": int(peak[1]) if peak else 0,
+        "new papers": NEW_PAPERS,
+    }
+
+
 def figures(report) -> dict:
     """What a build report says, as plain numbers."""
     pages_s = report.seconds - report.search_seconds
+    peak = re.search(r"peak (\d+) MB a process \((\d+) at once\)", report.search)
     return {
+        "pagefind peak MB": int(peak[1]) if peak else 0,
+        "pagefind at once": int(peak[2]) if peak else 0,
         "pages": report.pages,
         "written": len(report.written),
         "seconds": pages_s,

@@ -102,10 +102,29 @@ def run(
         print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
         results[name] = step()
     results["papers"] = results.get("index", {}).get("docs", SIZES[size])
-    python = platform.python_version()
-    results["machine"] = f"{platform.machine()}, {os.cpu_count()} cores, Python {python}"
+    results["machine"] = machine()
     results["date"] = time.strftime("%Y-%m-%d")
     return results
+
+
+def machine() -> str:
+    """What the figures were measured on: CPU model, cores, memory, Python."""
+    model = platform.machine()
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in info.splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f", {kb / 1024**2:.0f} GB"
+    except (OSError, ValueError, IndexError):
+        memory = ""
+    return f"{model}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
 
 
 def main() -> None:

@@ -79,9 +79,21 @@ def reimport(data: Path) -> dict:
 
 
 def index(data: Path) -> dict:
-    """Rebuild the search index from the store."""
+    """Rebuild the search index from the store; then, as its peer in the same run, the other
+    engine's build of the same store (tantivy beside whoosh, whoosh beside tantivy)."""
+    engine = str(load()["index_engine"])
+    found = _build_index(data, data, engine)
+    peer = "whoosh" if engine == "tantivy" else "tantivy"
+    with tempfile.TemporaryDirectory(prefix="bench-peer-", dir=data.parent) as tmp:
+        other = _build_index(data, Path(tmp), peer)
+    found["peer"] = {"engine": peer, **other}
+    return found
+
+
+def _build_index(data: Path, where: Path, engine: str) -> dict:
+    """The engine's index of DATA's store, built in WHERE (a data directory)."""
     with Store(data / "papers.sqlite3") as store:
-        idx = open_index(data, str(load()["index_engine"]))
+        idx = open_index(where, engine)
         start = time.perf_counter()
         docs = idx.rebuild(store)
         seconds = time.perf_counter() - start
@@ -176,7 +188,8 @@ def _clients(base: str, queries: dict, seconds: float) -> dict:
 
 
 def site(data: Path, pagefind: bool) -> dict:
-    """A full build of the archive, then one new day's incremental build (on a copy)."""
+    """A full build of the archive, a build with no change, then one new day end to end:
+    `paperboy update` in a new process, scraping the day from the replay server (on a copy)."""
     bench_build = _bench_module("build")
     with tempfile.TemporaryDirectory(prefix="bench-site-", dir=data.parent) as tmp:
         copy, out = Path(tmp) / "data", Path(tmp) / "site"
@@ -186,15 +199,31 @@ def site(data: Path, pagefind: bool) -> dict:
             idx.ensure(store)
             full = build(store, idx, out, "https://example.org/", full=True, pagefind=pagefind)
             same = build(store, idx, out, "https://example.org/", pagefind=pagefind)
-            store.ingest(bench_build.new_day(store))
-            idx.sync(store)
             idx.close()
-        day = bench_build.build_once(copy, out, pagefind)
+        peer = markdown_loop(out)
+        day = bench_build.update_day(copy, out, Path(tmp))
     return {
+        "markdown loop": peer,
         "full": bench_build.figures(full),
         "no change": bench_build.figures(same),
-        "one new day, new process": day,
+        "one new day, paperboy update": day,
     }
+
+
+def markdown_loop(site: Path, most: int = 5_000) -> dict:
+    """The peer of page writing: the markdown package alone (tables on) converting the built
+    site's Markdown pages to HTML in a plain loop, nothing written (every n-th page, at most
+    `most`)."""
+    import markdown
+
+    files = sorted(site.rglob("*.md"))
+    texts = [p.read_text(encoding="utf-8") for p in files[:: max(1, len(files) // most)]]
+    md = markdown.Markdown(extensions=["tables"])
+    start = time.perf_counter()
+    for text in texts:
+        md.reset().convert(text)
+    seconds = time.perf_counter() - start
+    return {"pages": len(texts), "seconds": seconds, "pages/s": len(texts) / seconds}
 
 
 def _bench_module(name: str):

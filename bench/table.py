@@ -24,7 +24,8 @@ GOALS = {
     "import papers/s": {"36k": "≥ 2,000", "200k": "≥ 2,000"},
     "server RSS MB": {"1m": "≤ 300"},
     "site build, full": {"36k": "≥ 500 pages/s"},
-    "site build, one new day, new process": {"36k": "≤ 1 s"},
+    "site build, one new day, paperboy update": {"36k": "≤ 10 s", "200k": "≤ 60 s"},
+    "Pagefind peak MB": {"36k": "< 1,000"},
     "8 clients searching": {"1m": "0 errors"},
 }
 
@@ -49,6 +50,12 @@ def cells(r: dict) -> dict[str, str]:
     out["index build docs/s"] = (
         f"{r['index']['docs/s']:,.0f} ({r['index']['seconds']:.0f} s, {r['index']['MB']:.0f} MB)"
     )
+    if "peer" in r["index"]:
+        peer = r["index"]["peer"]
+        out["index build docs/s"] += (
+            f"; {peer['engine']} in the same run {peer['docs/s']:,.0f} "
+            f"(ours ×{r['index']['docs/s'] / peer['docs/s']:.2f})"
+        )
     for name in ROWS:
         if name in s:
             out[name] = _search_cell(s[name])
@@ -68,16 +75,32 @@ def cells(r: dict) -> dict[str, str]:
                 f"; in a {s['memory cap MB']} MB cgroup, which counts page cache: "
                 f"peak {s['cgroup peak MB']:.0f} MB"
             )
-    for label, row in r.get("site", {}).items():
-        out[f"site build, {label}"] = (
+    site = dict(r.get("site", {}))
+    loop = site.pop("markdown loop", None)
+    for label, row in site.items():
+        cell = (
             f"{row['pages']:,} pages, {row['written']:,} files written, {row['seconds']:.2f} s "
-            f"({row['pages/s']:,.0f} pages/s; "
-            + (
-                f"Pagefind {row['pagefind s']:.0f} s more)"
-                if row.get("pagefind", 1)
-                else "no Pagefind)"
-            )
+            f"({row['pages/s']:,.0f} pages/s"
         )
+        if loop and label == "full":
+            ratio = row["pages/s"] / loop["pages/s"]
+            cell += f"; a plain Markdown loop {loop['pages/s']:,.0f}: ×{ratio:.2f}"
+        if "steps s" in row:
+            steps = ", ".join(f"{k} {v:.1f} s" for k, v in row["steps s"].items())
+            cell = (
+                f"{row['update s']:.1f} s in all ({steps}; Pagefind {row['pagefind s']:.1f} s "
+                f"of the build, {row['bundles run']} bundles, {row['pages indexed']:,} pages); "
+                f"{row['new papers']} new papers; " + cell
+            )
+        elif row.get("pagefind", 1):
+            cell += f"; Pagefind {row['pagefind s']:.0f} s more"
+        else:
+            cell += "; no Pagefind"
+        out[f"site build, {label}"] = cell + ")"
+        if row.get("pagefind peak MB") and label == "full":
+            out["Pagefind peak MB"] = (
+                f"{row['pagefind peak MB']:,} a process, {row.get('pagefind at once', 1)} at once"
+            )
     if "digest" in r:
         d = r["digest"]
         out["digest"] = f"{d['sent']:,} messages in {d['seconds']:.1f} s ({d['messages/s']:.0f}/s)"
@@ -94,7 +117,8 @@ def _goal(measure: str, size: str) -> str:
 def markdown(r: dict) -> str:
     """One run as a table: measure | figure | goal."""
     label = r["size"] + (", quick" if r.get("quick") else "") + f", {r.get('engine', 'whoosh')}"
-    lines = [f"| measure ({label}) | figure | goal |"]
+    lines = [f"Machine: {r.get('machine', 'not recorded')}, {r.get('date', '')}", ""]
+    lines += [f"| measure ({label}) | figure | goal |"]
     lines.append("|---|---|---|")
     lines += [f"| {m} | {c} | {_goal(m, r['size'])} |" for m, c in cells(r).items()]
     return "\n".join(lines)
@@ -104,7 +128,9 @@ def side_by_side(runs: dict[str, dict]) -> str:
     """Every run in one table: measure | 36k | 36k tantivy | 200k | ... (goals by size)."""
     per = {size: cells(r) for size, r in runs.items()}
     measures = list(dict.fromkeys(m for c in per.values() for m in c))
-    lines = ["| measure | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
+    machines = sorted({f"{r.get('machine', 'not recorded')}" for r in runs.values()})
+    lines = [f"Machine: {'; '.join(machines)}", ""]
+    lines += ["| measure | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
     for m in measures:
         row = []
         for size in runs:

@@ -182,6 +182,7 @@ def update_cmd(obj: Context, day, no_build, no_digest) -> None:
         say(f"paperboy: error: {outcome.line()}", err=True)
     for line in report.notes:
         say(line)
+    say(report.timing())
     click.echo(report.scrape.summary())
     if report.new and not report.scrape.changed:
         click.echo("new: what the interrupted update stored, now indexed")

@@ -73,12 +73,13 @@ def index_pages(
         if name not in todo:
             for rel in _files(out, name):
                 out.keep(rel)
-    started, written, failed = time.perf_counter(), 0, None
+    started, written, failed, peaks = time.perf_counter(), 0, None, [0]
     if todo:
         # beside the site, so a bundle's pages can be hard-linked (same file system)
         with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=out.root.parent) as tmp:
             runs = _run_all(out.root, Path(tmp), {n: plan[n] for n in todo}, progress)
-            for name, error in runs:
+            for name, error, peak in runs:
+                peaks.append(peak)
                 if error is not None:
                     failed = failed or error
                     for rel in _files(out, name):
@@ -105,7 +106,7 @@ def index_pages(
     ran = sum(len(plan[n]) for n in todo)
     return (
         f"pagefind: indexed {ran:,} pages in {len(todo)} of {len(plan)} bundles in {took:.1f}s, "
-        f"{written} files changed"
+        f"{written} files changed, peak {max(peaks)} MB a process ({min(RUNS, len(todo))} at once)"
     )
 
 
@@ -164,21 +165,20 @@ def _whole(out: Output, name: str) -> bool:
 
 
 def _run_all(site: Path, tmp: Path, plan: dict[str, list[str]], progress):
-    """Pagefind over each bundle's pages, RUNS at a time; (name, error or None) as they end.
+    """Pagefind over each bundle's pages, RUNS at a time; (name, error or None, peak MB).
     After a failure the bundles not yet started are not run (a kill for memory would repeat)."""
     stop: list[str] = []
 
-    def one(name: str) -> tuple[str, str | None]:
+    def one(name: str) -> tuple[str, str | None, int]:
         if stop:
-            return name, stop[0]
+            return name, stop[0], 0
         view = tmp / f"view-{name}"
         try:
             _link_pages(site, view, plan[name])
-            _run(view, tmp / name)
-            return name, None
+            return name, None, _run(view, tmp / name)
         except PagefindFailed as exc:
             stop.append(str(exc))
-            return name, str(exc)
+            return name, str(exc), 0
         finally:
             shutil.rmtree(view, ignore_errors=True)
 
@@ -203,7 +203,8 @@ def _link_pages(site: Path, view: Path, pages: list[str]) -> None:
             shutil.copyfile(site / rel, target)
 
 
-def _run(site: Path, bundle: Path) -> None:
+def _run(site: Path, bundle: Path) -> int:
+    """Pagefind over one folder; returns its peak memory (resident, in MB)."""
     command = [
         *PAGEFIND,
         "--site",
@@ -215,9 +216,15 @@ def _run(site: Path, bundle: Path) -> None:
         "en",
         "--silent",
     ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode < 0:
-        why = f"was killed by signal {-done.returncode}"
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)  # its own peak, apart from any other run
+        process.returncode = code = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        said = errors.read().decode(errors="replace").strip()[-500:]
+    if code < 0:
+        why = f"was killed by signal {-code}"
         raise PagefindFailed(f"pagefind {why} (out of memory, for a big archive?)")
-    if done.returncode != 0:
-        raise PagefindFailed(f"pagefind failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    if code != 0:
+        raise PagefindFailed(f"pagefind failed ({code}): {said}")
+    return usage.ru_maxrss // 1024

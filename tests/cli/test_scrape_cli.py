@@ -1,5 +1,7 @@
 """`paperboy update`, `scrape`, `reparse`, `config`: real processes against the replay server."""
 
+import re
+
 import pytest
 from helpers import DEMO, run, run_crashing
 from replay import Replay
@@ -47,6 +49,15 @@ def test_update_stores_a_week_then_says_nothing_new_and_why(tmp_path, site):
     assert "new: 71 papers new, 0 updated, 71 appearances new" in first.stdout
     assert "index: search index was missing: rebuilt with 71 papers" in first.stdout
     assert "build: " in first.stdout and "digest: " in first.stdout
+    took = re.search(
+        r"^took: scrape ([\d.]+)s, index ([\d.]+)s, build ([\d.]+)s, "
+        r"digest ([\d.]+)s; ([\d.]+)s in all$",
+        first.stdout,
+        re.M,
+    )
+    assert took, first.stdout  # each step's time, for a cron log
+    steps = [float(took[n]) for n in range(1, 5)]
+    assert steps[2] > 0 and abs(sum(steps) - float(took[5])) <= 0.2
     second = run(data, "update", "--date", "2024-08-04")
     assert second.returncode == 1, second.stderr
     assert second.stdout.count("not modified since the last run (HTTP 304)") == 8
