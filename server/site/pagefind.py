@@ -37,7 +37,7 @@ from server.site.output import Output, digest
 
 BUNDLE = "pagefind"
 SHARDS = "shards.json"  # in the first bundle: the other bundles' folders, for mergeIndex
-SHARD_PAGES = 5_000  # paper pages per bundle at most (Pagefind's memory grows with them)
+SHARD_PAGES = 4_000  # paper pages per bundle at most: about 450 MB of Pagefind memory
 PAPERS = "paper/"
 PAGEFIND = [sys.executable, "-m", "pagefind"]  # the pagefind[bin] package's binary
 STATE = "pagefind.marshal"  # the indexed text's digest per page, and each bundle's
