@@ -8,10 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from server import sources
 from server.models import Listing, Problem
+from server.progress import step
 from server.sources import BudgetExceeded
 from server.store import IngestResult, Store
 
@@ -19,7 +18,6 @@ from server.store import IngestResult, Store
 # The largest real page is 2 MB (a 1000-record OAI-PMH page); the crawler keeps pages up to
 # 8 MB (max_page_bytes) and the API takes bodies up to 10 MB (max_body_bytes).
 MAX_FILE_BYTES = 16_000_000
-PROGRESS_THRESHOLD = 20  # show a progress bar from this many files on
 
 
 @dataclass
@@ -116,28 +114,28 @@ def problems_line(name: str, problems: list[Problem], kept: int) -> str | None:
     return f"{name}: skipped {len(problems)} of {len(problems) + kept} items: {reasons}{more}"
 
 
-def import_paths(store: Store, paths: Iterable[str], progress: bool = True) -> ImportReport:
-    """Import every file the paths name; a bad file is reported and the rest go on."""
+def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
+    """Import every file the paths name; a bad file is reported and the rest go on. Its
+    progress is the "parse" step (server/progress.py): a bar of files, then one line."""
     report = ImportReport()
     items = list(expand(paths))
-    bar = tqdm(
-        items, unit="file", disable=not progress or len(items) < PROGRESS_THRESHOLD, leave=False
-    )
-    for item in bar:
-        if isinstance(item, InputError):
-            report.failures.append(str(item))
-            continue
-        try:
-            listing, data = read_listing(item)
-        except InputError as exc:
-            report.failures.append(str(exc))
-            continue
-        report.add(store.ingest(listing, raw=data))
-        report.papers_read += len(listing.papers)
-        report.skipped += len(listing.problems)
-        line = skip_line(str(item), listing)
-        if line:
-            report.skips.append(line)
+    with step("parse", "file") as shown:
+        for item in shown.iter(items, len(items)):
+            if isinstance(item, InputError):
+                report.failures.append(str(item))
+                continue
+            try:
+                listing, data = read_listing(item)
+            except InputError as exc:
+                report.failures.append(str(exc))
+                continue
+            report.add(store.ingest(listing, raw=data))
+            report.papers_read += len(listing.papers)
+            report.skipped += len(listing.problems)
+            line = skip_line(str(item), listing)
+            if line:
+                report.skips.append(line)
+        shown.detail = f"{report.papers_read:,} papers read"
     return report
 
 
