@@ -61,7 +61,10 @@ def summary(name: str, count: int | None, unit: str, seconds: float, detail: str
     if count is None:
         text = f"{name}: {seconds:.1f}s"
     else:
-        rate = f" ({count / seconds:,.0f}/s)" if seconds >= 0.05 else ""
+        rate = ""
+        if seconds >= 0.05 and count:
+            each = seconds / count
+            rate = f" ({count / seconds:,.0f}/s)" if each <= 1 else f" ({each:.1f}s each)"
         text = f"{name}: {count:,} {unit}{'' if count == 1 else 's'} in {seconds:.1f}s{rate}"
     return text + (f"; {detail}" if detail else "")
 
@@ -189,6 +192,7 @@ def step(name: str, unit: str = "item", line: bool = True) -> Iterator[Step]:
         current.finish()
 
 
-def shows_bars() -> bool:
-    """Whether bars are drawn now (for code that draws its own, like the import's file bar)."""
-    return _shown.bars
+def echo(text: str, err: bool = False) -> None:
+    """Print a line (on stdout, or stderr) above the bars and live lines drawn now, which are
+    drawn again below it: a verb's own lines while its steps run."""
+    tqdm.write(text, file=sys.stderr if err else sys.stdout)

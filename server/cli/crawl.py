@@ -40,7 +40,9 @@ from server.crawl import (
     reparse,
     url_target,
 )
+from server.progress import echo, for_terminal
 from server.store import StoreError
+from server.text import printable
 from server.update import UpdateBusy, update
 
 
@@ -163,13 +165,20 @@ def scrape_url(obj: Context, urls) -> None:
 @click.option("--date", "day", metavar="D", help="Act as if today were D (default: today, UTC).")
 @click.option("--no-build", is_flag=True, help="Do not build the archive site.")
 @click.option("--no-digest", is_flag=True, help="Do not send the digest.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary line.")
 @click.pass_obj
-def update_cmd(obj: Context, day, no_build, no_digest) -> None:
+def update_cmd(obj: Context, day, no_build, no_digest, quiet) -> None:
     """Scrape the configured sources, then index, build and send the digest (for cron)."""
     steps = tuple(s for s, off in (("build", no_build), ("digest", no_digest)) if not off)
     archive = obj.archive(create=True)
+
+    def said(text: str) -> None:  # a page's outcome, above the bars
+        if not quiet:
+            echo(printable(text))
+
     try:
-        report = update(archive, _fetcher(obj), day_or_today(day).isoformat(), say, steps)
+        with for_terminal(quiet):  # each step's bar or live line, then its line
+            report = update(archive, _fetcher(obj), day_or_today(day).isoformat(), said, steps)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     except UpdateBusy as exc:
@@ -180,7 +189,7 @@ def update_cmd(obj: Context, day, no_build, no_digest) -> None:
         archive.close()
     for outcome in report.scrape.failures:
         say(f"paperboy: error: {outcome.line()}", err=True)
-    for line in report.notes:
+    for line in report.notes if not quiet else []:
         say(line)
     click.echo(report.scrape.summary())
     if report.new and not report.scrape.changed:

@@ -19,8 +19,9 @@ WRITER_MB = 256  # RAM the indexer may use before spilling sorted runs to disk
 PARALLEL_FROM = 5_000
 MAX_PROCS = 4
 # A commit takes about this share of the time spent adding the docs (the sub-processes sort and
-# write their postings only then): the estimate shown while it runs. 9,877 papers: ADD s, COMMIT s.
-COMMIT_SHARE = 1.0
+# write their postings only then): the estimate shown while it runs. 9,877 papers on 2 cores:
+# added in 15.6 s, committed in 17.7 s.
+COMMIT_SHARE = 1.1
 
 
 def write_all(build: Path, schema: Schema, store: PaperSource) -> int:
