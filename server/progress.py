@@ -11,6 +11,7 @@ only when stderr is a terminal and not --quiet, step lines unless --quiet; all o
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -38,6 +39,26 @@ class Shown:
 
 
 _shown = Shown()
+_ticking: set[Step] = set()  # steps whose thread redraws their bar now
+_held: list[Step] = []  # their locks, held across a fork
+
+
+def _before_fork() -> None:
+    """A process forked while a step's thread writes to the terminal (whoosh's index writers
+    are forked) would inherit the stream's lock held, and hang flushing it at exit: so a fork
+    waits for the thread's redraw to end, and the next redraw for the fork."""
+    _held[:] = list(_ticking)
+    for held in _held:
+        held._lock.acquire()
+
+
+def _after_fork() -> None:
+    for held in _held:
+        held._lock.release()
+    _held.clear()
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)
 
 
 @contextmanager
@@ -86,6 +107,7 @@ class Step:
         if _shown.bars:
             self._ticker = threading.Thread(target=self._tick, name=f"progress-{name}")
             self._ticker.daemon = True
+            _ticking.add(self)
             self._ticker.start()
 
     @property
@@ -165,6 +187,7 @@ class Step:
         self._close()
         if self._ticker is not None:
             self._ticker.join()
+            _ticking.discard(self)
         idle = self.count == 0 and self.seconds < 1  # nothing to do, as a sync with no change
         if self.line and _shown.lines and not idle:
             text = summary(self.name, self.count, self.unit, self.seconds, self.detail)
