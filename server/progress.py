@@ -144,7 +144,9 @@ class Step:
     @contextmanager
     def wait(self, what: str, estimate: float | None = None) -> Iterator[None]:
         """Work that cannot be counted (a commit, a merge): a live line with its time so far
-        and, given an estimate in seconds, about how long is left."""
+        and, given an estimate in seconds (of 2 or more: a shorter one is noise), about how
+        long is left."""
+        estimate = estimate if estimate and estimate >= 2 else None
         self._open(total=None, desc=f"{self.name}: {what}", estimate=estimate)
         try:
             yield
@@ -160,8 +162,16 @@ class Step:
             if total is None and not unit:  # a live line, redrawn by the ticker
                 form = "{desc} {elapsed}{postfix}"
                 self._bar = tqdm(desc=desc, file=_shown.out(), leave=False, bar_format=form)
-            else:
-                self._bar = tqdm(total=total, desc=desc, unit=unit, file=_shown.out(), leave=False)
+            else:  # without a total, a count: "scrape: 3 pages [00:09, 3.01s/page]"
+                form = None if total else "{desc}: {n_fmt} " + unit + "s [{elapsed}, {rate_fmt}]"
+                self._bar = tqdm(
+                    total=total,
+                    desc=desc,
+                    unit=unit,
+                    file=_shown.out(),
+                    leave=False,
+                    bar_format=form,
+                )
 
     def _close(self) -> None:
         with self._lock:
