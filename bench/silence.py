@@ -6,7 +6,9 @@ Runs the command under a pseudo-terminal (so it shows what a person at a termina
 live lines), timestamps every chunk of output, and prints the longest gaps between chunks with
 the text just before and after each, then whether any gap passed --limit seconds (exit 1 if
 so). --record writes the session as text: one line per chunk, `+SECONDS  TEXT`, carriage
-returns shown as `\\r`, for the issue's terminal recordings. No asserts on speed: it reports.
+returns shown as `\\r`, for the issue's terminal recordings; with --every S, a redraw (a chunk
+with no newline) is kept only S seconds after the last line kept, so a long run reads in a
+page (the silences are measured on every chunk all the same). No asserts on speed: it reports.
 """
 
 from __future__ import annotations
@@ -77,16 +79,27 @@ def around(chunks: list[tuple[float, str]], i: int) -> tuple[str, str]:
     return shown(before), shown(after)
 
 
+def thinned(chunks: list[tuple[float, str]], every: float) -> list[tuple[float, str]]:
+    """The chunks a recording keeps: every one with a newline, and redraws every `every` s."""
+    kept, last = [], -every
+    for at, text in chunks:
+        if "\n" in text or at - last >= every:
+            kept.append((at, text))
+            last = at
+    return kept
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--record", type=Path, help="write the timed session here")
     parser.add_argument("--limit", type=float, default=2.0, help="longest silence allowed (s)")
+    parser.add_argument("--every", type=float, default=0.0, help="keep a redraw every S s")
     parser.add_argument("command", nargs="+", help="the command (after --)")
     args = parser.parse_args()
     chunks, total, code = record(args.command)
     if args.record:
         lines = [f"# {' '.join(args.command)}", f"# exit {code}, {total:.1f}s"]
-        lines += [f"+{at:8.3f}  {shown(text)}" for at, text in chunks]
+        lines += [f"+{at:8.3f}  {shown(text)}" for at, text in thinned(chunks, args.every)]
         args.record.write_text("\n".join(lines) + "\n")
     found = gaps(chunks, total)
     print(f"{' '.join(args.command)}: exit {code}, {total:.1f}s, {len(chunks)} output chunks")
