@@ -40,7 +40,7 @@ from server.crawl import (
     reparse,
     url_target,
 )
-from server.progress import echo, for_terminal
+from server.progress import echo, for_terminal, step
 from server.store import StoreError
 from server.text import printable
 from server.update import UpdateBusy, update
@@ -57,10 +57,11 @@ def _fetcher(obj: Context) -> Fetcher:
 
 
 def _echo(outcome: Outcome) -> None:
+    """A page's outcome, printed above the bars."""
     if outcome.status == "failed":
-        say(f"paperboy: error: {outcome.line()}", err=True)
+        echo(printable(f"paperboy: error: {outcome.line()}"), err=True)
     else:
-        say(outcome.line())
+        echo(printable(outcome.line()))
 
 
 def _scrape(obj: Context, make_targets) -> None:
@@ -71,15 +72,19 @@ def _scrape(obj: Context, make_targets) -> None:
         fail(str(exc), EXIT_USAGE)
     archive = obj.archive(create=True)
     try:
-        scraper = Scraper(
-            archive.store,
-            _fetcher(obj),
-            obj.config,
-            day_or_today(None).isoformat(),
-            _echo,
-        )
-        report: ScrapeReport = scraper.run_all(targets)
-        note = archive.index.ensure(archive.store)
+        fetcher = _fetcher(obj)  # its warning before any bar
+        with for_terminal(quiet=False), step("scrape", "page") as shown:
+            shown.bar(None)  # a count of pages fetched, its clock moving while one is fetched
+
+            def fetched(outcome: Outcome) -> None:
+                shown.advance()
+                _echo(outcome)
+
+            today = day_or_today(None).isoformat()
+            scraper = Scraper(archive.store, fetcher, obj.config, today, fetched)
+            report: ScrapeReport = scraper.run_all(targets)
+        with for_terminal(quiet=False):  # the index steps
+            note = archive.index.ensure(archive.store)
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)
     finally:
@@ -218,10 +223,19 @@ def enrich_cmd(obj: Context) -> None:
             say(f"{queued} papers lack an abstract or categories: asking the arXiv API")
         if due:
             say(f"{due} papers' Hub artifacts are due: asking the Hugging Face Hub")
-        scraper = Scraper(archive.store, _fetcher(obj), obj.config, today, _echo)
-        scraper.enrich()
-        scraper.artifacts()
-        note = archive.index.ensure(archive.store)
+        fetcher = _fetcher(obj)  # its warning before any bar
+        with for_terminal(quiet=False), step("enrich", "page") as shown:
+            shown.bar(None)  # a count of pages fetched, its clock moving while one is fetched
+
+            def fetched(outcome: Outcome) -> None:
+                shown.advance()
+                _echo(outcome)
+
+            scraper = Scraper(archive.store, fetcher, obj.config, today, fetched)
+            scraper.enrich()
+            scraper.artifacts()
+        with for_terminal(quiet=False):  # the index steps
+            note = archive.index.ensure(archive.store)
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)
     finally:
@@ -240,8 +254,9 @@ def reparse_cmd(obj: Context) -> None:
     """Re-read every stored raw page with the current parsers (no refetch), then index."""
     archive = obj.archive()
     try:
-        report = reparse(archive.store)
-        note = archive.index.ensure(archive.store)
+        with for_terminal(quiet=False):  # the reparse step, then the index steps
+            report = reparse(archive.store)
+            note = archive.index.ensure(archive.store)
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)
     finally:

@@ -140,16 +140,19 @@ def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
 
 
 def reparse(store: Store) -> ImportReport:
-    """Re-read every stored raw page with the current parsers and store what they find now."""
+    """Re-read every stored raw page with the current parsers and store what they find now
+    (the "reparse" step: a bar of pages, then one line)."""
     report = ImportReport()
-    for page_id in store.raw_page_ids():
-        url, body, fetched_at = store.raw_page(page_id)
-        try:
-            listing = sources.parse(sources.decode(body), url)
-        except sources.ParseError as exc:
-            report.failures.append(f"raw page {page_id} ({url or 'no URL'}): {exc}")
-            continue
-        listing.read_on = fetched_at[:10]  # what the page says is as of the day it was read
-        report.add(store.ingest(listing))
-        report.skipped += len(listing.problems)
+    ids = store.raw_page_ids()
+    with step("reparse", "page") as shown:
+        for page_id in shown.iter(ids, len(ids)):
+            url, body, fetched_at = store.raw_page(page_id)
+            try:
+                listing = sources.parse(sources.decode(body), url)
+            except sources.ParseError as exc:
+                report.failures.append(f"raw page {page_id} ({url or 'no URL'}): {exc}")
+                continue
+            listing.read_on = fetched_at[:10]  # what the page says is as of the day it was read
+            report.add(store.ingest(listing))
+            report.skipped += len(listing.problems)
     return report
