@@ -80,10 +80,12 @@ def around(chunks: list[tuple[float, str]], i: int) -> tuple[str, str]:
 
 
 def thinned(chunks: list[tuple[float, str]], every: float) -> list[tuple[float, str]]:
-    """The chunks a recording keeps: every one with a newline, and redraws every `every` s."""
+    """The chunks a recording keeps: every line (a chunk with a newline, or whose next chunk
+    starts one), and the redraws between every `every` s."""
     kept, last = [], -every
-    for at, text in chunks:
-        if "\n" in text or at - last >= every:
+    for i, (at, text) in enumerate(chunks):
+        ends_line = i + 1 < len(chunks) and chunks[i + 1][1].startswith(("\n", "\r\n"))
+        if "\n" in text or ends_line or at - last >= every:
             kept.append((at, text))
             last = at
     return kept

@@ -84,3 +84,12 @@ def test_nothing_is_shown_by_default():
     with progress.step("index") as s:  # library use: the server, tests
         list(s.iter(range(3), 3))
     assert out.getvalue() == ""
+
+
+def test_the_recorder_finds_the_longest_silence_and_thins_only_redraws():
+    chunks = [(1.0, "\rbar 1"), (1.1, "\rbar 2"), (1.2, "\r  \rindex: 3 papers in 0.2s")]
+    chunks += [(1.2, "\r\n"), (1.3, "\rbar 3"), (4.5, "\rbar 4")]
+    assert silence.gaps(chunks, 5.0)[0] == (4.5 - 1.3, 1.3, 5)  # before "bar 4"
+    assert silence.gaps(chunks, 9.0)[0] == (9.0 - 4.5, 4.5, 6)  # silent until it exited
+    kept = [text for _, text in silence.thinned(chunks, 2)]
+    assert kept == ["\rbar 1", "\r  \rindex: 3 papers in 0.2s", "\r\n", "\rbar 4"]
