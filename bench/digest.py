@@ -55,7 +55,7 @@ def prepare(data: Path, n: int, share: float, port: int) -> tuple[Archive, date]
     config = load({"data": str(data), "smtp_port": port}, environ={})
     archive = Archive(config)
     source = PAGE if PAGE.is_file() else ROOT / "server" / "demo"
-    import_paths(archive.store, [str(source)], progress=False)
+    import_paths(archive.store, [str(source)])
     archive.index.ensure(archive.store)
     with_topics = int(n * share)
     rows = [

@@ -36,7 +36,7 @@ def run(name: str) -> dict[str, object] | None:
     files = sum(1 for d in dirs for _ in d.iterdir())
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "papers.sqlite3") as store:
         start = time.perf_counter()
-        report = import_paths(store, [str(d) for d in dirs], progress=False)
+        report = import_paths(store, [str(d) for d in dirs])
         seconds = time.perf_counter() - start
         papers = store.count("papers")
     return {

@@ -45,7 +45,7 @@ def load(data: Path) -> list:
     """Import the HF bulk and arXiv OAI sets into data/papers.sqlite3 (once); every paper."""
     with Store(data / "papers.sqlite3") as store:
         if not store.count("papers"):
-            import_paths(store, [str(d) for d in sorted(BULK.glob("*"))], progress=False)
+            import_paths(store, [str(d) for d in sorted(BULK.glob("*"))])
         return list(store.iter_papers())
 
 

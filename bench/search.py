@@ -174,7 +174,7 @@ def main() -> None:
     data = args.data or Path(tempfile.mkdtemp(prefix="pb-bench-"))
     with Store(data / "papers.sqlite3") as store:
         if not store.count("papers"):
-            import_paths(store, [str(d) for d in sorted(BULK.glob("*"))], progress=False)
+            import_paths(store, [str(d) for d in sorted(BULK.glob("*"))])
         papers = list(store.iter_papers())
         index = open_index(data, str(load()["index_engine"]))
         start = time.perf_counter()

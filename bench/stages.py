@@ -65,7 +65,7 @@ def reimport(data: Path) -> dict:
     with Store(data / "papers.sqlite3") as store:
         before = store.count("papers")
         start = time.perf_counter()
-        report = import_paths(store, [str(d) for d in sorted(BULK.glob("*"))], progress=False)
+        report = import_paths(store, [str(d) for d in sorted(BULK.glob("*"))])
         seconds = time.perf_counter() - start
     return {
         "store papers before": before,

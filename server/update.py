@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from server import progress
 from server.archive import Archive
 from server.crawl import (
     Fetcher,
@@ -111,8 +112,15 @@ def update(
         if report.resumed:
             echo(f"resuming: the update started {report.resumed} did not finish; finishing it")
         baseline = store.crawl.finished_change() or ""
-        scraper = Scraper(store, fetcher, config, today, lambda o: echo("  " + o.line()))
-        report.scrape = scraper.run_all(configured_targets(store, config, today, echo))
+        with progress.step("scrape", "page") as shown:
+            shown.bar(None)  # a count of pages fetched, its clock moving while one is fetched
+
+            def fetched(outcome: Outcome) -> None:
+                shown.advance()
+                echo("  " + outcome.line())
+
+            scraper = Scraper(store, fetcher, config, today, fetched)
+            report.scrape = scraper.run_all(configured_targets(store, config, today, echo))
         store.crawl.scraped(run_id)
         ended("scrape")
         report.new = store.last_change() > baseline

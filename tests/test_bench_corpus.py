@@ -28,7 +28,7 @@ def source(tmp_path_factory) -> Path:
     """A data dir with the demo pages imported (8 papers)."""
     data = tmp_path_factory.mktemp("source")
     with Store(data / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
     return data
 
 

@@ -40,7 +40,9 @@ from server.crawl import (
     reparse,
     url_target,
 )
+from server.progress import echo, for_terminal, step
 from server.store import StoreError
+from server.text import printable
 from server.update import UpdateBusy, update
 
 
@@ -55,10 +57,11 @@ def _fetcher(obj: Context) -> Fetcher:
 
 
 def _echo(outcome: Outcome) -> None:
+    """A page's outcome, printed above the bars."""
     if outcome.status == "failed":
-        say(f"paperboy: error: {outcome.line()}", err=True)
+        echo(printable(f"paperboy: error: {outcome.line()}"), err=True)
     else:
-        say(outcome.line())
+        echo(printable(outcome.line()))
 
 
 def _scrape(obj: Context, make_targets) -> None:
@@ -69,15 +72,19 @@ def _scrape(obj: Context, make_targets) -> None:
         fail(str(exc), EXIT_USAGE)
     archive = obj.archive(create=True)
     try:
-        scraper = Scraper(
-            archive.store,
-            _fetcher(obj),
-            obj.config,
-            day_or_today(None).isoformat(),
-            _echo,
-        )
-        report: ScrapeReport = scraper.run_all(targets)
-        note = archive.index.ensure(archive.store)
+        fetcher = _fetcher(obj)  # its warning before any bar
+        with for_terminal(quiet=False), step("scrape", "page") as shown:
+            shown.bar(None)  # a count of pages fetched, its clock moving while one is fetched
+
+            def fetched(outcome: Outcome) -> None:
+                shown.advance()
+                _echo(outcome)
+
+            today = day_or_today(None).isoformat()
+            scraper = Scraper(archive.store, fetcher, obj.config, today, fetched)
+            report: ScrapeReport = scraper.run_all(targets)
+        with for_terminal(quiet=False):  # the index steps
+            note = archive.index.ensure(archive.store)
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)
     finally:
@@ -163,13 +170,20 @@ def scrape_url(obj: Context, urls) -> None:
 @click.option("--date", "day", metavar="D", help="Act as if today were D (default: today, UTC).")
 @click.option("--no-build", is_flag=True, help="Do not build the archive site.")
 @click.option("--no-digest", is_flag=True, help="Do not send the digest.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary line.")
 @click.pass_obj
-def update_cmd(obj: Context, day, no_build, no_digest) -> None:
+def update_cmd(obj: Context, day, no_build, no_digest, quiet) -> None:
     """Scrape the configured sources, then index, build and send the digest (for cron)."""
     steps = tuple(s for s, off in (("build", no_build), ("digest", no_digest)) if not off)
     archive = obj.archive(create=True)
+
+    def said(text: str) -> None:  # a page's outcome, above the bars
+        if not quiet:
+            echo(printable(text))
+
     try:
-        report = update(archive, _fetcher(obj), day_or_today(day).isoformat(), say, steps)
+        with for_terminal(quiet):  # each step's bar or live line, then its line
+            report = update(archive, _fetcher(obj), day_or_today(day).isoformat(), said, steps)
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
     except UpdateBusy as exc:
@@ -180,7 +194,7 @@ def update_cmd(obj: Context, day, no_build, no_digest) -> None:
         archive.close()
     for outcome in report.scrape.failures:
         say(f"paperboy: error: {outcome.line()}", err=True)
-    for line in report.notes:
+    for line in report.notes if not quiet else []:
         say(line)
     say(report.timing())
     click.echo(report.scrape.summary())
@@ -210,10 +224,19 @@ def enrich_cmd(obj: Context) -> None:
             say(f"{queued} papers lack an abstract or categories: asking the arXiv API")
         if due:
             say(f"{due} papers' Hub artifacts are due: asking the Hugging Face Hub")
-        scraper = Scraper(archive.store, _fetcher(obj), obj.config, today, _echo)
-        scraper.enrich()
-        scraper.artifacts()
-        note = archive.index.ensure(archive.store)
+        fetcher = _fetcher(obj)  # its warning before any bar
+        with for_terminal(quiet=False), step("enrich", "page") as shown:
+            shown.bar(None)  # a count of pages fetched, its clock moving while one is fetched
+
+            def fetched(outcome: Outcome) -> None:
+                shown.advance()
+                _echo(outcome)
+
+            scraper = Scraper(archive.store, fetcher, obj.config, today, fetched)
+            scraper.enrich()
+            scraper.artifacts()
+        with for_terminal(quiet=False):  # the index steps
+            note = archive.index.ensure(archive.store)
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)
     finally:
@@ -232,8 +255,9 @@ def reparse_cmd(obj: Context) -> None:
     """Re-read every stored raw page with the current parsers (no refetch), then index."""
     archive = obj.archive()
     try:
-        report = reparse(archive.store)
-        note = archive.index.ensure(archive.store)
+        with for_terminal(quiet=False):  # the reparse step, then the index steps
+            report = reparse(archive.store)
+            note = archive.index.ensure(archive.store)
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)
     finally:

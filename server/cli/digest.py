@@ -34,6 +34,7 @@ from server.digest import (
     valid_frequency,
     valid_topics,
 )
+from server.progress import for_terminal
 from server.store import StoreError
 
 
@@ -44,14 +45,16 @@ from server.store import StoreError
 @click.option("--date", "day", metavar="D", help="The digest's day, or a week's last day (today).")
 @click.option("--dry-run", is_flag=True, help="Write .eml files to --out instead of sending.")
 @click.option("--out", type=click.Path(file_okay=False), help="Where --dry-run writes.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or step lines.")
 @click.pass_obj
-def digest(obj: Context, period: str, day: str | None, dry_run: bool, out: str | None) -> None:
+def digest(obj: Context, period, day: str | None, dry_run: bool, out: str | None, quiet) -> None:
     """Send the daily or weekly digest to every confirmed subscriber who has not had it."""
     if dry_run != bool(out):
         fail("--dry-run and --out DIR go together", EXIT_USAGE)
     archive = obj.archive()
     try:
-        report = run(archive, period, day_or_today(day), Path(out) if out else None)
+        with for_terminal(quiet):  # the send bar (and the index steps, if it must be rebuilt)
+            report = run(archive, period, day_or_today(day), Path(out) if out else None)
     except NothingToSend as exc:
         click.echo(f"nothing to send: {exc}")
         sys.exit(EXIT_NOTHING_NEW)

@@ -25,6 +25,7 @@ from server.cli.context import (
 )
 from server.crawl import import_paths
 from server.models import Paper
+from server.progress import for_terminal
 from server.store import Store, StoreError
 from server.text import authors_more
 
@@ -43,8 +44,9 @@ def import_cmd(obj: Context, paths: tuple[str, ...], quiet: bool) -> None:
     """Import saved pages and dumps: files, directories and globs."""
     archive = obj.archive(create=True)
     try:
-        report = import_paths(archive.store, paths, progress=not quiet)
-        note = archive.index.ensure(archive.store)  # every import updates the index in the same run
+        with for_terminal(quiet):  # the parse, index and similar steps
+            report = import_paths(archive.store, paths)
+            note = archive.index.ensure(archive.store)  # every import updates the index too
     except StoreError as exc:
         fail(str(exc), EXIT_STORE)
     finally:
@@ -215,7 +217,7 @@ def demo(ctx: click.Context, then_serve: bool) -> None:
     """The main job on the shipped demo pages: import, index, build the site, then serve."""
     demo_dir = resources.files("server").joinpath("demo")
     archive = ctx.obj.archive(create=True)
-    report = import_paths(archive.store, [str(demo_dir)], progress=False)
+    report = import_paths(archive.store, [str(demo_dir)])
     note = archive.index.ensure(archive.store)
     archive.close()
     click.echo(report.summary())

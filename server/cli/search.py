@@ -13,6 +13,7 @@ from server.archive import Archive
 from server.budget import QueryTooBroad, deadline
 from server.cli.context import EXIT_NOTHING_NEW, EXIT_TOO_BROAD, EXIT_USAGE, Context, fail, say
 from server.index import SORTS, QueryError
+from server.progress import for_terminal
 from server.text import authors_line, printable
 
 
@@ -68,11 +69,13 @@ def search(obj: Context, query: str, limit: int, sort: str, as_json: bool) -> No
 
 
 @click.command()
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line.")
 @click.pass_obj
-def reindex(obj: Context) -> None:
+def reindex(obj: Context, quiet: bool) -> None:
     """Rebuild the search index from the store."""
     archive = archive_of(obj)
     start = time.perf_counter()
-    count = archive.index.rebuild(archive.store, progress=True)
+    with for_terminal(quiet):  # the index and similar steps
+        count = archive.index.rebuild(archive.store)
     seconds = time.perf_counter() - start
     click.echo(f"indexed {count} papers in {seconds:.1f} s ({count / max(seconds, 1e-9):.0f}/s)")

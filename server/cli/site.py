@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from server.cli.context import EXIT_USAGE, Context, fail
 from server.config import ConfigError
+from server.progress import for_terminal
 from server.site import build, options
 
 SHOWN = 30  # written files listed one by one; past that, counted by folder
@@ -28,15 +27,11 @@ def build_cmd(obj: Context, out, base_url, full, topic, no_pagefind, quiet) -> N
         where = options(obj.config, out, base_url, list(topic))
     except ConfigError as exc:
         fail(str(exc), EXIT_USAGE)
-    click.echo(f"index: {archive.index.ensure(archive.store)}", err=True)
-    report = build(
-        archive.store,
-        archive.index,
-        full=full,
-        pagefind=not no_pagefind,
-        progress=sys.stderr.isatty() and not quiet,
-        **where,
-    )
+    with for_terminal(quiet):  # each phase's bar or live line, then its line
+        note = archive.index.ensure(archive.store)
+        if not quiet:
+            click.echo(f"index: {note}", err=True)
+        report = build(archive.store, archive.index, full=full, pagefind=not no_pagefind, **where)
     archive.record_site(where["out"])  # `serve` serves this data directory's site from there
     archive.close()
     lines = report.lines(where["out"], SHOWN)

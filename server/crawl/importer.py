@@ -8,10 +8,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from server import sources
 from server.models import Listing, Problem
+from server.progress import step
 from server.sources import BudgetExceeded
 from server.store import IngestResult, Store
 
@@ -19,7 +18,6 @@ from server.store import IngestResult, Store
 # The largest real page is 2 MB (a 1000-record OAI-PMH page); the crawler keeps pages up to
 # 8 MB (max_page_bytes) and the API takes bodies up to 10 MB (max_body_bytes).
 MAX_FILE_BYTES = 16_000_000
-PROGRESS_THRESHOLD = 20  # show a progress bar from this many files on
 
 
 @dataclass
@@ -116,42 +114,45 @@ def problems_line(name: str, problems: list[Problem], kept: int) -> str | None:
     return f"{name}: skipped {len(problems)} of {len(problems) + kept} items: {reasons}{more}"
 
 
-def import_paths(store: Store, paths: Iterable[str], progress: bool = True) -> ImportReport:
-    """Import every file the paths name; a bad file is reported and the rest go on."""
+def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
+    """Import every file the paths name; a bad file is reported and the rest go on. Its
+    progress is the "parse" step (server/progress.py): a bar of files, then one line."""
     report = ImportReport()
     items = list(expand(paths))
-    bar = tqdm(
-        items, unit="file", disable=not progress or len(items) < PROGRESS_THRESHOLD, leave=False
-    )
-    for item in bar:
-        if isinstance(item, InputError):
-            report.failures.append(str(item))
-            continue
-        try:
-            listing, data = read_listing(item)
-        except InputError as exc:
-            report.failures.append(str(exc))
-            continue
-        report.add(store.ingest(listing, raw=data))
-        report.papers_read += len(listing.papers)
-        report.skipped += len(listing.problems)
-        line = skip_line(str(item), listing)
-        if line:
-            report.skips.append(line)
+    with step("parse", "file") as shown:
+        for item in shown.iter(items, len(items)):
+            if isinstance(item, InputError):
+                report.failures.append(str(item))
+                continue
+            try:
+                listing, data = read_listing(item)
+            except InputError as exc:
+                report.failures.append(str(exc))
+                continue
+            report.add(store.ingest(listing, raw=data))
+            report.papers_read += len(listing.papers)
+            report.skipped += len(listing.problems)
+            line = skip_line(str(item), listing)
+            if line:
+                report.skips.append(line)
+        shown.detail = f"{report.papers_read:,} papers read"
     return report
 
 
 def reparse(store: Store) -> ImportReport:
-    """Re-read every stored raw page with the current parsers and store what they find now."""
+    """Re-read every stored raw page with the current parsers and store what they find now
+    (the "reparse" step: a bar of pages, then one line)."""
     report = ImportReport()
-    for page_id in store.raw_page_ids():
-        url, body, fetched_at = store.raw_page(page_id)
-        try:
-            listing = sources.parse(sources.decode(body), url)
-        except sources.ParseError as exc:
-            report.failures.append(f"raw page {page_id} ({url or 'no URL'}): {exc}")
-            continue
-        listing.read_on = fetched_at[:10]  # what the page says is as of the day it was read
-        report.add(store.ingest(listing))
-        report.skipped += len(listing.problems)
+    ids = store.raw_page_ids()
+    with step("reparse", "page") as shown:
+        for page_id in shown.iter(ids, len(ids)):
+            url, body, fetched_at = store.raw_page(page_id)
+            try:
+                listing = sources.parse(sources.decode(body), url)
+            except sources.ParseError as exc:
+                report.failures.append(f"raw page {page_id} ({url or 'no URL'}): {exc}")
+                continue
+            listing.read_on = fetched_at[:10]  # what the page says is as of the day it was read
+            report.add(store.ingest(listing))
+            report.skipped += len(listing.problems)
     return report

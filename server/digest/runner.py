@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -60,7 +59,6 @@ def run(
     period: str,
     day: date,
     out: Path | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> RunReport:
     """Plan the edition and send it (or write .eml files to `out`); NothingToSend says why not."""
     store, config = archive.store, archive.config
@@ -80,7 +78,7 @@ def run(
     if out is not None:
         report.written = dry_run(edition, composer, due, out)
         return report
-    report.outcome = send(store, edition, composer, smtp, due, interrupted, progress)
+    report.outcome = send(store, edition, composer, smtp, due, interrupted)
     return report
 
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from server.config import ConfigError
 from server.digest.choose import Edition
 from server.digest.compose import Composer, to_bytes
+from server.progress import step
 from server.store import Store, Subscriber
 
 SECURITY = ("none", "starttls", "ssl")
@@ -133,9 +134,9 @@ def send(
     smtp: SmtpSettings,
     subscribers: Iterable[Subscriber],
     interrupted: set[int] = frozenset(),
-    progress: Callable[[int], None] | None = None,
 ) -> Outcome:
-    """Send the edition to each subscriber over one connection, logging each accepted message."""
+    """Send the edition to each subscriber over one connection, logging each accepted message.
+    Its progress is the "send" step's bar; the verb prints the summary (Outcome)."""
     outcome, start = Outcome(), time.perf_counter()
     subscribers = list(subscribers)
     outcome.due = len(subscribers)
@@ -143,13 +144,12 @@ def send(
         return outcome
     conn = smtp.connect()
     try:
-        for sub in subscribers:
-            result = _send_one(store, edition, composer, conn, sub, outcome)
-            if result == "stop":
-                break
-            outcome.resent += result == "sent" and sub.id in interrupted
-            if progress:
-                progress(1)
+        with step("send", "message", line=False) as shown:
+            for sub in shown.iter(subscribers, len(subscribers)):
+                result = _send_one(store, edition, composer, conn, sub, outcome)
+                if result == "stop":
+                    break
+                outcome.resent += result == "sent" and sub.id in interrupted
     finally:
         _quit(conn)
         outcome.seconds = time.perf_counter() - start
@@ -192,11 +192,12 @@ def dry_run(
     """Write each message as an .eml file for review instead of sending it; logs nothing."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for sub in subscribers:
-        message_id = composer.message_id(sub, edition.period, edition.key)
-        path = out / f"{edition.period}-{edition.key}-{sub.id:06d}.eml"
-        path.write_bytes(to_bytes(composer.digest(edition, sub, message_id)))
-        written.append(path)
+    with step("write", "message", line=False) as shown:
+        for sub in shown.iter(subscribers, len(subscribers)):
+            message_id = composer.message_id(sub, edition.period, edition.key)
+            path = out / f"{edition.period}-{edition.key}-{sub.id:06d}.eml"
+            path.write_bytes(to_bytes(composer.digest(edition, sub, message_id)))
+            written.append(path)
     return written
 
 

@@ -8,6 +8,7 @@ import gc
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from whoosh import query
@@ -148,16 +149,17 @@ class SearchIndex:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def rebuild(self, store: PaperSource, progress: bool = False) -> int:
-        """Build a new index from the whole store, then swap it in; returns the paper count."""
+    def rebuild(self, store: PaperSource) -> int:
+        """Build a new index from the whole store, then swap it in; returns the paper count.
+        Its progress: the "index" and "similar" steps (server/progress.py)."""
         with self.files.write_lock(self.lock_timeout):
-            return self._rebuild(store, progress)
+            return self._rebuild(store)
 
-    def _rebuild(self, store: PaperSource, progress: bool) -> int:
+    def _rebuild(self, store: PaperSource) -> int:
         synced_to = store.last_change()  # read first: a change made meanwhile is re-synced later
         build = self.files.new_build()
-        count = self._write_all(build, store, progress)
-        similar.write(build / similar.FILE, store.index_rows)
+        count = self._write_all(build, store)
+        similar.write(build / similar.FILE, store.index_rows, count)
         self.files.write_stamp(build, synced_to, self.schema_version)
         self.files.publish(build)
         return count
@@ -174,11 +176,11 @@ class SearchIndex:
             except Exception:
                 stamp = None
             if stamp is None or stamp.get("schema") != self.schema_version:
-                return self._rebuild(store, progress=False)
+                return self._rebuild(store)
             synced_to = store.last_change()
             touched = self._apply(build, store, str(stamp["synced_to"]))
             if touched is None:  # the build cannot be opened: start again
-                return self._rebuild(store, progress=False)
+                return self._rebuild(store)
             similar.apply(
                 build / similar.FILE,
                 store.index_rows(str(stamp["synced_to"])),
@@ -286,7 +288,7 @@ class SearchIndex:
 
     # -- the engine interface --------------------------------------------------------------
 
-    def _write_all(self, build: Path, store: PaperSource, progress: bool) -> int:
+    def _write_all(self, build: Path, store: PaperSource) -> int:
         """Index every paper of the store into the empty folder `build`; return the count."""
         raise NotImplementedError
 
@@ -315,12 +317,15 @@ class SearchIndex:
             return []
         return similar.similar(build / similar.FILE, paper, limit, exclude)
 
-    def similar_many(self, papers: list[Paper], limit: int = 5) -> dict[str, list[Similar]]:
-        """similar() for each of many papers (a site build's), by id; on every core when many."""
+    def similar_many(
+        self, papers: list[Paper], limit: int = 5, done: Callable[[int], None] = lambda n: None
+    ) -> dict[str, list[Similar]]:
+        """similar() for each of many papers (a site build's), by id; on every core when many;
+        `done(n)` is told as each n are done."""
         build = self.files.current()
         if build is None or not (build / similar.FILE).exists():
             return {p.id: [] for p in papers}
-        return similar.similar_many(build / similar.FILE, papers, limit)
+        return similar.similar_many(build / similar.FILE, papers, limit, done)
 
     def recommend(
         self, saved: list[Paper], candidates: list[Paper], limit: int = 10

@@ -33,6 +33,7 @@ from pathlib import Path
 from server import budget
 from server.index.types import IndexRow, Similar
 from server.models import Paper
+from server.progress import step
 
 FILE = "similar.sqlite3"
 VECTOR = 400  # terms kept per paper (a long abstract has ~250)
@@ -146,24 +147,27 @@ CREATE TABLE post(term INTEGER NOT NULL, w REAL NOT NULL, doc INTEGER NOT NULL,
 """
 
 
-def write(path: Path, rows: Callable[[], Iterable[IndexRow]]) -> int:
+def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None = None) -> int:
     """Build the similarity file for every paper (`rows()` gives them all, and is read twice:
     the papers per term first, then each paper's vector), into a new file that then replaces
-    `path` (a reader of the old one reads on); returns the papers."""
+    `path` (a reader of the old one reads on); returns the papers. Its progress is the
+    "similar" step: a bar per pass (of `total` papers, when given)."""
     fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fresh.unlink(missing_ok=True)
     try:
-        n = _write(fresh, rows)
+        with step("similar", "paper") as shown:
+            n = _write(fresh, lambda what: shown.iter(rows(), total, what))
+            shown.count = n
         os.replace(fresh, path)
     finally:
         fresh.unlink(missing_ok=True)
     return n
 
 
-def _write(path: Path, rows: Callable[[], Iterable[IndexRow]]) -> int:
+def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]]) -> int:
     df: Counter[str] = Counter()
     n = 0
-    for row in rows():
+    for row in rows("pass 1/2"):
         df.update(counts(row.paper).keys())
         n += 1
     least = MIN_DF if n >= SMALL else 2
@@ -181,7 +185,7 @@ def _write(path: Path, rows: Callable[[], Iterable[IndexRow]]) -> int:
             "INSERT INTO term VALUES (?, ?, ?)", ((i, t, w) for t, (i, w) in idf.items())
         )
         db.execute("INSERT INTO meta VALUES ('papers', ?), ('changed', 0)", (n,))
-        for row in rows():
+        for row in rows("pass 2/2"):
             _put(db, row.paper.id, _vector(counts(row.paper), idf))
         db.execute("COMMIT")
     finally:
@@ -210,10 +214,11 @@ def apply(
     try:
         db.execute("BEGIN IMMEDIATE")
         idf = _Vocabulary(db)
-        for row in rows:
-            touched += _put(db, row.paper.id, _vector(counts(row.paper), idf))
-        for pid in gone:
-            touched += _drop(db, pid)
+        with step("similar", "paper") as shown:
+            for row in shown.iter(rows, None, "changed"):
+                touched += _put(db, row.paper.id, _vector(counts(row.paper), idf))
+            for pid in gone:
+                touched += _drop(db, pid)
         db.execute("UPDATE meta SET value = value + ? WHERE key = 'changed'", (touched,))
         papers, changed = (
             db.execute("SELECT value FROM meta WHERE key = ?", (k,)).fetchone()[0]
@@ -274,18 +279,24 @@ class _Vocabulary:
         return self.cache[term]
 
 
-def similar_many(path: Path, papers: list[Paper], limit: int) -> dict[str, list[Similar]]:
+def similar_many(
+    path: Path, papers: list[Paper], limit: int, done: Callable[[int], None] = lambda n: None
+) -> dict[str, list[Similar]]:
     """similar() for many papers (a site build's): on every core (at most 4) from PARALLEL_FROM
-    papers, in spawned processes (never forked from a thread that may hold a lock)."""
+    papers, in spawned processes (never forked from a thread that may hold a lock). `done(n)`
+    is told as each part of n papers is done (a progress bar)."""
     procs = min(os.cpu_count() or 1, 4)
     if len(papers) < PARALLEL_FROM or procs < 2:
-        return _similar_part((path, papers, limit))
+        found = _similar_part((path, papers, limit))
+        done(len(papers))
+        return found
     parts = [(path, papers[i : i + CHUNK], limit) for i in range(0, len(papers), CHUNK)]
-    found: dict[str, list[Similar]] = {}
+    found = {}
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=procs, mp_context=spawn) as pool:
         for part in pool.map(_similar_part, parts):
             found.update(part)
+            done(len(part))
     return found
 
 

@@ -41,9 +41,11 @@ from server.index.tantivy_query import (
     make_tantivy_schema,
 )
 from server.index.types import Ask, Hit, PaperSource, SearchResult
-from server.index.whoosh_write import _progress
+from server.progress import Step, step
 
 WRITER_HEAP = 256_000_000  # bytes the writer buffers before it writes a segment
+# A commit and its merges take about this share of the add phase's time: the estimate shown.
+COMMIT_SHARE = 0.5
 SORT_FIELDS = {"date": "published", "upvotes": "by_upvotes", "trending": "by_trending"}
 FACET_SIZE = 100_000  # months and categories counted at most
 
@@ -93,14 +95,13 @@ class TantivyIndex(SearchIndex):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write_all(self, build: Path, store: PaperSource, progress: bool) -> int:
+    def _write_all(self, build: Path, store: PaperSource) -> int:
         ix = tantivy.Index(make_tantivy_schema(), path=str(build))
-        with _writing(ix, WRITER_HEAP, _threads()) as writer:
-            count = 0
-            for row in _progress(store.index_rows(), store, progress):
-                writer.add_document(make_document(row))
-                count += 1
-        return count
+        with step("index", "paper") as shown:
+            with _writing(ix, WRITER_HEAP, _threads(), shown) as writer:
+                for row in shown.iter(store.index_rows(), store.count("papers")):
+                    writer.add_document(make_document(row))
+        return shown.count or 0
 
     def _apply(self, build: Path, store: PaperSource, since: str) -> int | None:
         try:
@@ -108,8 +109,8 @@ class TantivyIndex(SearchIndex):
         except Exception:
             return None
         touched = 0
-        with _writing(ix, WRITER_HEAP // 4, 1) as writer:
-            for row in store.index_rows(since):
+        with step("index", "paper") as shown, _writing(ix, WRITER_HEAP // 4, 1, shown) as writer:
+            for row in shown.iter(store.index_rows(since), None, "changed"):
                 writer.delete_documents_by_term("id", row.paper.id)
                 writer.add_document(make_document(row))
                 touched += 1
@@ -309,16 +310,22 @@ def _mtime(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def _writing(ix: tantivy.Index, heap: int, threads: int):
-    """A writer that commits (and waits for its merges) on success, rolls back on failure."""
+def _writing(ix: tantivy.Index, heap: int, threads: int, shown: Step | None = None):
+    """A writer that commits (and waits for its merges) on success, rolls back on failure;
+    given a progress step, the commit and merges run under its live line."""
     writer = ix.writer(heap_size=heap, num_threads=threads)
     try:
         yield writer
     except BaseException:
         writer.rollback()
         raise
-    writer.commit()
-    writer.wait_merging_threads()
+    if shown is None:
+        writer.commit()
+        writer.wait_merging_threads()
+        return
+    with shown.wait("committing and merging", estimate=COMMIT_SHARE * shown.seconds):
+        writer.commit()
+        writer.wait_merging_threads()
 
 
 def _threads() -> int:

@@ -55,8 +55,8 @@ class WhooshIndex(SearchIndex):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _write_all(self, build: Path, store: PaperSource, progress: bool) -> int:
-        return write_all(build, self._schema, store, progress)
+    def _write_all(self, build: Path, store: PaperSource) -> int:
+        return write_all(build, self._schema, store)
 
     def _apply(self, build: Path, store: PaperSource, since: str) -> int | None:
         """Apply the store's changes since `since` to the build; None if it cannot be opened."""

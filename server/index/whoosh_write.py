@@ -11,48 +11,61 @@ from whoosh.fields import Schema
 
 from server.index.schema import row_to_doc
 from server.index.types import PaperSource
+from server.progress import Step, step
 
 WRITER_MB = 256  # RAM the indexer may use before spilling sorted runs to disk
 # A rebuild of this many papers or more runs on every core (at most MAX_PROCS): whoosh's
 # multiprocess writer, one segment per process and no final merge. 3x the docs/s on 2 cores.
 PARALLEL_FROM = 5_000
 MAX_PROCS = 4
+# A commit takes about this share of the time spent adding the docs (the sub-processes sort and
+# write their postings only then): the estimate shown while it runs. 9,877 papers on 2 cores:
+# added in 15.6 s, committed in 17.7 s.
+COMMIT_SHARE = 1.1
 
 
-def write_all(build: Path, schema: Schema, store: PaperSource, progress: bool) -> int:
-    """Index every paper of the store into a new index at `build`; returns the count."""
-    options = _writer_options(store.count("papers"))
+def write_all(build: Path, schema: Schema, store: PaperSource) -> int:
+    """Index every paper of the store into a new index at `build`; returns the count. Its
+    progress is the "index" step: a bar of papers, then a live line while the commit runs."""
+    total = store.count("papers")
+    options = _writer_options(total)
     writer = index.create_in(str(build), schema).writer(**options)
-    count = 0
-    try:
-        for row in _progress(store.index_rows(), store, progress):
-            writer.add_document(**row_to_doc(row))
-            count += 1
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    return count
+    with step("index", "paper") as shown:
+        try:
+            for row in shown.iter(store.index_rows(), total):
+                writer.add_document(**row_to_doc(row))
+        except BaseException:
+            writer.cancel()
+            raise
+        _commit(writer, shown)
+    return shown.count or 0
 
 
 def apply_changes(ix: index.Index, store: PaperSource, since: str, timeout: float) -> int:
     """Re-index papers changed since `since` and delete merged-away ids; count docs touched."""
     writer = ix.writer(timeout=timeout, limitmb=WRITER_MB, compound=False)
     touched = 0
-    try:
-        for row in store.index_rows(since):
-            writer.update_document(**row_to_doc(row))
-            touched += 1
-        for alias in store.aliases():
-            touched += writer.delete_by_term("id", alias)
-    except BaseException:
-        writer.cancel()
-        raise
-    if touched:
-        writer.commit()
-    else:
-        writer.cancel()
+    with step("index", "paper") as shown:
+        try:
+            for row in shown.iter(store.index_rows(since), None, "changed"):
+                writer.update_document(**row_to_doc(row))
+                touched += 1
+            for alias in store.aliases():
+                touched += writer.delete_by_term("id", alias)
+        except BaseException:
+            writer.cancel()
+            raise
+        if touched:
+            _commit(writer, shown)
+        else:
+            writer.cancel()
     return touched
+
+
+def _commit(writer, shown: Step) -> None:
+    """Commit under a live line: the time so far and, from the add phase, an estimate."""
+    with shown.wait("committing", estimate=COMMIT_SHARE * shown.seconds):
+        writer.commit()
 
 
 def drop_absent(ix: index.Index, store: PaperSource, timeout: float) -> int:
@@ -80,11 +93,3 @@ def _writer_options(papers: int) -> dict:
     if papers < PARALLEL_FROM or procs < 2 or threaded:
         return {"limitmb": WRITER_MB, "compound": False}
     return {"limitmb": WRITER_MB // procs, "procs": procs, "multisegment": True, "compound": False}
-
-
-def _progress(rows, store: PaperSource, show: bool):
-    if not show:
-        return rows
-    from tqdm import tqdm
-
-    return tqdm(rows, total=store.count("papers"), unit="paper", desc="indexing")

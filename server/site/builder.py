@@ -27,10 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from server.config import ConfigError
 from server.index import QueryError, SearchIndex, Similar, check_query
+from server.progress import step
 from server.site import feeds, pages
 from server.site import paper as site_paper
 from server.site.data import SiteData, Topic, parse_topics
@@ -104,13 +103,13 @@ def build(
     base_url: str = "",
     full: bool = False,
     topics: list[tuple[str, str]] | None = None,
-    progress: bool = False,
     pagefind: bool = True,
     subscribe_url: str = "",
 ) -> BuildReport:
-    """Build (or bring up to date) the archive site in `out`; see the module docstring."""
+    """Build (or bring up to date) the archive site in `out`; see the module docstring. Its
+    progress: one step per phase (server/progress.py), the verb decides what shows."""
     with fewer_collections():
-        return _build(store, index, out, base_url, full, topics, progress, pagefind, subscribe_url)
+        return _build(store, index, out, base_url, full, topics, pagefind, subscribe_url)
 
 
 @contextmanager
@@ -128,30 +127,46 @@ def fewer_collections():
         gc.collect()
 
 
-def _build(store, index, out, base_url, full, topics, progress, pagefind, subscribe_url):
+def _build(store, index, out, base_url, full, topics, pagefind, subscribe_url):
     started = time.perf_counter()
-    output = Output(Path(out), version(), full)
-    site = Site(store, index, output, base_url, topics, progress, subscribe_url)
-    site.assets()
-    site.page("index", pages.home(site.data, site.topics), "home", "the latest days")
-    site.page("archive", pages.archive(site.data), "list", "the list of months")
-    site.page("about", site_paper.about(site.topics), "about", "about page")
-    site.page("trending", site_paper.trending_page(), "about", "how lists are ordered")
-    site.page("search", site_paper.search_page(), "search", "search page")
-    site.page("topics", site_paper.topics(site.topics), "list", "the list of topics")
-    site.page("desk", site_paper.desk_page(), "desk", "the reading desk")
-    site.listing_pages()  # day/, week/, month/
+    with step("site data", "paper") as shown:
+        with shown.wait("reading the store"):
+            output = Output(Path(out), version(), full)
+            site = Site(store, index, output, base_url, topics, subscribe_url)
+        shown.count = len(site.keys)
+        shown.detail = f"{len(site.changed):,} changed since the last build"
+    with step("pages", "page") as shown:
+        site.assets()
+        home = [
+            ("index", lambda: pages.home(site.data, site.topics), "home", "the latest days"),
+            ("archive", lambda: pages.archive(site.data), "list", "the list of months"),
+            ("about", lambda: site_paper.about(site.topics), "about", "about page"),
+            ("trending", site_paper.trending_page, "about", "how lists are ordered"),
+            ("search", site_paper.search_page, "search", "search page"),
+            ("topics", lambda: site_paper.topics(site.topics), "list", "the list of topics"),
+            ("desk", site_paper.desk_page, "desk", "the reading desk"),
+        ]
+        made = [
+            lambda p=page, t=text, k=kind, w=why: site.page(p, t(), k, w)
+            for page, text, kind, why in home
+        ]
+        made += site.listing_pages()  # day/, week/, month/
+        for make in shown.iter(made, len(made)):
+            make()
     site.paper_pages()  # paper/
-    for topic in site.topics:
-        site.page(
-            f"topic/{topic.slug}", site_paper.topic(site.data, index, topic), "topic", "topic"
-        )
-    site.feeds()  # feeds/archive.xml, feeds/daily.xml, feeds/topic/*.xml
-    site.indexing_files()  # sitemap.xml, robots.txt, search-index.json/.js
+    with step("topics", "topic") as shown:
+        for topic in shown.iter(site.topics, len(site.topics)):
+            text = site_paper.topic(site.data, index, topic)
+            site.page(f"topic/{topic.slug}", text, "topic", "topic")
+    with step("feeds", "feed") as shown:
+        site.feeds(shown)  # feeds/archive.xml, feeds/daily.xml, feeds/topic/*.xml
+    with step("site files", "file") as shown, shown.wait("sitemap, search index"):
+        site.indexing_files()  # sitemap.xml, robots.txt, search-index.json/.js
     search_started = time.perf_counter()
     search_note = site.search_index() if pagefind else "pagefind skipped"
     search_seconds = time.perf_counter() - search_started  # Pagefind alone
-    report = site.finish(started, search_note)
+    with step("manifest", "file") as shown, shown.wait("removing old files, saving"):
+        report = site.finish(started, search_note)
     report.search_seconds = round(search_seconds, 3)
     return report
 
@@ -164,10 +179,10 @@ def slugify(name: str) -> str:
 class Site:
     """One build: the data, the renderer, the output folder and what changed since last time."""
 
-    def __init__(self, store, index, out: Output, base_url, topics, progress, subscribe_url=""):
+    def __init__(self, store, index, out: Output, base_url, topics, subscribe_url=""):
         self.store, self.index, self.out, self.base_url = store, index, out, base_url
         self.topics = [Topic(n, q, slugify(n)) for n, q in (topics or DEFAULT_TOPICS)]
-        self.progress, self.renderer, self.pages = progress, Renderer(subscribe_url), set()
+        self.renderer, self.pages = Renderer(subscribe_url), set()
         self.data = SiteData.load(store)
         self.synced_to = store.last_change()
         self.changed, self.keys = self._changed_papers()
@@ -209,19 +224,29 @@ class Site:
         for path in sorted(ASSETS.iterdir()):
             self.out.put(f"assets/{path.name}", path.read_bytes(), "site asset")
 
-    def listing_pages(self) -> None:
-        """Day, week and month pages: those with a changed paper, or all on a full build."""
+    def listing_pages(self) -> list:
+        """Day, week and month pages: those with a changed paper, or all on a full build; one
+        call to make (or keep) each page, for the caller to make under its progress bar."""
         days = self._touched_days()
-        for day in self.data.days:
-            self._page_or_keep(f"day/{day}", day in days, lambda d=day: pages.day(self.data, d))
+        made = [
+            lambda d=day: self._page_or_keep(f"day/{d}", d in days, lambda: pages.day(self.data, d))
+            for day in self.data.days
+        ]
         weeks = {iso_week(d) for d in days}
-        for week in self.data.weeks():
-            self._page_or_keep(
-                f"week/{week}", week in weeks, lambda w=week: pages.week(self.data, w)
+        made += [
+            lambda w=week: self._page_or_keep(
+                f"week/{w}", w in weeks, lambda: pages.week(self.data, w)
             )
+            for week in self.data.weeks()
+        ]
         months = {d[:7] for d in days}
-        for m in self.data.months():
-            self._page_or_keep(f"month/{m}", m in months, lambda m=m: pages.month(self.data, m))
+        made += [
+            lambda m=m: self._page_or_keep(
+                f"month/{m}", m in months, lambda: pages.month(self.data, m)
+            )
+            for m in self.data.months()
+        ]
+        return made
 
     def _page_or_keep(self, page: str, touched: bool, text) -> None:
         kind, why = page.split("/")[0], f"{page.split('/')[0]} {page.split('/')[1]}"
@@ -246,24 +271,28 @@ class Site:
         """One page per paper. A changed paper's page is made again, and so are the pages of the
         papers most like it (NEIGHBOURS), whose similar lists it may now enter; other pages are
         kept without re-rendering. Similar papers come from the index, as the API's do."""
-        unchanged = {pid: paper_page(pid) for pid in self.keys if pid not in self.changed}
-        redo = set(self.keep_all(list(unchanged.values())))
-        ids = sorted(p for p in self.keys if p not in unchanged or unchanged[p] in redo)
-        found = self._similar(ids, NEIGHBOURS)
-        near = {s.id for pid in ids if pid in self.changed for s in found[pid]}
-        near = sorted(near - set(ids) - self.gone)
-        found.update(self._similar(near, SIMILAR))
-        for pid in tqdm(ids + near, desc="papers", unit="page", disable=not self.progress):
-            if pid in self.changed:
-                why = f"paper {pid} changed in the store"
-            else:
-                why = f"paper {pid}" if pid in ids else f"paper {pid}: a paper like it changed"
-            page = site_paper.paper(self.data, found[pid][:SIMILAR], pid)
-            self.page(paper_page(pid), page, "paper", why, paper_id=pid)
+        with step("similar papers", "paper") as shown:
+            unchanged = {pid: paper_page(pid) for pid in self.keys if pid not in self.changed}
+            redo = set(self.keep_all(list(unchanged.values())))
+            ids = sorted(p for p in self.keys if p not in unchanged or unchanged[p] in redo)
+            shown.bar(len(ids), "of the papers to write")
+            found = self._similar(ids, NEIGHBOURS, shown.advance)
+            near = {s.id for pid in ids if pid in self.changed for s in found[pid]}
+            near = sorted(near - set(ids) - self.gone)
+            shown.bar(len(near), "of their neighbours")
+            found.update(self._similar(near, SIMILAR, shown.advance))
+        with step("paper pages", "page") as shown:
+            for pid in shown.iter(ids + near, len(ids) + len(near)):
+                if pid in self.changed:
+                    why = f"paper {pid} changed in the store"
+                else:
+                    why = f"paper {pid}" if pid in ids else f"paper {pid}: a paper like it changed"
+                page = site_paper.paper(self.data, found[pid][:SIMILAR], pid)
+                self.page(paper_page(pid), page, "paper", why, paper_id=pid)
 
-    def _similar(self, ids: list[str], n: int) -> dict[str, list[Similar]]:
+    def _similar(self, ids: list[str], n: int, done) -> dict[str, list[Similar]]:
         """The n papers most like each (those with a page), from the index in one go."""
-        found = self.index.similar_many([self.data.paper(pid) for pid in ids], n)
+        found = self.index.similar_many([self.data.paper(pid) for pid in ids], n, done)
         return {pid: [s for s in found[pid] if s.id in self.keys] for pid in ids}
 
     def keep_all(self, pages: list[str]) -> list[str]:
@@ -274,13 +303,22 @@ class Site:
         self.out.kept.update(f"{p}{ext}" for p in good for ext in (".md", ".html"))
         return [p for p in pages if p + ".md" not in files or p + ".html" not in files]
 
-    def feeds(self) -> None:
-        """Atom feeds: every paper, daily trending, one per topic."""
-        self.out.put("feeds/archive.xml", feeds.archive_feed(self.data, self.base_url), "feed")
-        self.out.put("feeds/daily.xml", feeds.daily_feed(self.data, self.base_url), "feed")
-        for t in self.topics:
-            data = feeds.topic_feed(self.data, self.index, t, self.base_url)
-            self.out.put(f"feeds/topic/{t.slug}.xml", data, f"feed of topic {t.name}")
+    def feeds(self, shown) -> None:
+        """Atom feeds: every paper, daily trending, one per topic (under shown's bar)."""
+        made = [
+            ("feeds/archive.xml", lambda: feeds.archive_feed(self.data, self.base_url), "feed"),
+            ("feeds/daily.xml", lambda: feeds.daily_feed(self.data, self.base_url), "feed"),
+        ]
+        made += [
+            (
+                f"feeds/topic/{t.slug}.xml",
+                lambda t=t: feeds.topic_feed(self.data, self.index, t, self.base_url),
+                f"feed of topic {t.name}",
+            )
+            for t in self.topics
+        ]
+        for name, data, why in shown.iter(made, len(made)):
+            self.out.put(name, data(), why)
 
     def indexing_files(self) -> None:
         """sitemap.xml, robots.txt and the JSON search index (also the offline fallback)."""

@@ -13,9 +13,9 @@ def store(tmp_path):
 
 
 def import_twice(store, paths):
-    first = import_paths(store, [str(p) for p in paths], progress=False)
+    first = import_paths(store, [str(p) for p in paths])
     stats = store.stats()
-    second = import_paths(store, [str(p) for p in paths], progress=False)
+    second = import_paths(store, [str(p) for p in paths])
     assert not second.changed and store.stats() == stats, "a second import stored something"
     return first
 

@@ -33,7 +33,7 @@ def archive_at(tmp_path, port: int = 25, **settings) -> Archive:
     config = load({"data": str(tmp_path / "data"), "smtp_port": port, **settings}, environ={})
     archive = Archive(config)
     if not archive.store.count("papers"):
-        import_paths(archive.store, [str(DEMO)], progress=False)
+        import_paths(archive.store, [str(DEMO)])
         archive.index.ensure(archive.store)
     return archive
 
@@ -205,7 +205,7 @@ def test_longlive_entry_carries_hugging_faces_signals(tmp_path, sink):
     need(day_file.is_file(), f"the bulk corpus's 2026-05-19 is absent at {day_file}")
     config = load({"data": str(tmp_path / "data"), "smtp_port": sink.port}, environ={})
     archive = Archive(config)
-    import_paths(archive.store, [str(day_file)], progress=False)
+    import_paths(archive.store, [str(day_file)])
     archive.index.ensure(archive.store)
     add(archive, 1)
     report = send(archive, date(2026, 5, 19))

@@ -47,7 +47,7 @@ def demo_site() -> Path:
     """The demo pages and the hostile papers, built with Pagefind (once per run)."""
     root = _scratch("demo")
     with Store(root / "data" / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
         store.ingest(hostile_listing())
     store, index = make_site(root / "data", root / "site")
     index.close()
@@ -64,7 +64,7 @@ def sharded_site() -> tuple[Path, str]:
     archive is), and the build's line about its search bundle (once per run)."""
     root = _scratch("shards")
     with Store(root / "data" / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("server.site.pagefind.SHARD_PAGES", SHARD_PAGES)
         with Store(root / "data" / "papers.sqlite3") as store:
@@ -86,7 +86,7 @@ def corpus_days() -> list[Path]:
 def _corpus_site(days: tuple[Path, ...]) -> Path:
     root = _scratch("corpus")
     with Store(root / "data" / "papers.sqlite3") as store:
-        import_paths(store, [str(p) for p in days], progress=False)
+        import_paths(store, [str(p) for p in days])
     store, index = make_site(root / "data", root / "site", pagefind=False)
     index.close()
     store.close()

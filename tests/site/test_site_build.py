@@ -183,7 +183,7 @@ def _rebuild(data: Path, out: Path, **options):
 def test_incremental_rule(tmp_path):
     data, out = tmp_path / "data", tmp_path / "site"
     with Store(data / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
         store.ingest(hostile_listing())
     first = _rebuild(data, out)
     assert len(first.written) > first.pages
@@ -243,7 +243,7 @@ def test_every_dated_page_links_both_ways_and_a_new_day_links_back(tmp_path):
 def test_rerun_after_a_lost_manifest_or_a_full_build_writes_nothing(tmp_path):
     data, out = tmp_path / "data", tmp_path / "site"
     with Store(data / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
     _rebuild(data, out)
     shutil.rmtree(out / ".paperboy")  # as after a build killed before it saved its state
     assert _rebuild(data, out).written == []
@@ -270,7 +270,7 @@ def test_an_incremental_build_refreshes_the_pages_a_new_paper_is_similar_to(tmp_
     makes their pages again, and they read as a full build of the same store writes them."""
     data, out, full = tmp_path / "data", tmp_path / "site", tmp_path / "full"
     with Store(data / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
     _rebuild(data, out)
     for day, first in (("2024-08-07", 10), ("2024-08-08", 20)):
         with Store(data / "papers.sqlite3") as store:
@@ -287,7 +287,7 @@ def test_an_incremental_build_refreshes_the_pages_a_new_paper_is_similar_to(tmp_
 
 def test_topic_pages_list_the_same_papers_on_both_engines(tmp_path, engine):
     with Store(tmp_path / "data" / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
     built = {}
     for name in ("whoosh", engine):
         store, index = make_site(tmp_path / "data", tmp_path / name, engine=name, pagefind=False)
@@ -303,7 +303,7 @@ def test_a_killed_pagefind_leaves_a_working_site(tmp_path, monkeypatch):
     """At 200k papers Pagefind needs over 20 GB and the kernel kills it: the build must still
     finish, say so, and keep the pages (a real process killed by SIGKILL stands in for it)."""
     with Store(tmp_path / "data" / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
     killed = "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"
     monkeypatch.setattr("server.site.pagefind.PAGEFIND", [sys.executable, "-c", killed])
     report = build_report(tmp_path / "data", tmp_path / "site")

@@ -28,7 +28,7 @@ AGENTS = "2408.90003"  # a paper of the demo pages
 @pytest.fixture()
 def store(tmp_path: Path):
     with Store(tmp_path / "papers.sqlite3") as s:
-        import_paths(s, [str(DEMO)], progress=False)
+        import_paths(s, [str(DEMO)])
         yield s
 
 
@@ -69,12 +69,12 @@ def test_bad_tags_and_notes_are_refused_with_a_reason(store: Store) -> None:
 def test_the_desk_survives_reimport_reparse_reindex_and_reopening(tmp_path: Path) -> None:
     path = tmp_path / "papers.sqlite3"
     with Store(path) as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
         store.desk.save(AGENTS, ["rl"])
         store.desk.hide("2408.90001")
         store.desk.note(AGENTS, "mine")
         before = _state(store)
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
         reparse(store)
         index = make_index(tmp_path / "index")
         index.rebuild(store)
@@ -130,7 +130,7 @@ def test_no_other_code_writes_the_desk_tables() -> None:
 def test_export_then_import_on_another_machine_gives_the_same_desk(tmp_path: Path) -> None:
     with Store(tmp_path / "a.sqlite3") as a, Store(tmp_path / "b.sqlite3") as b:
         for s in (a, b):
-            import_paths(s, [str(DEMO)], progress=False)
+            import_paths(s, [str(DEMO)])
         a.desk.save(AGENTS, ["rl"])
         a.desk.note(AGENTS, "from machine a")
         a.desk.mark_read("2408.90002")
@@ -208,7 +208,7 @@ def test_csl_json_is_what_pandoc_reads() -> None:
 def test_the_library_as_bibtex_parses(store: Store, tmp_path: Path) -> None:
     data = tmp_path / "data"
     with Store(data / "papers.sqlite3") as s:
-        import_paths(s, [str(DEMO)], progress=False)
+        import_paths(s, [str(DEMO)])
     for pid in (AGENTS, "2408.90001"):
         assert run(data, "save", pid, "--tag", "rl").returncode == 0
     out = run(data, "library", "--format", "bibtex")
@@ -221,7 +221,7 @@ def test_the_library_as_bibtex_parses(store: Store, tmp_path: Path) -> None:
 def test_the_cli_verbs_and_their_exit_codes(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with Store(data / "papers.sqlite3") as s:
-        import_paths(s, [str(DEMO)], progress=False)
+        import_paths(s, [str(DEMO)])
     saved = run(data, "save", AGENTS, "--tag", "rl", "--tag", "reading group")
     assert saved.returncode == 0 and "saved" in saved.stdout and "rl" in saved.stdout
     assert run(data, "tag", AGENTS, "later").returncode == 0
@@ -253,7 +253,7 @@ def test_the_cli_verbs_and_their_exit_codes(tmp_path: Path) -> None:
 def test_an_old_store_gains_the_desk_tables(tmp_path: Path) -> None:
     path = tmp_path / "papers.sqlite3"
     with Store(path) as s:
-        import_paths(s, [str(DEMO)], progress=False)
+        import_paths(s, [str(DEMO)])
     db = sqlite3.connect(path)
     db.executescript(
         "DROP TABLE desk; DROP TABLE desk_tags; DROP TABLE desk_seen; DROP TABLE desk_viewed; "

@@ -24,7 +24,7 @@ AGENTS = "2408.90003"  # a paper of the demo pages
 @pytest.fixture()
 def store(tmp_path: Path):
     with Store(tmp_path / "papers.sqlite3") as s:
-        import_paths(s, [str(DEMO)], progress=False)
+        import_paths(s, [str(DEMO)])
         yield s
 
 
@@ -94,11 +94,11 @@ def test_only_paper_pages_are_recorded(store: Store, url: str) -> None:
 def test_the_list_survives_reimport_reparse_reindex_and_reopening(tmp_path: Path) -> None:
     path = tmp_path / "papers.sqlite3"
     with Store(path) as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
         store.desk.view(AGENTS, f"https://ar5iv.labs.arxiv.org/html/{AGENTS}")
         store.desk.view("2501.00001", "https://arxiv.org/abs/2501.00001")
         before = store.desk.viewed()
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
         reparse(store)
         index = make_index(tmp_path / "index")
         index.rebuild(store)
@@ -164,7 +164,7 @@ def test_a_bad_viewed_list_names_the_file_and_the_entry(store: Store, viewed, me
 def test_paperboy_viewed_lists_and_clears(tmp_path: Path) -> None:
     data = tmp_path / "data"
     with Store(data / "papers.sqlite3") as s:
-        import_paths(s, [str(DEMO)], progress=False)
+        import_paths(s, [str(DEMO)])
         empty = run(data, "viewed")
         assert empty.returncode == 0 and "No papers viewed yet" in empty.stdout
         s.desk.view(AGENTS, f"https://arxiv.org/abs/{AGENTS}")
