@@ -349,7 +349,7 @@ class Site:
         """Pagefind's bundles, each run again only when the text it indexes changed."""
         newest = self.store.latest_date()
         year = int(newest[:4]) if newest else today().year
-        return index_pages(self.out, sorted(self.pages), year, self.progress)
+        return index_pages(self.out, sorted(self.pages), year)
 
     def finish(self, started: float, search_note: str) -> BuildReport:
         """Remove what is gone, save the manifest, and report."""

@@ -31,8 +31,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tqdm import tqdm
-
+from server.progress import step
 from server.site.output import Output, digest
 
 BUNDLE = "pagefind"
@@ -56,7 +55,6 @@ def index_pages(
     out: Output,
     pages: list[str],
     year: int,
-    progress: bool = False,
 ) -> str:
     """Bring the search bundles up to date with the built pages (paths in the site without
     .html); `year` is the archive's newest year. Returns a line saying what happened."""
@@ -77,20 +75,21 @@ def index_pages(
     if todo:
         # beside the site, so a bundle's pages can be hard-linked (same file system)
         with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=out.root.parent) as tmp:
-            runs = _run_all(out.root, Path(tmp), {n: plan[n] for n in todo}, progress)
-            for name, error, peak in runs:
-                peaks.append(peak)
-                if error is not None:
-                    failed = failed or error
-                    for rel in _files(out, name):
-                        out.keep(rel)  # the bundle as it was, if any: the search still works
-                    done.pop(name, None)
-                    continue
-                folder = Path(tmp) / name
-                for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                    rel = f"{name}/{path.relative_to(folder).as_posix()}"
-                    written += out.put(rel, path.read_bytes(), "search bundle")
-                done[name] = sums[name]
+            runs = _run_all(out.root, Path(tmp), {n: plan[n] for n in todo})
+            with step("pagefind", "bundle") as shown:
+                for name, error, peak in shown.iter(runs, total=len(todo)):
+                    peaks.append(peak)
+                    if error is not None:
+                        failed = failed or error
+                        for rel in _files(out, name):
+                            out.keep(rel)  # the bundle as it was, if any: the search still works
+                        done.pop(name, None)
+                        continue
+                    folder = Path(tmp) / name
+                    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                        rel = f"{name}/{path.relative_to(folder).as_posix()}"
+                        written += out.put(rel, path.read_bytes(), "search bundle")
+                    done[name] = sums[name]
     if failed is None or (out.root / BUNDLE).is_dir():
         others = [f"{n}/" for n in plan if n != BUNDLE]
         written += out.put(f"{BUNDLE}/{SHARDS}", json.dumps(others).encode(), "search bundle")
@@ -164,7 +163,7 @@ def _whole(out: Output, name: str) -> bool:
     return bool(found) and all(out.unchanged(rel) for rel in found)
 
 
-def _run_all(site: Path, tmp: Path, plan: dict[str, list[str]], progress):
+def _run_all(site: Path, tmp: Path, plan: dict[str, list[str]]):
     """Pagefind over each bundle's pages, RUNS at a time; (name, error or None, peak MB).
     After a failure the bundles not yet started are not run (a kill for memory would repeat)."""
     stop: list[str] = []
@@ -186,9 +185,7 @@ def _run_all(site: Path, tmp: Path, plan: dict[str, list[str]], progress):
         # the biggest first, so the two processes end near the same time
         order = sorted(plan, key=lambda n: -len(plan[n]))
         results = pool.map(one, order)
-        yield from tqdm(
-            results, total=len(plan), desc="search bundles", unit="bundle", disable=not progress
-        )
+        yield from results
 
 
 def _link_pages(site: Path, view: Path, pages: list[str]) -> None:

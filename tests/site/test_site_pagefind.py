@@ -78,7 +78,7 @@ def test_pagefind_indexes_only_the_title_authors_summary_and_abstract():
 def test_a_new_day_runs_only_the_bundles_whose_text_changed(tmp_path, monkeypatch):
     monkeypatch.setattr("server.site.pagefind.SHARD_PAGES", SHARD_PAGES)
     with Store(tmp_path / "data" / "papers.sqlite3") as store:
-        import_paths(store, [str(DEMO)], progress=False)
+        import_paths(store, [str(DEMO)])
     site = tmp_path / "site"
     store, index = make_site(tmp_path / "data", site)
     before = bundle_files(site)

@@ -37,23 +37,23 @@ def test_an_empty_store_counts_nothing(store):
 
 
 def test_import_and_reimport_keep_the_counts_exact(store):
-    import_paths(store, [str(DEMO)], progress=False)
+    import_paths(store, [str(DEMO)])
     first = exact(store)
     assert first["papers"] >= 8 and first["appearances"] >= 8
-    import_paths(store, [str(DEMO)], progress=False)
+    import_paths(store, [str(DEMO)])
     assert exact(store) == first
     reparse(store)
     assert exact(store) == first
 
 
 def test_a_desk_import_leaves_the_counts_exact(store):
-    import_paths(store, [str(DEMO)], progress=False)
+    import_paths(store, [str(DEMO)])
     before = exact(store)
     paper_id = next(iter(store.paper_ids()))
     store.desk.save(paper_id)
     document = store.desk.export()
     with Store(store.path.with_name("other.sqlite3")) as other:
-        import_paths(other, [str(DEMO)], progress=False)
+        import_paths(other, [str(DEMO)])
         assert other.desk.import_(document) == 1
         assert exact(other) == before
     assert exact(store) == before
@@ -100,7 +100,7 @@ def test_a_twin_absorbed_into_a_stored_paper_takes_its_rows_away(store):
 
 
 def test_deletes_and_a_failed_ingest_keep_the_counts_exact(store):
-    import_paths(store, [str(DEMO)], progress=False)
+    import_paths(store, [str(DEMO)])
     before = exact(store)
     victim = store.db.execute("SELECT id FROM appearances ORDER BY id LIMIT 1").fetchone()[0]
     store.db.execute("DELETE FROM appearances WHERE id = ?", (victim,))
@@ -128,7 +128,7 @@ def test_deletes_and_a_failed_ingest_keep_the_counts_exact(store):
 def test_replace_and_upserts_keep_the_counts_exact(store):
     """INSERT OR REPLACE deletes the row it replaces; its delete trigger fires only because the
     store's connection turns recursive_triggers on (the next test shows the drift without)."""
-    import_paths(store, [str(DEMO)], progress=False)
+    import_paths(store, [str(DEMO)])
     before = exact(store)
     pid, app = store.db.execute("SELECT paper_id, id FROM appearances LIMIT 1").fetchone()
     store.db.execute("INSERT OR REPLACE INTO papers SELECT * FROM papers WHERE id = ?", (pid,))
@@ -172,7 +172,7 @@ def test_without_recursive_triggers_a_replace_would_count_twice(store):
 def test_an_older_store_has_its_counts_seeded(tmp_path):
     path = tmp_path / "papers.sqlite3"
     with Store(path) as s:
-        import_paths(s, [str(DEMO)], progress=False)
+        import_paths(s, [str(DEMO)])
         before = exact(s)
     db = sqlite3.connect(path)
     drop_schema_11(db)
