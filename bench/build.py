@@ -55,11 +55,12 @@ def new_day(store: Store) -> Listing:
 
 def hf_day(store: Store, folder: Path) -> str:
     """The day after the newest one as Hugging Face's daily_papers JSON, in folder/DAY.json:
-    NEW_PAPERS papers with ids of that day's month (as a real day's are); returns the day."""
+    NEW_PAPERS papers, new ones, with ids of that day's month (as a real day's are); returns
+    the day."""
     day = date.fromisoformat(store.latest_date()) + timedelta(days=1)
     entries = []
     for n in range(1, NEW_PAPERS + 1):
-        pid = f"{day:%y%m}.{90000 + n}"
+        pid = f"{day:%y%m}.9{day.day:02d}{n:02d}"  # new every day: 2608.92501 on the 25th
         title = f"Benchmark paper {n} on sparse retrieval and diffusion planning"
         entries.append(
             {
