@@ -59,11 +59,11 @@ def index_pages(
     """Bring the search bundles up to date with the built pages (paths in the site without
     .html); `year` is the archive's newest year. Returns a line saying what happened."""
     state = (None if out.full else out.load_cache(STATE)) or {}
-    texts = _texts(out, pages, state.get("texts", {}))
+    texts = _texts(out, pages, state.get("pages", {}))
     plan = bundles(pages, year)
     done: dict[str, str] = state.get("bundles", {})
     sums = {
-        name: digest(repr([(p, texts[p]) for p in members]).encode())
+        name: digest(repr([(p, texts[p][1]) for p in members]).encode())
         for name, members in plan.items()
     }
     todo = [name for name in plan if sums[name] != done.get(name) or not _whole(out, name)]
@@ -93,7 +93,7 @@ def index_pages(
     if failed is None or (out.root / BUNDLE).is_dir():
         others = [f"{n}/" for n in plan if n != BUNDLE]
         written += out.put(f"{BUNDLE}/{SHARDS}", json.dumps(others).encode(), "search bundle")
-    out.save_cache(STATE, {"texts": texts, "bundles": {n: done[n] for n in plan if n in done}})
+    out.save_cache(STATE, {"pages": texts, "bundles": {n: done[n] for n in plan if n in done}})
     if failed is not None:
         return (
             f"{failed}; the search page falls back to titles and authors "
@@ -135,21 +135,24 @@ def shard_key(page: str, year: int) -> str:
     return f"{made}-{found[2]}" if made >= year else str(made)
 
 
-def _texts(out: Output, pages: list[str], known: dict[str, str]) -> dict[str, str]:
-    """The digest of the text Pagefind indexes, per page: read again for the pages this build
-    wrote, else as the last build left it."""
-    written = {rel for rel, _ in out.written}
+def _texts(out: Output, pages: list[str], known: dict) -> dict[str, tuple[str, str]]:
+    """Per page, the hashes of its files and the digest of the text Pagefind indexes in it:
+    read again when the file's hash differs from the one the digest was made from (a page this
+    build wrote, or one a killed build wrote), else as the last build left it."""
     texts = {}
     for page in pages:
         rel = page + ".html"
-        if rel in written or page not in known:
-            try:
-                html = (out.root / rel).read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                html = ""
-            texts[page] = digest("\n".join(m[0] for m in _INDEXED.finditer(html)).encode())
-        else:
+        # the Markdown's hash too: a page a killed build wrote keeps its old HTML hash in the
+        # manifest (the builder finds the HTML on disk and does not render it again)
+        now = out.hashes.get(page + ".md", "") + out.hashes.get(rel, "")
+        if page in known and known[page][0] == now and now:
             texts[page] = known[page]
+            continue
+        try:
+            html = (out.root / rel).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            html = ""
+        texts[page] = (now, digest("\n".join(m[0] for m in _INDEXED.finditer(html)).encode()))
     return texts
 
 

@@ -135,3 +135,32 @@ def test_a_new_day_runs_only_the_bundles_whose_text_changed(tmp_path, monkeypatc
     assert "A new title about narwhals" in titles
     index.close()
     store.close()
+
+
+def test_pages_a_killed_build_wrote_are_indexed_by_the_next(tmp_path, monkeypatch):
+    """A build killed after writing its pages, before Pagefind and its manifest: the next build
+    finds the pages already as it would write them, and must still index their new text."""
+    with Store(tmp_path / "data" / "papers.sqlite3") as store:
+        import_paths(store, [str(DEMO)])
+    site = tmp_path / "site"
+    store, index = make_site(tmp_path / "data", site)
+    changed = Paper("2408.90002", title="Narwhals under the ice", version=99)
+    store.ingest(Listing(kind="hf-api", url="https://huggingface.co/papers", papers=[changed]))
+    index.ensure(store)
+
+    def killed(*args):
+        raise KeyboardInterrupt  # as a kill between the pages and Pagefind
+
+    with monkeypatch.context() as patch:
+        patch.setattr("server.site.builder.index_pages", killed)
+        try:
+            build(store, index, site, base_url="https://example.org/pb/")
+        except KeyboardInterrupt:
+            pass
+    assert "Narwhals under the ice" in (site / "paper" / "2408.90002.html").read_text()
+    report = build(store, index, site, base_url="https://example.org/pb/")
+    assert "indexed " in report.search, report.search
+    titles = {p["meta"]["title"] for p in fragments(site, "pagefind-2024-08").values()}
+    assert "Narwhals under the ice" in titles
+    index.close()
+    store.close()
