@@ -30,7 +30,7 @@ from server.crawl import (
 from server.digest import NothingToSend
 from server.digest import run as run_digest
 from server.site import build, options
-from server.store import Store
+from server.store import Store, StoreError
 
 PROVISIONAL_DAYS = 30  # a list still short after this many days is given up on
 
@@ -47,7 +47,7 @@ class UpdateReport:
     notes: list[str] = field(default_factory=list)
     new: bool = False
     resumed: str | None = None  # start time of an unfinished run this one finished
-    step_failed: bool = False
+    failed: dict[str, str] = field(default_factory=dict)  # step after the scrape -> why it failed
     seconds: dict[str, float] = field(default_factory=dict)  # each step's time, in run order
 
     def timing(self) -> str:
@@ -57,10 +57,14 @@ class UpdateReport:
 
     @property
     def exit_code(self) -> int:
-        """0 something new arrived; 4 a source or step failed and nothing new; 1 nothing new."""
+        """7 a step after the scrape (index, build, digest) failed, whatever arrived: a cron user
+        must learn that the site or the digest stopped; else 0 something new arrived; 4 a source
+        failed and nothing new; 1 nothing new (the EXIT_ codes of server/cli/context.py)."""
+        if self.failed:
+            return 7
         if self.new:
             return 0
-        return 4 if self.scrape.failures or self.step_failed else 1
+        return 4 if self.scrape.failures else 1
 
 
 @contextmanager
@@ -124,26 +128,37 @@ def update(
         store.crawl.scraped(run_id)
         ended("scrape")
         report.new = store.last_change() > baseline
-        report.notes.append(f"index: {archive.index.ensure(store)}")
-        ended("index")
-        for name, step in (("build", build_step), ("digest", digest_step)):
-            report.notes.append(_step(report, name, step, archive, today, name in steps))
+        for name, step in (("index", index_step), ("build", build_step), ("digest", digest_step)):
+            on = name == "index" or name in steps  # the index always follows the store
+            report.notes.append(_step(report, name, step, archive, today, on))
             ended(name)
-        if not report.step_failed:
+        if not report.failed:
             store.crawl.finish_run(run_id)
     return report
 
 
 def _step(report: UpdateReport, name: str, step, archive: Archive, today: str, on: bool) -> str:
+    """Run one step after the scrape; a failure is noted in the report, not raised, so the steps
+    after it still run and what succeeded is kept (a failed store is StoreError: exit 5)."""
     if not on:
         return f"{name}: skipped (--no-{name})"
-    if not report.new:
+    if name != "index" and not report.new:
         return f"{name}: nothing new, so nothing to do"
+    if name == "build" and "index" in report.failed:  # the pages ask the index for lists
+        report.failed[name] = "the index step failed first"
+        return "build: not run: the index step failed (the next update tries both again)"
     try:
         return step(archive, today)
+    except StoreError:
+        raise
     except Exception as exc:  # the run stays unfinished, so the next update tries the step again
-        report.step_failed = True
+        report.failed[name] = f"{type(exc).__name__}: {exc}"
         return f"{name}: failed: {type(exc).__name__}: {exc} (the next update tries again)"
+
+
+def index_step(archive: Archive, today: str) -> str:
+    """Bring the search index up to the store (server/index/), as every import does."""
+    return f"index: {archive.index.ensure(archive.store)}"
 
 
 def build_step(archive: Archive, today: str) -> str:

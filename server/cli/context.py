@@ -22,6 +22,7 @@ from server.text import printable
 
 EXIT_NEW, EXIT_NOTHING_NEW, EXIT_USAGE, EXIT_TOO_BROAD, EXIT_INPUT, EXIT_STORE = 0, 1, 2, 3, 4, 5
 EXIT_SMTP = 6
+EXIT_STEP = 7  # update: a step after the scrape failed (UpdateReport.exit_code)
 
 
 class Context:

@@ -194,6 +194,12 @@ def update_cmd(obj: Context, day, no_build, no_digest, quiet) -> None:
         archive.close()
     for outcome in report.scrape.failures:
         say(f"paperboy: error: {outcome.line()}", err=True)
+    for name, why in report.failed.items():
+        say(
+            f"paperboy: error: update: the {name} step failed: {printable(why)}; what the steps "
+            "before it stored is kept, and the next update tries it again",
+            err=True,
+        )
     for line in report.notes if not quiet else []:
         say(line)
     say(report.timing())

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from helpers import DEMO, run, run_crashing
+from mailsink import MailServer, Sink
 from replay import Replay
 
 from server.archive import Archive
@@ -150,3 +151,56 @@ def test_config_shows_each_value_and_where_it_came_from(tmp_path, site, monkeypa
     assert rows["delay_hf"].split()[-1] == "environment"
     assert rows["data"].endswith("command line") and rows["digest_size"].endswith("default")
     assert "hunter2" not in result.stdout and "********" in rows["smtp_password"]
+
+
+def _break(step: str, data, tmp_path, mail: MailServer) -> dict:
+    """Settings (and files) under which `step` of an update fails, and nothing else does."""
+    if step == "index":  # a file where the index's folder must be
+        data.mkdir(parents=True)
+        (data / "index").write_text("not a folder\n")
+        return {}
+    if step == "build":  # the site folder cannot be made: a file stands in its path
+        (tmp_path / "blocker").write_text("")
+        return {"site_dir": str(tmp_path / "blocker" / "site")}
+    # the digest: a confirmed subscriber, and the mail server not started yet
+    assert run(data, "subscribers", "add", "reader@example.org").returncode == 0
+    return {"smtp_port": str(mail.port)}
+
+
+DAY = "2024-08-02"  # a Friday: the digest has a day to send
+WHY = {
+    "index": "NotADirectoryError",
+    "build": "NotADirectoryError",
+    "digest": "SmtpFailure: SMTP server 127.0.0.1",
+}
+
+
+@pytest.mark.parametrize("broken", ["index", "build", "digest"])
+def test_a_failed_step_exits_7_names_it_and_keeps_what_succeeded(tmp_path, site, broken):
+    data, mail = tmp_path / "data", MailServer(Sink())
+    settings = _break(broken, data, tmp_path, mail)
+    result = run(data, "update", "--date", DAY, **settings)
+    assert result.returncode == 7, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    said = f"paperboy: error: update: the {broken} step failed: {WHY[broken]}"
+    assert said in result.stderr, result.stderr
+    assert result.stderr.count("paperboy: error: update:") == 1 + (broken == "index")
+    assert "new: 71 papers new" in result.stdout  # the scrape's summary still says what came
+    archive = Archive(load({"data": str(data)}))
+    assert archive.store.count("papers") == 71  # what the scrape stored is kept
+    archive.close()
+    built = re.search(r"^build: .*site: \d+ pages", result.stdout, re.M)
+    assert bool(built) == (broken == "digest"), result.stdout  # the steps before it succeeded
+    if broken != "index":
+        assert run(data, "search", "transformer").returncode == 0
+    # mended, the next update finishes what failed, and says so
+    if broken == "index":
+        (data / "index").unlink()
+    settings.pop("site_dir", None)
+    with mail:
+        again = run(data, "update", "--date", DAY, **settings)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "resuming: the update started" in again.stdout
+    assert (tmp_path / "site" / "index.html").is_file()
+    sent = mail.handler.recipients()
+    assert sent == (["reader@example.org"] if broken == "digest" else []), sent
