@@ -549,6 +549,33 @@ def _day_36k(field: str, fmt: str) -> Callable[[dict], str]:
     return figure
 
 
+def site_block(runs: dict[str, dict]) -> str:
+    """docs/site.md's figures: the 36k run's three builds, and its goals."""
+    site = runs["36k"]["site"]
+    lines = ["| build | pages | files written | pages s | pages/s | Pagefind s |"]
+    lines.append("|---|--:|--:|--:|--:|--:|")
+    names = {"full": "full build", "no change": "rebuild, no change"}
+    for label, row in site.items():
+        if label == "markdown loop":
+            continue
+        name = names.get(label, label.replace("one new day", "one new day (20 papers)"))
+        rate = f"{row['pages/s']:,.0f}" if label == "full" else ""
+        lines.append(
+            f"| {name} | {row['pages']:,} | {row['written']:,} | {row['seconds']:.2f} | {rate} | "
+            f"{row['pagefind s']:.1f} |"
+        )
+    full = site["full"]
+    day = next(row for label, row in site.items() if label.startswith("one new day"))
+    met = [full["pages/s"] >= SITE_GOAL["36k"], day["seconds"] <= 1]
+    verdict = {2: "both met", 1: "one met", 0: "neither met"}[sum(met)]
+    goals = (
+        f"Goals: a full build at {SITE_GOAL['36k']} pages/s or more on one core, and an "
+        f"incremental build after one new day within 1 s: {verdict} ({full['pages/s']:,.0f} "
+        f"pages/s; {day['seconds']:.2f} s)."
+    )
+    return "\n".join([*lines, "", textwrap.fill(goals, width=100, break_on_hyphens=False)])
+
+
 def _health_row(runs: dict[str, dict]) -> str:
     if any("health" in r.get("search", {}) for r in runs.values()):
         return "the `health` row of the table below"
@@ -557,6 +584,7 @@ def _health_row(runs: dict[str, dict]) -> str:
 
 SPANS: dict[str, Callable[[dict[str, dict]], str]] = {
     "stages": stages_block,
+    "site-36k": site_block,
     "rss-36k": lambda runs: f"{runs['36k']['search']['server RSS MB']:.0f} MB",
     "stages-date": lambda runs: ", ".join(sorted({r["date"] for r in runs.values()})),
     "day-36k-total": _day_36k("total s", ".0f"),
