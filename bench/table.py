@@ -504,7 +504,12 @@ def _notes(runs: dict[str, dict]) -> list[str]:
                 f"already holds them, {'none' if not imp['papers new'] else imp['papers new']} "
                 "new: the rate of merging "
                 "papers the store has, not of filling a store of that size. `bench/run.py` "
-                'records which it was as the import\'s `"kind"`.'
+                'records which it was as the import\'s `"kind"`'
+                + (
+                    "."
+                    if all("kind" in runs[label]["import"] for label in again)
+                    else '; runs older than that field say it by `"store papers before"`.'
+                )
             )
         )
     for label, r in runs.items():
