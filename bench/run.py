@@ -7,7 +7,8 @@
 36k is the real corpus: the HF daily-papers and arXiv OAI bulk sets in ../shared/corpus (36,415
 papers), imported into a fresh store. 200k and 1m are made from it by bench/corpus.py
 (deterministic perturbed copies; see its docstring) and the bulk sets are then imported again
-into the bigger store. Then: parse (pages/s per page kind), import (papers/s), index build
+into the bigger store. Then: parse (pages/s per page kind), import (papers/s; "kind" says
+whether it filled an empty store or re-imported papers the store already holds), index build
 (docs/s, MB), search over HTTP (p50/p99 per query type; FTS5 and the scan on the same queries,
 in-process), 8 clients searching at once, lookup, similar, trending, health, the site build (full
 and one new day; at 1m only with --site), the digest over SMTP, and the server's memory.
