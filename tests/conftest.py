@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,13 @@ SEED = ROOT.parent / "shared" / "seed" / "hf-papers-page.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+pytest_plugins = ["ci_skips"]  # under CI=true, every skip is a failure
+
+
 def need(condition: bool, reason: str) -> None:
-    """Skip when a tool or file is missing; under CI=true, fail instead (CI must prove all)."""
-    if condition:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"required under CI: {reason}")
-    pytest.skip(reason)
+    """Skip when a tool or file is missing (under CI=true, ci_skips makes that a failure)."""
+    if not condition:
+        pytest.skip(reason)
 
 
 @pytest.fixture(params=["whoosh", "tantivy"])
