@@ -27,6 +27,7 @@ from helpers import DEMO, EXE, run
 from server.index import make_index
 from server.store import Store
 
+ROOT = Path(__file__).resolve().parent.parent
 SEED = int(os.environ.get("PAPERBOY_CRASH_SEED", "20240902"))
 IMPORT_KILLS = int(os.environ.get("PAPERBOY_CRASH_KILLS", "50"))
 OTHER_KILLS = IMPORT_KILLS  # reindex and build each
@@ -39,6 +40,23 @@ WORDS = (
 ).split()
 KILLS: dict[str, int] = {}  # survived kills per command, printed for the README
 MID_WORK: dict[str, int] = {}  # of those, kills that came after the process wrote something
+
+
+def documented() -> dict[str, tuple[int, int]]:
+    """docs/reliability.md's figures: command -> (kills that land, how many at least mid-write)."""
+    text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    rows = re.findall(
+        r"^\| `kill -9` of `(\w+)`[^|]*\| (\d+) landed and survived, at least (\d+) of", text, re.M
+    )
+    return {name: (int(kills), int(floor)) for name, kills, floor in rows}
+
+
+def landed(name: str) -> None:
+    """The kill loop of `name` landed every kill the docs promise, enough of them mid-write."""
+    kills, floor = documented()[name]
+    floor = floor * IMPORT_KILLS // kills  # PAPERBOY_CRASH_KILLS may ask for another count
+    assert KILLS[name] == IMPORT_KILLS, f"{name}: {KILLS[name]} of {IMPORT_KILLS} kills landed"
+    assert MID_WORK.get(name, 0) >= max(floor, 1), f"{name}: {MID_WORK.get(name, 0)} mid-write"
 
 
 def hf_day(day: str, rng: random.Random) -> list[dict]:
@@ -172,6 +190,8 @@ def kill_chains(rng, kills: int, reset, attempt, finish) -> int:
     while survived < kills and tries < 3 * kills:  # bounded, even if runs end before the kill
         reset()
         for _ in range(CHAIN):
+            if survived == kills:
+                break
             survived, tries = survived + attempt(rng), tries + 1
         finish()
     return survived
@@ -201,6 +221,7 @@ def test_import_survives_kills(tmp_path, inputs, startup):
         rng, IMPORT_KILLS, lambda: shutil.rmtree(data, True), attempt, finish
     )
     report("import", seconds)
+    landed("import")
 
 
 def test_reindex_survives_kills(tmp_path, inputs, startup):
@@ -228,6 +249,7 @@ def test_reindex_survives_kills(tmp_path, inputs, startup):
 
     KILLS["reindex"] = kill_chains(rng, OTHER_KILLS, lambda: None, attempt, finish)
     report("reindex", seconds)
+    landed("reindex")
 
 
 def test_build_survives_kills(tmp_path, inputs, startup):
@@ -252,6 +274,7 @@ def test_build_survives_kills(tmp_path, inputs, startup):
         rng, OTHER_KILLS, lambda: shutil.rmtree(out, True), attempt, finish
     )
     report("build", seconds)
+    landed("build")
 
 
 # Saves papers, each with a tag and a note, through the store's desk (the code the CLI and the
@@ -305,9 +328,10 @@ def test_desk_writes_survive_kills(tmp_path, inputs):
             assert tags == ("crash",), f"{pid}: saved and tagged, then lost after kill {attempt}"
             assert note.startswith("round ") and int(note[6:]) >= n, (pid, n, note)
     assert kills == IMPORT_KILLS and len(done) > 100, (kills, len(done))
-    before = desk_rows(data)
+    before, imports = desk_rows(data), 0
     for _ in range(CHAIN):  # pages imported again, killed midway: the desk is untouched
-        killed(data, ["import", "-q", str(inputs)], rng.uniform(0.5, 3.0))
+        imports += killed(data, ["import", "-q", str(inputs)], rng.uniform(0.5, 3.0))
         integrity(data)
         assert desk_rows(data) == before
+    assert imports > 0, "no kill of an import landed: the desk was never tested beside one"
     print(f"\ndesk: {kills} kills while saving and rewriting notes ({writes} writes), none lost")
