@@ -297,22 +297,35 @@ def test_failed_rebuild_keeps_the_live_index(idx: SearchIndex, store: Store, mon
 
 
 def test_a_writer_waits_for_the_lock(idx: SearchIndex, store: Store) -> None:
+    """Events, not sleeps: the lock is held until the test lets it go, whatever the load."""
     add(store, [Paper("2409.00008", "Wavelet Scattering", "Wavelets.", ["E F"])])
-    held = threading.Event()
+    held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         with idx.files.write_lock(5):
             held.set()
-            time.sleep(0.4)
+            release.wait(60)
 
-    thread = threading.Thread(target=hold)
-    thread.start()
-    held.wait()
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(60)
     impatient = make_index(idx.files.path, lock_timeout=0.1, engine=idx.engine)
     with pytest.raises(IndexBusy):
         impatient.sync(store)
-    assert idx.sync(store) == 1  # waits for the holder, then writes
-    thread.join()
+    synced: list[int] = []
+
+    def sync() -> None:  # a connection of its own: SQLite's stay in their thread
+        with Store(store.path) as mine:
+            synced.append(idx.sync(mine))
+
+    patient = threading.Thread(target=sync)
+    patient.start()
+    patient.join(0.3)
+    assert patient.is_alive() and synced == []  # it cannot have written while the lock is held
+    release.set()
+    patient.join(60)
+    holder.join(60)
+    assert synced == [1]  # it waited for the holder, then wrote
     assert ids(idx, "wavelet") == ["2409.00008"]
 
 
