@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email
+import os
+import signal
 import threading
 import time
 from email import policy
@@ -74,3 +76,19 @@ class MailServer:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+class KillsTheSender(Sink):
+    """Keeps every message, and SIGKILLs the sending process (`pid`) as the k-th arrives, before
+    answering 250: the server holds a message its sender never heard was accepted."""
+
+    def __init__(self, k: int) -> None:
+        super().__init__()
+        self.k = k
+        self.pid: int | None = None
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        if len(self.received) == self.k and self.pid is not None:
+            os.kill(self.pid, signal.SIGKILL)
+        return answer

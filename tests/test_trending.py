@@ -15,11 +15,28 @@ def seen(pid="p", day="2024-08-05", lst="hf-daily", rank=None, upvotes=None, cat
     return Appearance(paper_id=pid, list=lst, date=day, category=cat, rank=rank, upvotes=upvotes)
 
 
-def test_one_appearance_matches_the_formula():
+# Expected scores are worked by hand from the formula in docs/trending.md, with its weights
+# written out here, not read from server/trending.py: a changed weight or term must fail.
+
+
+def test_one_appearance_matches_the_documented_formula():
     trend = trending.score("p", [seen(rank=2, upvotes=40)], "day", DAY)
-    expected = math.log1p(40) * trending.W_UPVOTES + trending.W_RANK / 2 + trending.W_PRESENCE
-    assert trend.score == pytest.approx(expected, abs=1e-4)
+    # 1.0 x ln(41) + 2.0 x 1/2 + 0.5 = 3.713572 + 1.0 + 0.5, today (age 0)
+    assert trend.score == 5.2136
     assert (trend.upvotes, trend.best_rank, trend.lists, trend.days) == (40, 2, 1, 1)
+
+
+def test_a_week_of_appearances_matches_the_documented_formula():
+    appearances = [
+        seen(rank=1, upvotes=100),  # today: ln(101) + 2.0 x 1 + 0.5 = 7.115121
+        seen(day="2024-08-02", rank=3, upvotes=20),  # 3 days, half-life 3: 0.5 x 4.211189
+        seen(day="2024-08-04", lst="arxiv-new", rank=5, cat="cs"),  # 0.5^(1/3) x 0.5, unranked
+        seen(day="2024-07-29", upvotes=900),  # before the week's 7 days: not counted
+    ]
+    trend = trending.score("p", appearances, "week", DAY)
+    # 7.115121 + 2.105595 + 0.396850, + 1.0 x (2 lists - 1) + 0.5 x (3 days - 1) = 11.617565
+    assert trend.score == 11.6176
+    assert (trend.upvotes, trend.best_rank, trend.lists, trend.days) == (100, 1, 2, 3)
 
 
 def test_age_halves_the_score_per_half_life():

@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 from conftest import CORPUS, need
 from helpers import DEMO, EXE, free_port, run
-from mailsink import Dropper, MailServer, Sink
+from mailsink import Dropper, KillsTheSender, MailServer, Sink
 
 from server.archive import Archive
 from server.config import load
@@ -260,19 +260,31 @@ def test_a_dropped_connection_then_the_next_run_sends_exactly_the_rest(tmp_path)
     assert sorted(everyone) == sorted(f"reader{i}@example.org" for i in range(10))
 
 
-def test_a_crash_after_sending_resends_once_with_the_same_message_id(tmp_path, sink):
-    archive = archive_at(tmp_path, sink.port)
-    add(archive, 2)
-    from server.digest.runner import composer_for
-
-    subscriber = archive.store.subscribers.get(1)
-    message_id = composer_for(archive).message_id(subscriber, "daily", DAY.isoformat())
-    # the process died before it marked the message sent
-    archive.store.subscribers.log_sending(1, "daily", DAY.isoformat(), message_id)
-    report = send(archive)
-    assert report.outcome.sent == 2 and report.outcome.resent == 1
-    first = next(m for m in sink.handler.messages() if m["To"] == subscriber.email)
-    assert first["Message-ID"] == message_id
+def test_a_crash_after_sending_resends_once_with_the_same_message_id(tmp_path):
+    """A real `paperboy digest` killed as the server takes its second message, before the 250:
+    the next run sends that message again with the Message-ID it carried on the wire (read
+    from the message the server kept, not computed), and nothing else twice."""
+    data = tmp_path / "data"
+    assert run(data, "import", str(DEMO)).returncode == 0
+    readers = [f"reader{i}@example.org" for i in range(3)]
+    for reader in readers:
+        assert run(data, "subscribers", "add", reader).returncode == 0
+    killer = KillsTheSender(2)
+    with MailServer(killer) as server:
+        env = {**os.environ, "PAPERBOY_SMTP_PORT": str(server.port)}
+        command = [EXE, "--data", str(data), "digest", "--date", "2024-08-02"]
+        with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL) as proc:
+            killer.pid = proc.pid
+            assert proc.wait(300) == -9  # killed mid-run, by the server
+    first, in_flight = killer.messages()
+    with MailServer(Sink()) as sink:
+        again = _cli(data, sink.port, "digest", "--date", "2024-08-02")
+        assert again.returncode == 0, again.stdout + again.stderr
+    resent = {m["To"]: m for m in sink.handler.messages()}
+    assert sorted(resent) == sorted(set(readers) - {first["To"]})  # the accepted one is not
+    assert resent[in_flight["To"]]["Message-ID"] == in_flight["Message-ID"]
+    ids = [m["Message-ID"] for m in [first, *resent.values()]]
+    assert len(set(ids)) == 3 and all(re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", i) for i in ids)
 
 
 @pytest.mark.parametrize(
