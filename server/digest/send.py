@@ -41,7 +41,7 @@ class SmtpFailure(Exception):
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """Where and how to send: host, port, security (none, starttls, ssl), login."""
+    """Where and how to send: host, port, security (none, starttls, ssl), login, trusted CA."""
 
     host: str
     port: int
@@ -49,6 +49,7 @@ class SmtpSettings:
     user: str = ""
     password: str = ""
     timeout: float = 30.0
+    ca_file: str = ""
 
     @classmethod
     def from_config(cls, config) -> SmtpSettings:
@@ -64,34 +65,120 @@ class SmtpSettings:
                 f"{config.sources['smtp_host']}: smtp_host must be a host name or address, "
                 f"not {host[:100]!r}"
             )
+        ca_file = str(config["smtp_ca_file"])
+        if ca_file:
+            ca_file = str(Path(ca_file).expanduser())
+            try:
+                ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as exc:  # missing, unreadable, or not PEM
+                if isinstance(exc, ssl.SSLError):
+                    why = f"it holds no certificate paperboy can read ({exc.reason or exc})"
+                else:
+                    why = exc.strerror or exc
+                raise ConfigError(
+                    f"{config.sources['smtp_ca_file']}: smtp_ca_file must be a PEM file of "
+                    f"certificates, and {ca_file} cannot be used: {why}"
+                ) from None
         return cls(
             host,
             int(config["smtp_port"]),
             security,
             str(config["smtp_user"]),
             str(config["smtp_password"]),
+            ca_file=ca_file,
         )
 
+    def tls(self) -> ssl.SSLContext:
+        """Verify the server's certificate and name: against smtp_ca_file when it is set, else
+        the system's trusted certificates (which SSL_CERT_FILE and SSL_CERT_DIR can replace)."""
+        return ssl.create_default_context(cafile=self.ca_file or None)
+
     def connect(self) -> smtplib.SMTP:
-        """An open, greeted (and logged-in, when a user is set) SMTP connection."""
+        """An open, greeted (and logged-in, when a user is set) SMTP connection; SmtpFailure
+        names the server, what failed, and the setting that would fix it."""
         where = f"SMTP server {self.host}:{self.port}"
         try:
             if self.security == "ssl":
-                context = ssl.create_default_context()
-                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=self.tls()
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-            try:
-                if self.security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-                if self.user:
-                    smtp.login(self.user, self.password)
-            except BaseException:
-                smtp.close()
-                raise
         except (OSError, smtplib.SMTPException) as exc:
-            raise SmtpFailure(f"{where}: {exc}") from None
+            raise SmtpFailure(f"{where}{self._why(exc)}") from None
+        try:
+            if self.security == "starttls":
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    raise SmtpFailure(
+                        f"{where} does not offer STARTTLS, which smtp_security = starttls needs "
+                        "(paperboy never falls back to clear text): use the port of the server "
+                        "that offers it (usually 587), or smtp_security = ssl for a port of "
+                        "implicit TLS (usually 465)"
+                    )
+                smtp.starttls(context=self.tls())
+            if self.user:
+                self._login(smtp, where)
+        except SmtpFailure:
+            smtp.close()
+            raise
+        except (OSError, smtplib.SMTPException) as exc:
+            smtp.close()
+            raise SmtpFailure(f"{where}{self._why(exc)}") from None
         return smtp
+
+    def _login(self, smtp: smtplib.SMTP, where: str) -> None:
+        smtp.ehlo_or_helo_if_needed()
+        if not smtp.has_extn("auth"):
+            if self.security == "none":
+                raise SmtpFailure(
+                    f"{where} offers no login (AUTH) on a connection without TLS, and smtp_user "
+                    "is set: most servers offer it only over TLS, so set smtp_security to "
+                    "starttls (usually port 587) or ssl (usually port 465)"
+                )
+            raise SmtpFailure(
+                f"{where} offers no login (AUTH), and smtp_user is set: leave smtp_user empty "
+                "for a server that needs none"
+            )
+        try:
+            smtp.login(self.user, self.password)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SmtpFailure(
+                f"{where} refused the login of smtp_user {self.user!r}: {reply(exc)}; check "
+                "smtp_user and smtp_password (some providers want an app password)"
+            ) from None
+
+    def _why(self, exc: Exception) -> str:
+        """What failed, after the server's name: TLS failures say which setting to look at."""
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return (
+                f": its TLS certificate could not be verified ({exc.verify_message}); check "
+                "smtp_host is the name the certificate is for, and for a private or self-signed "
+                "certificate set smtp_ca_file to the PEM file of it or of its CA"
+            )
+        if isinstance(exc, ssl.SSLError):
+            hint = (
+                "with smtp_security = ssl the server must speak TLS from the first byte "
+                "(usually port 465); a port that starts in clear text and offers STARTTLS "
+                "(usually 587) needs smtp_security = starttls"
+                if self.security == "ssl"
+                else "is smtp_security right for this port?"
+            )
+            return f": TLS handshake failed ({exc.reason or exc}); {hint}"
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return f": {reply(exc)}"
+        return f": {exc}"
+
+
+def reply(exc: Exception) -> str:
+    """An SMTP error reply as one line of text ("535 5.7.8 Authentication credentials
+    invalid"), not smtplib's (code, bytes) tuple."""
+    code, text = getattr(exc, "smtp_code", None), getattr(exc, "smtp_error", None)
+    if code is None:
+        return str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return " ".join(f"{code} {text or ''}".split())
 
 
 @dataclass

@@ -44,9 +44,9 @@ def sink():
         yield server
 
 
-def add(archive: Archive, n: int, topics: list[str] | None = None) -> None:
+def add(archive: Archive, n: int, topics: list[str] | None = None, period: str = "daily") -> None:
     archive.store.subscribers.add_many(
-        [(f"reader{i}@example.org", "daily", topics or []) for i in range(n)]
+        [(f"reader{i}@example.org", period, topics or []) for i in range(n)]
     )
 
 
