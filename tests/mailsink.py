@@ -72,6 +72,20 @@ class Dropper(Sink):
         return await super().handle_DATA(server, session, envelope)
 
 
+class Refuser(Sink):
+    """Refuses the recipients in `refused` (550 to RCPT TO) while they are in it; takes the rest."""
+
+    def __init__(self, *refused: str) -> None:
+        super().__init__()
+        self.refused = set(refused)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return f"550 5.1.1 <{address}>: mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 def certificate(folder: Path, *names: str) -> tuple[Path, Path]:
     """A self-signed certificate for `names` (IP addresses or host names; default 127.0.0.1 and
     localhost), made with the openssl CLI: (cert.pem, key.pem) in `folder`."""

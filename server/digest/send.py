@@ -8,8 +8,9 @@ The sent log (digests_sent) makes re-runs safe. For each message:
    before the next message starts.
 
 A refused message (a 5xx, or a 4xx other than 421) loses its row and is tried again by the next
-run. A dropped connection stops the run: the message in flight was not accepted (no 250 came
-back), so it keeps its 'sending' row and the next run sends it and the rest. Only a process
+run; a 530 (the server wants a login) stops the run there, as it would refuse every message. A
+dropped connection stops the run: the message in flight was not accepted (no 250 came back), so
+it keeps its 'sending' row and the next run sends it and the rest. Only a process
 killed between the server's 250 and the commit of step 3 (well under a millisecond) can leave a
 'sending' row for a message that did arrive; the next run then sends it again, with the same
 Message-ID, so that mail systems which de-duplicate by Message-ID show it once. We chose this
@@ -93,10 +94,15 @@ class SmtpSettings:
         the system's trusted certificates (which SSL_CERT_FILE and SSL_CERT_DIR can replace)."""
         return ssl.create_default_context(cafile=self.ca_file or None)
 
+    @property
+    def where(self) -> str:
+        """The server, as errors name it."""
+        return f"SMTP server {self.host}:{self.port}"
+
     def connect(self) -> smtplib.SMTP:
         """An open, greeted (and logged-in, when a user is set) SMTP connection; SmtpFailure
         names the server, what failed, and the setting that would fix it."""
-        where = f"SMTP server {self.host}:{self.port}"
+        where = self.where
         try:
             if self.security == "ssl":
                 smtp = smtplib.SMTP_SSL(
@@ -165,15 +171,26 @@ class SmtpSettings:
                 else "is smtp_security right for this port?"
             )
             return f": TLS handshake failed ({exc.reason or exc}); {hint}"
-        if isinstance(exc, smtplib.SMTPResponseException):
-            return f": {reply(exc)}"
-        return f": {exc}"
+        if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(
+            exc.__context__, TimeoutError
+        ):  # connected, but no greeting came: a server waiting for TLS says nothing
+            return (
+                f": no greeting within {self.timeout:g} s; if this port expects TLS from the "
+                "first byte (usually 465), set smtp_security = ssl"
+            )
+        return f": {reply(exc)}"
+
+
+def _code_and_text(exc: Exception) -> tuple[int | None, object]:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        return next(iter(exc.recipients.values()))  # one recipient a message
+    return getattr(exc, "smtp_code", None), getattr(exc, "smtp_error", None)
 
 
 def reply(exc: Exception) -> str:
     """An SMTP error reply as one line of text ("535 5.7.8 Authentication credentials
-    invalid"), not smtplib's (code, bytes) tuple."""
-    code, text = getattr(exc, "smtp_code", None), getattr(exc, "smtp_error", None)
+    invalid"), not smtplib's (code, bytes) tuple; any other error as its message."""
+    code, text = _code_and_text(exc)
     if code is None:
         return str(exc)
     if isinstance(text, bytes):
@@ -209,9 +226,11 @@ def pending(store: Store, edition: Edition) -> tuple[list[Subscriber], set[int],
 
 def _fatal(exc: Exception) -> bool:
     """True when the connection is gone (or the server is closing), so the run must stop."""
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, OSError)):
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
         return True
-    return getattr(exc, "smtp_code", None) == 421
+    if isinstance(exc, smtplib.SMTPException):  # a reply (SMTPException is an OSError too)
+        return _code_and_text(exc)[0] == 421
+    return isinstance(exc, OSError)  # the socket failed
 
 
 def send(
@@ -233,7 +252,7 @@ def send(
     try:
         with step("send", "message", line=False) as shown:
             for sub in shown.iter(subscribers, len(subscribers)):
-                result = _send_one(store, edition, composer, conn, sub, outcome)
+                result = _send_one(store, edition, composer, conn, sub, outcome, smtp)
                 if result == "stop":
                     break
                 outcome.resent += result == "sent" and sub.id in interrupted
@@ -243,7 +262,9 @@ def send(
     return outcome
 
 
-def _send_one(store, edition, composer, conn, sub: Subscriber, outcome: Outcome) -> str:
+def _send_one(
+    store, edition, composer, conn, sub: Subscriber, outcome: Outcome, smtp: SmtpSettings
+) -> str:
     """Send one message: 'sent', 'refused', or 'stop' when the connection is gone."""
     message_id = composer.message_id(sub, edition.period, edition.key)
     try:
@@ -255,11 +276,18 @@ def _send_one(store, edition, composer, conn, sub: Subscriber, outcome: Outcome)
     try:
         conn.sendmail(composer.sender, [sub.email], data)
     except (smtplib.SMTPException, OSError) as exc:
+        if _code_and_text(exc)[0] == 530:  # authentication required: it refuses every message
+            store.subscribers.log_not_sent(sub.id, edition.period, edition.key)
+            outcome.stopped = (
+                f"{smtp.where} requires a login to send ({reply(exc)}): set smtp_user and "
+                "smtp_password"
+            )
+            return "stop"
         if _fatal(exc):
-            outcome.stopped = f"SMTP connection lost after {outcome.sent} messages: {exc}"
+            outcome.stopped = f"SMTP connection lost after {outcome.sent} messages: {reply(exc)}"
             return "stop"
         store.subscribers.log_not_sent(sub.id, edition.period, edition.key)
-        outcome.refused.append(f"{sub.email}: {exc}")
+        outcome.refused.append(f"{sub.email}: {reply(exc)}")
         return "refused"
     store.subscribers.log_sent(sub.id, edition.period, edition.key)
     outcome.sent += 1
@@ -295,6 +323,6 @@ def send_confirmation(composer: Composer, smtp: SmtpSettings, subscriber: Subscr
     try:
         conn.sendmail(composer.sender, [subscriber.email], data)
     except (smtplib.SMTPException, OSError) as exc:
-        raise SmtpFailure(f"confirmation to {subscriber.email}: {exc}") from None
+        raise SmtpFailure(f"confirmation to {subscriber.email}: {reply(exc)}") from None
     finally:
         _quit(conn)

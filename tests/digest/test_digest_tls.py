@@ -18,7 +18,7 @@ from mailsink import MailServer, Sink, certificate
 from test_digest import DAY, add, archive_at
 
 from server.digest.runner import run as run_digest
-from server.digest.send import SmtpFailure
+from server.digest.send import SmtpFailure, SmtpSettings
 
 # aiosmtpd 1.4.6 itself warns, in its own thread, on every accepted login, and on each
 # connection to an implicit-TLS server that requires a login (it only counts STARTTLS as TLS)
@@ -205,3 +205,35 @@ def test_a_bad_smtp_ca_file_is_named_before_anything_is_sent(tmp_path, content, 
             bad.stderr
         )
         assert why in bad.stderr and server.handler.received == []
+
+
+def test_a_server_that_wants_a_login_stops_the_run_at_the_first_message(tmp_path, trusting):
+    """smtp_user left empty for a server that refuses mail without a login (530): one error
+    saying so, not one refusal per subscriber; nothing sent; the run with a login sends all."""
+    data = store_with_readers(tmp_path)
+    with MailServer(Sink(), "starttls", trusting, login=(USER, PASSWORD)) as server:
+        anonymous = digest(data, server, smtp_security="starttls")
+        assert anonymous.returncode == 6 and "Traceback" not in anonymous.stderr
+        assert anonymous.stderr.count("paperboy: error:") == 1, anonymous.stderr
+        assert f"SMTP server 127.0.0.1:{server.port} requires a login" in anonymous.stderr
+        assert "530" in anonymous.stderr and "set smtp_user and smtp_password" in anonymous.stderr
+        assert "run again to send the other 3" in anonymous.stderr
+        assert server.handler.received == []
+        right = digest(data, server, **login("starttls"))
+        assert right.returncode == 0 and "sent 3 of 3" in right.stdout, right.stderr
+        assert "interrupted" not in right.stdout  # nothing was in flight: none was accepted
+        assert server.handler.counts() == Counter(READERS)
+
+
+def test_clear_text_to_a_port_of_implicit_tls_says_to_use_ssl(cert):
+    """starttls (or none) against port 465's kind: the server waits for TLS and says nothing,
+    so the client's wait for a greeting times out; the error says what to set."""
+    with MailServer(Sink(), "ssl", cert) as server:
+        for security in ("starttls", "none"):
+            smtp = SmtpSettings("127.0.0.1", server.port, security, timeout=1)
+            with pytest.raises(SmtpFailure) as failure:
+                smtp.connect()
+            message = str(failure.value)
+            assert message.startswith(f"SMTP server 127.0.0.1:{server.port}: no greeting within")
+            assert "set smtp_security = ssl" in message, message
+        assert server.handler.received == []
