@@ -19,6 +19,7 @@ from test_digest import DAY, add, archive_at
 
 from server.digest.runner import run as run_digest
 from server.digest.send import SmtpFailure, SmtpSettings
+from server.update import digest_step
 
 # aiosmtpd 1.4.6 itself warns, in its own thread, on every accepted login, and on each
 # connection to an implicit-TLS server that requires a login (it only counts STARTTLS as TLS)
@@ -237,3 +238,28 @@ def test_clear_text_to_a_port_of_implicit_tls_says_to_use_ssl(cert):
             assert message.startswith(f"SMTP server 127.0.0.1:{server.port}: no greeting within")
             assert "set smtp_security = ssl" in message, message
         assert server.handler.received == []
+
+
+def test_the_digest_step_of_update_fails_on_a_refused_or_missing_login(tmp_path, trusting):
+    """`paperboy update` sends the daily digest too: its step must fail (so the next update
+    tries again) with the same words, never report the digest as sent."""
+    data = store_with_readers(tmp_path)
+    assert data.is_dir()
+    with MailServer(Sink(), "starttls", trusting, login=(USER, PASSWORD)) as server:
+        for settings, says in (
+            (login("starttls", "wrong"), f"refused the login of smtp_user '{USER}': 535"),
+            ({"smtp_security": "starttls"}, r"sent 0 of 3; SMTP server 127\.0\.0\.1:\d+ requires"),
+        ):
+            archive = archive_at(tmp_path, server.port, **settings)
+            try:
+                with pytest.raises(SmtpFailure, match=says):
+                    digest_step(archive, DAY.isoformat())
+            finally:
+                archive.close()
+        assert server.handler.received == []
+        archive = archive_at(tmp_path, server.port, **login("starttls"))
+        try:
+            assert digest_step(archive, DAY.isoformat()).endswith("went to 3 subscribers")
+        finally:
+            archive.close()
+        assert server.handler.counts() == Counter(READERS)
