@@ -9,12 +9,14 @@ counted per recipient on the server, across runs.
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections import Counter
 from datetime import date
 
 import pytest
-from helpers import run
+from helpers import run, serving
 from mailsink import MailServer, Sink, certificate
 from test_digest import DAY, add, archive_at
 
@@ -266,3 +268,23 @@ def test_the_digest_step_of_update_fails_on_a_refused_or_missing_login(tmp_path,
         finally:
             archive.close()
         assert server.handler.counts() == Counter(READERS)
+
+
+def test_the_confirmation_mail_of_paperboy_serve_goes_through_starttls_with_login(
+    tmp_path, trusting
+):
+    """The other mail paperboy sends: a real `paperboy serve` mails the double opt-in link
+    through the same settings."""
+    with MailServer(Sink(), "starttls", trusting, login=(USER, PASSWORD)) as server:
+        settings = {"smtp_port": str(server.port), **login("starttls")}
+        with serving(tmp_path / "data", **settings) as base:
+            body = json.dumps({"email": "new@example.org"}).encode()
+            asked = urllib.request.Request(
+                base + "/api/subscriptions", body, {"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(asked, timeout=30) as response:
+                assert response.status == 202
+            server.handler.wait_for(1)
+        assert server.logins == [(USER, True)]
+        assert server.handler.counts() == Counter(["new@example.org"])
+        assert "/subscriptions/confirm?token=" in server.handler.messages()[0].as_string()
