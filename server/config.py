@@ -70,6 +70,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp_security", "none", "none, starttls or ssl"),
     Setting("smtp_user", "", "SMTP user name (empty: no login)"),
     Setting("smtp_password", "", "SMTP password"),
+    Setting(
+        "smtp_ca_file",
+        "",
+        "PEM file of the certificate (or CA) to trust for the SMTP server (empty: the system's)",
+    ),
     Setting("mail_from", "Paperboy <paperboy@localhost>", "the digest's From address"),
     Setting("digest_size", 10, "top papers per digest"),
     Setting(

@@ -27,7 +27,7 @@ from server.crawl import (
     provisional_target,
     update_targets,
 )
-from server.digest import NothingToSend
+from server.digest import NothingToSend, SmtpFailure
 from server.digest import run as run_digest
 from server.site import build, options
 from server.store import Store, StoreError
@@ -175,7 +175,14 @@ def digest_step(archive: Archive, today: str) -> str:
         result = run_digest(archive, "daily", date.fromisoformat(today), None)
     except NothingToSend as exc:
         return f"digest: nothing to send: {exc}"
-    edition = result.edition
+    edition, outcome = result.edition, result.outcome
+    if outcome.stopped or outcome.refused:  # a failed step: the next update tries the rest
+        why = [f"sent {outcome.sent} of {result.due}"]
+        if outcome.stopped:
+            why.append(outcome.stopped)
+        if outcome.refused:
+            why.append(f"{len(outcome.refused)} refused, first {outcome.refused[0]}")
+        raise SmtpFailure("; ".join(why))
     return f"digest: the {edition.period} digest for {edition.key} went to {result.due} subscribers"
 
 

@@ -1,7 +1,7 @@
 """The `paperboy` verbs of the e-mail digest: digest, subscribers add|list|remove.
 
 Exit codes: 0 something was sent (or written); 1 nothing to send, with the reason; 2 usage;
-4 the SMTP server failed or refused messages; 5 the store could not be opened or written.
+5 the store could not be opened or written; 6 the SMTP server failed or refused messages.
 """
 
 from __future__ import annotations

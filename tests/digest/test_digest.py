@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections import Counter
 from datetime import date
 from email.message import EmailMessage
 from html import unescape
@@ -12,7 +13,7 @@ from html import unescape
 import pytest
 from conftest import CORPUS, need
 from helpers import DEMO, EXE, free_port, run
-from mailsink import Dropper, KillsTheSender, MailServer, Sink
+from mailsink import Dropper, KillsTheSender, MailServer, Refuser, Sink
 
 from server.archive import Archive
 from server.config import load
@@ -44,9 +45,9 @@ def sink():
         yield server
 
 
-def add(archive: Archive, n: int, topics: list[str] | None = None) -> None:
+def add(archive: Archive, n: int, topics: list[str] | None = None, period: str = "daily") -> None:
     archive.store.subscribers.add_many(
-        [(f"reader{i}@example.org", "daily", topics or []) for i in range(n)]
+        [(f"reader{i}@example.org", period, topics or []) for i in range(n)]
     )
 
 
@@ -258,6 +259,24 @@ def test_a_dropped_connection_then_the_next_run_sends_exactly_the_rest(tmp_path)
         assert second.interrupted == 1 and second.outcome.resent == 1  # the one in flight
     everyone = dropper.handler.recipients() + sink.handler.recipients()
     assert sorted(everyone) == sorted(f"reader{i}@example.org" for i in range(10))
+
+
+def test_a_refused_recipient_is_named_the_rest_go_out_and_the_next_run_sends_it(tmp_path):
+    """A 550 to one address refuses that message only (smtplib's errors are OSErrors too: the
+    old code took every refusal for a lost connection and stopped the run there)."""
+    with MailServer(Refuser("reader1@example.org")) as server:
+        archive = archive_at(tmp_path, server.port)
+        add(archive, 4)
+        first = send(archive)
+        assert first.outcome.stopped is None and first.outcome.sent == 3
+        assert first.outcome.refused == [
+            "reader1@example.org: 550 5.1.1 <reader1@example.org>: mailbox unavailable"
+        ]
+        server.handler.refused.clear()  # the mailbox is back
+        second = send(archive_at(tmp_path, server.port))
+        assert second.outcome.sent == 1 and second.already == 3 and second.outcome.resent == 0
+    everyone = [f"reader{i}@example.org" for i in range(4)]
+    assert server.handler.counts() == Counter(everyone)
 
 
 def test_a_crash_after_sending_resends_once_with_the_same_message_id(tmp_path):
