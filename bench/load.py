@@ -99,6 +99,7 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    by_client: Counter = field(default_factory=Counter)  # answers per client thread
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, seconds: float, status: int, error: str | None) -> None:
@@ -106,6 +107,7 @@ class Tally:
         with self.lock:
             self.latencies.append(seconds)
             self.statuses[status] += 1
+            self.by_client[threading.current_thread().name] += 1
             if error:
                 self.errors.append(error)
 
