@@ -4,13 +4,18 @@ never a traceback, and what was stored before is still there."""
 
 from __future__ import annotations
 
+import json
+import os
+import resource
 import shutil
+import signal
 import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import DEMO, run
+from conftest import need
+from helpers import DEMO, EXE, run
 
 from server.store import store_path
 
@@ -87,3 +92,122 @@ def test_a_corrupt_page_met_mid_verb_is_exit_5_and_left_as_it_was(stored, tmp_pa
     spoiled = spoil(path, (root - 1) * PAGE, PAGE)
     one_error_line(run(data, *verb), str(path), "database disk image is malformed")
     assert path.read_bytes() == spoiled
+
+
+def _mounts_work() -> bool:
+    """True when this process may make a private mount namespace and mount in it (root in a
+    machine or container that allows it): the mounts then never show outside one command."""
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(
+        [*PRIVATE, "mount -t tmpfs -o size=64k paperboy-probe /mnt"], capture_output=True
+    )
+    return probe.returncode == 0
+
+
+# `sh -c SCRIPT` in a mount namespace of its own, whose mounts end with it
+PRIVATE = ["unshare", "--mount", "--propagation", "private", "sh", "-c"]
+
+
+def paperboy(data: Path, *args: str, mount: str = "", preexec_fn=None):
+    """`paperboy --data DATA ARGS`, after the shell command `mount` (run in a private mount
+    namespace, as the user's own mounts would be) when one is given."""
+    command = [EXE, "--data", str(data), *args]
+    if mount:
+        command = [*PRIVATE, f'{mount} && exec "$@"', "sh", *command]
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, preexec_fn=preexec_fn
+    )
+
+
+def stored_papers(data: Path) -> dict[str, str]:
+    """id: title of every stored paper, as `paperboy export` gives them."""
+    exported = run(data, "export")
+    assert exported.returncode == 0, exported.stderr
+    return {p["id"]: p["title"] for p in map(json.loads, exported.stdout.splitlines())}
+
+
+def sound(data: Path) -> None:
+    db = sqlite3.connect(store_path(data))
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize(
+    "verb", [["stats"], ["import", str(DEMO / "hf-api-2024-08-05.json")]], ids=["stats", "import"]
+)
+def test_a_read_only_data_folder_is_exit_5_and_changes_nothing(stored, tmp_path, verb):
+    """A user's `chmod a-w` does not stop root, who may write anywhere: as root the folder is
+    mounted read-only instead (a bind mount in a namespace of the command's own)."""
+    data = fresh_copy(stored, tmp_path / "data")
+    before = {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()}
+    if os.geteuid() != 0:
+        data.chmod(0o500)
+        store_path(data).chmod(0o400)
+        try:
+            result = paperboy(data, *verb)
+        finally:
+            data.chmod(0o700)
+        says = "read-only"
+    else:
+        need(_mounts_work(), "root here may not mount: no read-only folder stops root's writes")
+        result = paperboy(data, *verb, mount=f"mount --bind -o ro {data} {data}")
+        says = "read-only file system"
+    one_error_line(result, str(store_path(data)), says)
+    assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
+
+
+def _file_size_limit(limit: int):
+    def limited() -> None:  # in the child, before paperboy starts
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails (EFBIG), no kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+def test_a_write_past_the_file_size_limit_is_exit_5_and_keeps_the_store(tmp_path):
+    """A full disk as any user can make one: no file may grow past 64 KB, so the store's log
+    (-wal) fills up in the middle of an import. Runs everywhere; the tmpfs test below is the
+    real full disk, where mounting is allowed."""
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
+    before = stored_papers(data)
+    result = paperboy(data, "import", "-q", str(DEMO), preexec_fn=_file_size_limit(64 * 1024))
+    one_error_line(result, str(store_path(data)), "could not store", "disk I/O error")
+    sound(data)
+    after = stored_papers(data)
+    assert {k: after.get(k) for k in before} == before  # all there, as it was
+    # the import once it has room stores all the rest
+    assert run(data, "import", "-q", str(DEMO)).returncode == 0
+    assert len(stored_papers(data)) > len(before)
+
+
+def test_a_full_disk_is_exit_5_and_the_store_opens_after(stored, tmp_path):
+    """A real full disk: the data folder on a tmpfs of 1 MB, filled to the last byte."""
+    need(_mounts_work(), "mounting a small tmpfs needs root and a machine that allows it")
+    source, disk = tmp_path / "source", tmp_path / "disk"
+    assert run(source, "import", "-q", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
+    before = stored_papers(source)
+    disk.mkdir()
+    script = (
+        f"mount -t tmpfs -o size=1m paperboy-full {disk} && cp -a {source}/. {disk} && "
+        f"(cat /dev/zero > {disk}/filler 2>/dev/null; true) && "
+        # the import fails; then the filler goes, as the user would make room, and the rest
+        # of the story is told by stats and export, all in the one private mount
+        f'"$@"; echo "exit $?" >&2; rm {disk}/filler && '
+        f"{EXE} --data {disk} export > {tmp_path}/after.jsonl && cp -a {disk}/. {source}"
+    )
+    command = [*PRIVATE, script, "sh", EXE, "--data", str(disk), "import", "-q", str(DEMO)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "exit 5" and result.returncode == 0, result.stderr
+    one_error_line(
+        subprocess.CompletedProcess([], 5, result.stdout, "\n".join(lines[:-1]) + "\n"),
+        str(store_path(disk)),
+        "is full",
+    )
+    after = (tmp_path / "after.jsonl").read_text().splitlines()
+    assert {p["id"]: p["title"] for p in map(json.loads, after)} == before
+    sound(source)  # the store as the full disk left it, copied out of the mount
