@@ -220,6 +220,47 @@ def test_ingest_needs_the_token_then_stores_and_indexes(served):
     assert status == 422 and "Supported kinds" in body["error"]["message"]
 
 
+# each route that writes, with a body it takes: (method, path, body, status when allowed)
+WRITES = [
+    ("POST", "/api/parse", {"url": "https://example.org/p", "html": "<p>hi</p>"}, 422),
+    ("POST", "/api/viewed", {"url": "https://arxiv.org/abs/2408.90002"}, 201),
+    ("POST", "/api/papers/2408.90002/desk", {"saved": True, "add_tags": ["hdr"]}, 200),
+    ("POST", "/api/catchup/seen", {}, 200),
+    ("POST", "/api/viewed/clear", {}, 200),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"), WRITES, ids=[path for _, path, _, _ in WRITES]
+)
+def test_the_x_paperboy_token_header_on_write_routes(served, method, path, body, allowed):
+    """The token in `X-Paperboy-Token` (the other way in beside `Authorization: Bearer`):
+    missing 401, wrong 403 and nothing written, right the route's own answer; and right beside
+    an `Authorization` of another scheme, as a reverse proxy's login sends (once a 403)."""
+    client, token, _ = served
+    auth = {"Authorization": f"Bearer {token}"}
+    state = client.get("/api/papers/2408.90002/desk", headers=auth)[1]["data"]
+    viewed = client.get("/api/viewed", headers=auth)[1]["data"]
+    for headers, status in (
+        ({}, 401),
+        ({"X-Paperboy-Token": ""}, 401),
+        ({"X-Paperboy-Token": "wrong"}, 403),
+        ({"X-Paperboy-Token": token[:-1]}, 403),
+        ({"X-Paperboy-Token": token + "x"}, 403),
+    ):
+        answer, answered, _ = client.call(method, path, body, headers=headers)
+        assert answer == status and answered["ok"] is False, (headers, answer, answered)
+        assert "paperboy token" in answered["error"]["message"]
+    assert client.get("/api/papers/2408.90002/desk", headers=auth)[1]["data"] == state
+    assert client.get("/api/viewed", headers=auth)[1]["data"] == viewed  # nothing written
+    for headers in (
+        {"X-Paperboy-Token": token},
+        {"X-Paperboy-Token": token, "Authorization": "Basic cGI6c2VjcmV0"},
+    ):
+        answer, answered, _ = client.call(method, path, body, headers=headers)
+        assert answer == allowed, (headers, answer, answered)
+
+
 def test_cors_only_for_extensions_and_the_site(client):
     for origin in ("chrome-extension://abcdef", "moz-extension://1234-5678", "https://me.example"):
         _, _, headers = client.get("/api/health", headers={"Origin": origin})
