@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import need
@@ -324,3 +326,47 @@ def test_trending_says_its_order_and_keeps_it(client, period, order, key):
         ),
     }
     assert (data["heading"], data["from"], data["to"]) == expected[period]
+
+
+def _spoil_builds(index: Path) -> None:
+    """Garbage in every file of the index's builds; CURRENT still names the live one."""
+    for path in index.rglob("*"):
+        if path.is_file() and path.parent != index:
+            path.write_bytes(b"not an index " * 20)
+
+
+@pytest.mark.parametrize("how", ["garbage", "removed"])
+def test_an_unusable_index_is_a_503_and_the_rest_still_answers(tmp_path, engine, how):
+    """The index spoiled under a running server (by hand, a disk error, another tool): searches
+    say so with a 503, similar papers too (once a 500 and a traceback in the log), while health
+    says which state it is in and what does not need the index goes on; a reindex by another
+    process brings it back without a restart."""
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO), index_engine=engine).returncode == 0
+    token = run(data, "token").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert run(data, "save", "2408.90001").returncode == 0  # so "for you" has a saved paper
+    index = data / ("index" if engine == "whoosh" else "index-tantivy")
+    with serving(data, index_engine=engine) as base:
+        client = Client(base)
+        assert client.get("/api/search?q=lattice")[0] == 200  # the searcher is open
+        assert client.get("/api/papers/2408.90002/similar")[1]["data"]["similar"]
+        if how == "garbage":
+            _spoil_builds(index)
+        else:
+            shutil.rmtree(index)
+        unusable = ["/api/search?q=lattice", "/api/search?q=protein"]
+        if how == "garbage":  # a missing similarity file is no similar papers, by design
+            unusable += ["/api/papers/2408.90002/similar", "/api/recommend?days=30"]
+        for path in unusable:
+            status, body, _ = client.get(path, headers=auth)
+            assert status == 503, (path, status, body)
+            assert body["error"]["message"].startswith("the search index is not usable"), body
+        health = client.get("/api/health")[1]["data"]
+        assert health["index"]["state"] == ("corrupt" if how == "garbage" else "missing")
+        for path in ("/api/papers/2408.90001", "/api/trending?period=now", "/api/dates"):
+            assert client.get(path)[0] == 200, path
+        assert run(data, "reindex", "-q", index_engine=engine).returncode == 0
+        status, body, _ = client.get("/api/search?q=lattice")
+        assert status == 200 and body["data"]["hits"][0]["id"] == "2408.90001"
+        assert client.get("/api/health")[1]["data"]["index"]["state"] == "ok"
