@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import need
-from helpers import DEMO, EXE, run
+from helpers import DEMO, EXE, run, serve_exit
 
 from server.store import store_path
 
@@ -71,7 +71,11 @@ def fresh_copy(stored: Path, to: Path) -> Path:
     return data
 
 
-@pytest.mark.parametrize("verb", [["stats"], *VERBS], ids=lambda verb: verb[0])
+@pytest.mark.parametrize(
+    "verb",
+    [["stats"], ["trending"], ["save", "2408.90001"], ["subscribers", "list"], *VERBS],
+    ids=lambda verb: "-".join(verb[:2]) if verb[0] == "subscribers" else verb[0],
+)
 def test_a_store_of_garbage_is_exit_5_and_left_as_it_was(stored, tmp_path, verb):
     data = fresh_copy(stored, tmp_path / "data")
     path = store_path(data)
@@ -211,3 +215,12 @@ def test_a_full_disk_is_exit_5_and_the_store_opens_after(stored, tmp_path):
     after = (tmp_path / "after.jsonl").read_text().splitlines()
     assert {p["id"]: p["title"] for p in map(json.loads, after)} == before
     sound(source)  # the store as the full disk left it, copied out of the mount
+
+
+def test_serve_on_a_store_of_garbage_stops_at_once_with_exit_5(stored, tmp_path):
+    """(A store whose header opens but whose papers table is corrupt is served: serve does not
+    read every page of a store before it starts.)"""
+    data = fresh_copy(stored, tmp_path / "data")
+    path = store_path(data)
+    spoil(path, 0, path.stat().st_size)
+    one_error_line(serve_exit(data), str(path), "file is not a database")
