@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
+import random
+import resource
 import shutil
+import signal
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import need
-from helpers import DEMO, run, serving
+from helpers import DEMO, run, serving, spoil_table
 
 from server.api import create_app
 
@@ -370,3 +374,58 @@ def test_an_unusable_index_is_a_503_and_the_rest_still_answers(tmp_path, engine,
         status, body, _ = client.get("/api/search?q=lattice")
         assert status == 200 and body["data"]["hits"][0]["id"] == "2408.90001"
         assert client.get("/api/health")[1]["data"]["index"]["state"] == "ok"
+
+
+def _file_size_limit(limit: int):
+    def limited() -> None:  # in the server's process, before it starts
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails (EFBIG), no kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+def test_a_store_that_cannot_be_written_is_a_503_and_keeps_what_it_held(tmp_path):
+    """The server's files may not grow past 128 KB (a full disk as any user can make one): a
+    page of 400 KB cannot be stored. It is a 503 naming the store, the log holds one line and no
+    traceback (serving checks), the rest of the API answers, and nothing stored is lost."""
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
+    before = run(data, "export").stdout
+    token = run(data, "token").stdout.strip()
+    page = {
+        "url": "https://example.org/heavy",
+        "html": (
+            "<html><head><meta name='citation_title' content='Heavy Pages for Small Disks'>"
+            "<meta name='citation_author' content='Rosa Vega'>"
+            "<meta name='citation_publication_date' content='2024/08/03'></head><body>"
+            + base64.b64encode(random.Random(7).randbytes(260_000)).decode()  # not compressible
+            + "</body></html>"
+        ),
+    }
+    with serving(data, preexec_fn=_file_size_limit(128 * 1024)) as base:
+        client = Client(base)
+        auth = {"Authorization": f"Bearer {token}"}
+        status, body, _ = client.call("POST", "/api/ingest", body=page, headers=auth)
+        assert status == 503, (status, body)
+        message = body["error"]["message"]
+        assert str(data / "papers.sqlite3") in message and "could not store" in message
+        assert client.get("/api/health")[0] == 200
+        assert client.get("/api/search?q=heavy")[1]["data"]["total"] == 0
+    assert run(data, "export").stdout == before
+
+
+def test_a_corrupt_store_is_a_503_naming_it_and_health_still_answers(tmp_path):
+    """The papers table's first page is garbage: each route that reads a paper says the store
+    cannot be read, in one line (once a 500, and a traceback in the log)."""
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO)).returncode == 0
+    spoil_table(data / "papers.sqlite3", "papers")
+    with serving(data) as base:
+        client = Client(base)
+        for path in ("/api/papers/2408.90001", "/api/search?q=lattice", "/api/trending"):
+            status, body, _ = client.get(path)
+            assert status == 503, (path, status, body)
+            message = body["error"]["message"]
+            assert message.startswith(f"{data / 'papers.sqlite3'}: the store cannot be read")
+            assert "malformed" in message
+        assert client.get("/api/health")[0] == 200  # counts, not papers: it still answers

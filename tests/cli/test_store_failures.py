@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 from conftest import need
-from helpers import DEMO, EXE, run, serve_exit
+from helpers import DEMO, EXE, run, serve_exit, spoil, spoil_table
 
 from server.store import store_path
 
-PAGE = 4096  # SQLite's page size: the first page holds the header and the schema
 VERBS = [  # each reads or writes papers
     ["papers"],
     ["show", "2408.90001"],
@@ -54,14 +53,6 @@ def one_error_line(result: subprocess.CompletedProcess, *says: str) -> None:
         assert text in lines[0], (text, lines[0])
 
 
-def spoil(path: Path, start: int, length: int) -> bytes:
-    """Garbage over `length` bytes of the store from `start`; the file's bytes after."""
-    with path.open("r+b") as db:
-        db.seek(start)
-        db.write(bytes(range(7, 251)) * (length // 244) + b"\x99" * (length % 244))
-    return path.read_bytes()
-
-
 def fresh_copy(stored: Path, to: Path) -> Path:
     """A copy of the stored data folder: its store all in its file (no -wal, no -shm)."""
     data = copy(stored, to)
@@ -90,10 +81,7 @@ def test_a_corrupt_page_met_mid_verb_is_exit_5_and_left_as_it_was(stored, tmp_pa
     is garbage, so the verb meets it only when it reads a paper (once: a traceback, exit 1)."""
     data = fresh_copy(stored, tmp_path / "data")
     path = store_path(data)
-    db = sqlite3.connect(path)
-    [root] = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'papers'").fetchone()
-    db.close()
-    spoiled = spoil(path, (root - 1) * PAGE, PAGE)
+    spoiled = spoil_table(path, "papers")
     one_error_line(run(data, *verb), str(path), "database disk image is malformed")
     assert path.read_bytes() == spoiled
 
