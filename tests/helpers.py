@@ -136,6 +136,21 @@ def serving(data: Path, preexec_fn=None, **settings: str):
     assert b"Traceback" not in text, text.decode()[-2000:]
 
 
+def file_size_limit(limit: int):
+    """A preexec_fn for a subprocess whose files may not grow past `limit` bytes: a write past
+    it fails with EFBIG (SIGXFSZ, which would kill the process, is ignored), as on a full disk;
+    no privilege needed."""
+
+    def limited() -> None:
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
 SQLITE_PAGE = 4096  # the store's page size: the first page holds the header and the schema
 
 

@@ -6,16 +6,14 @@ import base64
 import importlib.util
 import json
 import random
-import resource
 import shutil
-import signal
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import need
-from helpers import DEMO, run, serving, spoil_table
+from helpers import DEMO, file_size_limit, run, serving, spoil_table
 
 from server.api import create_app
 
@@ -376,14 +374,6 @@ def test_an_unusable_index_is_a_503_and_the_rest_still_answers(tmp_path, engine,
         assert client.get("/api/health")[1]["data"]["index"]["state"] == "ok"
 
 
-def _file_size_limit(limit: int):
-    def limited() -> None:  # in the server's process, before it starts
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails (EFBIG), no kill
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return limited
-
-
 def test_a_store_that_cannot_be_written_is_a_503_and_keeps_what_it_held(tmp_path):
     """The server's files may not grow past 128 KB (a full disk as any user can make one): a
     page of 400 KB cannot be stored. It is a 503 naming the store, the log holds one line and no
@@ -402,7 +392,7 @@ def test_a_store_that_cannot_be_written_is_a_503_and_keeps_what_it_held(tmp_path
             + "</body></html>"
         ),
     }
-    with serving(data, preexec_fn=_file_size_limit(128 * 1024)) as base:
+    with serving(data, preexec_fn=file_size_limit(128 * 1024)) as base:
         client = Client(base)
         auth = {"Authorization": f"Bearer {token}"}
         status, body, _ = client.call("POST", "/api/ingest", body=page, headers=auth)

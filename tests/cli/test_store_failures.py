@@ -4,18 +4,18 @@ never a traceback, and what was stored before is still there."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import resource
 import shutil
-import signal
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 from conftest import need
-from helpers import DEMO, EXE, run, serve_exit, spoil, spoil_table
+from helpers import DEMO, EXE, file_size_limit, run, serve_exit, spoil, spoil_table
 
 from server.store import store_path
 
@@ -71,7 +71,7 @@ def test_a_store_of_garbage_is_exit_5_and_left_as_it_was(stored, tmp_path, verb)
     data = fresh_copy(stored, tmp_path / "data")
     path = store_path(data)
     spoiled = spoil(path, 0, path.stat().st_size)
-    one_error_line(run(data, *verb), str(path), "file is not a database")
+    one_error_line(run(data, *verb, cwd=tmp_path), str(path), "file is not a database")
     assert path.read_bytes() == spoiled  # not repaired, replaced or emptied: the user's to save
 
 
@@ -82,18 +82,20 @@ def test_a_corrupt_page_met_mid_verb_is_exit_5_and_left_as_it_was(stored, tmp_pa
     data = fresh_copy(stored, tmp_path / "data")
     path = store_path(data)
     spoiled = spoil_table(path, "papers")
-    one_error_line(run(data, *verb), str(path), "database disk image is malformed")
+    one_error_line(run(data, *verb, cwd=tmp_path), str(path), "database disk image is malformed")
     assert path.read_bytes() == spoiled
 
 
+@functools.cache
 def _mounts_work() -> bool:
     """True when this process may make a private mount namespace and mount in it (root in a
     machine or container that allows it): the mounts then never show outside one command."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
         return False
-    probe = subprocess.run(
-        [*PRIVATE, "mount -t tmpfs -o size=64k paperboy-probe /mnt"], capture_output=True
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        probe = subprocess.run(
+            [*PRIVATE, f"mount -t tmpfs -o size=64k paperboy-probe {folder}"], capture_output=True
+        )
     return probe.returncode == 0
 
 
@@ -151,14 +153,6 @@ def test_a_read_only_data_folder_is_exit_5_and_changes_nothing(stored, tmp_path,
     assert {p.name: p.read_bytes() for p in data.iterdir() if p.is_file()} == before
 
 
-def _file_size_limit(limit: int):
-    def limited() -> None:  # in the child, before paperboy starts
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails (EFBIG), no kill
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    return limited
-
-
 def test_a_write_past_the_file_size_limit_is_exit_5_and_keeps_the_store(tmp_path):
     """A full disk as any user can make one: no file may grow past 64 KB, so the store's log
     (-wal) fills up in the middle of an import. Runs everywhere; the tmpfs test below is the
@@ -166,7 +160,7 @@ def test_a_write_past_the_file_size_limit_is_exit_5_and_keeps_the_store(tmp_path
     data = tmp_path / "data"
     assert run(data, "import", "-q", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
     before = stored_papers(data)
-    result = paperboy(data, "import", "-q", str(DEMO), preexec_fn=_file_size_limit(64 * 1024))
+    result = paperboy(data, "import", "-q", str(DEMO), preexec_fn=file_size_limit(64 * 1024))
     one_error_line(result, str(store_path(data)), "could not store", "disk I/O error")
     sound(data)
     after = stored_papers(data)
