@@ -232,7 +232,9 @@ class SearchIndex:
             raise
         except Exception as exc:
             build = self.files.current()
-            if build is None or self._read_check(build) is None:
+            if build is None:
+                raise IndexCorrupt("the search index is gone: run `paperboy reindex`") from exc
+            if self._read_check(build) is None:
                 raise IndexCorrupt(f"{build}: cannot read the search index ({exc!r})") from exc
             raise
 
