@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,12 +124,35 @@ def _coerce(setting: Setting, value: object, origin: str) -> object:
         raise ConfigError(f"{origin}: {setting.name} must be {kind.__name__}: {exc}") from None
 
 
-def _read_toml(path: Path) -> dict[str, object]:
+def _read_toml(path: Path) -> tuple[dict[str, object], dict[str, str]]:
+    """The settings of a paperboy.toml, and for each a name for errors: "FILE, line N"."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}, line {line}: not UTF-8 text (byte {exc.start}): TOML files are UTF-8"
+        ) from None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        said = str(exc)
+        at = re.search(r" \(at line (\d+), column \d+\)$", said)
+        end = " (at end of document)"
+        line = int(at[1]) if at else len(text.splitlines()) or 1  # or the end: the last line
+        what = said[: at.start()] if at else said.removesuffix(end) + " at the end of the file"
+        raise ConfigError(f"{path}, line {line}: {what}") from None
+    lines = text.splitlines()
+    where = {}
+    for name in table:
+        key = re.compile(rf"""^\s*(\[\s*)?(["']?){re.escape(name)}\2\s*[=\].]""")
+        found = next((n for n, line in enumerate(lines, 1) if key.match(line)), None)
+        where[name] = f"{path}, line {found}" if found else str(path)
+    return table, where
 
 
 def load(
@@ -142,11 +166,15 @@ def load(
     sources = {s.name: "default" for s in SETTINGS}
     named = toml_path or env.get("PAPERBOY_CONFIG")  # a file the user named must exist
     path = Path(named) if named else Path("paperboy.toml")
-    if named and not path.is_file():
+    if named and not path.exists():
         raise ConfigError(f"{path}: no such configuration file")
+    if path.exists() and not path.is_file():  # a folder is not read as no settings
+        raise ConfigError(f"{path}: cannot read the configuration: it is not a file")
     layers: list[tuple[str, dict[str, object]]] = []
-    if path.is_file():
-        layers.append((str(path), _read_toml(path)))
+    lines: dict[str, str] = {}  # where each setting of the file is, for its errors
+    if path.exists():
+        table, lines = _read_toml(path)
+        layers.append((str(path), table))
     layers.append(
         (
             "environment",
@@ -160,12 +188,13 @@ def load(
     layers.append(("command line", {k: v for k, v in (overrides or {}).items() if v is not None}))
     for origin, layer in layers:
         for name, value in layer.items():
+            at = lines.get(name, origin) if origin == str(path) else origin
             if name not in _BY_NAME:
-                raise ConfigError(f"{origin}: unknown setting {name!r}")
-            values[name] = _coerce(_BY_NAME[name], value, origin)
+                raise ConfigError(f"{at}: unknown setting {name!r}")
+            values[name] = _coerce(_BY_NAME[name], value, at)
             sources[name] = origin
-            _check_choice(name, values[name], origin)
-            _check_range(name, values[name], origin)
+            _check_choice(name, values[name], at)
+            _check_range(name, values[name], at)
     return Config(values, sources)
 
 

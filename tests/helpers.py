@@ -136,6 +136,47 @@ def serving(data: Path, preexec_fn=None, **settings: str):
     assert b"Traceback" not in text, text.decode()[-2000:]
 
 
+def file_size_limit(limit: int):
+    """A preexec_fn for a subprocess whose files may not grow past `limit` bytes: a write past
+    it fails with EFBIG (SIGXFSZ, which would kill the process, is ignored), as on a full disk;
+    no privilege needed."""
+
+    def limited() -> None:
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+SQLITE_PAGE = 4096  # the store's page size: the first page holds the header and the schema
+
+
+def spoil(path: Path, start: int, length: int) -> bytes:
+    """Garbage over `length` bytes of a file from `start`; the file's bytes after."""
+    with path.open("r+b") as file:
+        file.seek(start)
+        file.write(bytes(range(7, 251)) * (length // 244) + b"\x99" * (length % 244))
+    return path.read_bytes()
+
+
+def spoil_table(path: Path, table: str = "papers") -> bytes:
+    """Garbage over the first page of a table of a closed SQLite store, whose header and schema
+    stay sound: the store opens, and fails only when a statement reads that table."""
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        [root] = db.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)
+        ).fetchone()
+    finally:
+        db.close()
+    return spoil(path, (root - 1) * SQLITE_PAGE, SQLITE_PAGE)
+
+
 def bench_module(name: str):
     """bench/NAME.py imported as the module bench_NAME (bench/ holds scripts, not a package)."""
     spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")

@@ -5,6 +5,7 @@ and the one error handler, which answers every failure in the envelope."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Mapping
 
 from flask import Flask, request
@@ -18,6 +19,7 @@ from server.budget import QueryTooBroad
 from server.config import Config, load
 from server.digest import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
+from server.store import StoreError, reason, store_path
 
 log = logging.getLogger("paperboy.api")
 
@@ -61,6 +63,19 @@ def _errors(app: Flask) -> None:
     @app.errorhandler(IndexBusy)
     def index_unavailable(exc: Exception):
         return error(503, f"the search index is not usable right now: {exc}")
+
+    @app.errorhandler(StoreError)
+    @app.errorhandler(sqlite3.DatabaseError)
+    def store_unusable(exc: Exception):
+        # a full disk, a read-only folder, a corrupt page: the store's failure, said in one line
+        # (as the CLI's exit 5 says it), not an internal error with a traceback
+        if isinstance(exc, StoreError):
+            said = str(exc)
+        else:
+            path = store_path(app.extensions["paperboy"].data_dir)
+            said = f"{path}: the store cannot be read or written: {reason(path, exc)}"
+        log.error("%s %s: %s", request.method, request.path, said)
+        return error(503, said)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

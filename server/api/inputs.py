@@ -98,8 +98,11 @@ def require_token(session: bool = False) -> None:
     `session`, the desk page's session token (api/session.py) is taken instead."""
     if session and carries_session():
         return
-    header = request.headers.get("Authorization", "")
-    given = header.removeprefix("Bearer ").strip() or request.headers.get("X-Paperboy-Token", "")
+    # `Authorization: Bearer T`, or `X-Paperboy-Token: T`: an Authorization of another scheme
+    # (a reverse proxy's Basic login) is not ours, and leaves the token to the other header
+    scheme, _, value = request.headers.get("Authorization", "").strip().partition(" ")
+    bearer = value.strip() if scheme.lower() == "bearer" else ""
+    given = bearer or request.headers.get("X-Paperboy-Token", "").strip()
     if not given:
         raise ApiError(401, "this route needs the API token: see `paperboy token`")
     if not hmac.compare_digest(given.encode(), get_archive().token().encode()):

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import click
 
 from server import __version__
 from server.cli import crawl, desk, digest, papers, search, serve, settings, site, trending
-from server.cli.context import Context
+from server.cli.context import EXIT_STORE, Context, fail
+from server.store import StoreError, reason, store_path
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Verbs(click.Group):
+    """The verbs, and the one way a store that fails under a verb ends it: one line, exit 5.
+
+    A store can open well and fail later: a corrupt page deep in the file is met only by the
+    statement that reads it, a full disk only by the write that needs more room.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            fail(str(exc), EXIT_STORE)
+        except sqlite3.DatabaseError as exc:  # corrupt, full, read-only, I/O error
+            path = store_path(ctx.obj.config.data_dir)
+            fail(f"{path}: the store cannot be read or written: {reason(path, exc)}", EXIT_STORE)
+
+
+@click.group(cls=Verbs, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--data", metavar="DIR", help="Data directory (default: data/, or PAPERBOY_DATA).")
 @click.option("--config", "config_file", metavar="FILE", help="Settings file (paperboy.toml).")
 @click.version_option(__version__, prog_name="paperboy")

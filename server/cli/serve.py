@@ -116,7 +116,7 @@ def serve(obj: Context, host: str | None, port: int | None, allow_remote: bool) 
     click.echo(
         f"Paperboy {host}:{port}: API at http://{host}:{port}/api/health, "
         f"site at http://{host}:{port}/ from {site}"
-        + ("" if site.is_dir() else " (not built yet: `paperboy build`)")
+        + ("" if (site / "index.html").is_file() else " (not built yet: `paperboy build`)")
         + " (token: `paperboy token`)"
     )
     server.run()

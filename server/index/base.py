@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sqlite3
 import threading
 import time
 import warnings
@@ -209,7 +210,7 @@ class SearchIndex:
         if page < 1 or per_page < 1:
             raise QueryError("page and per_page must be 1 or more")
         parsed = parse(self._parser, q) if q.strip() else query.Every()
-        with self._locked():
+        with self._locked(), self._unusable():
             searcher = self._current()
             bounded, notes = bound(parsed, self._lexicon(searcher))
             ask = Ask(q, bounded, page, per_page, sort, date_from, date_to, cat, facets)
@@ -219,6 +220,23 @@ class SearchIndex:
             notes += self._category_notes(parsed, cat)
         result.notes = notes
         return result
+
+    @contextlib.contextmanager
+    def _unusable(self):
+        """An open searcher whose files were spoiled under it fails deep in the engine, with
+        any exception: when the live build no longer reads as an index, that is IndexCorrupt
+        (the API's 503), not an internal error. Any other failure goes on as it was."""
+        try:
+            yield
+        except (QueryError, budget.QueryTooBroad, IndexBusy, IndexCorrupt):
+            raise
+        except Exception as exc:
+            build = self.files.current()
+            if build is None:
+                raise IndexCorrupt("the search index is gone: run `paperboy reindex`") from exc
+            if self._read_check(build) is None:
+                raise IndexCorrupt(f"{build}: cannot read the search index ({exc!r})") from exc
+            raise
 
     def _category_notes(self, parsed: query.Query, cat: str | None) -> list[str]:
         """A note when a search narrowed by category cannot see the papers that have none
@@ -236,7 +254,7 @@ class SearchIndex:
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""
-        with self._locked():
+        with self._locked(), self._unusable():
             searcher = self._current()
             terms = self._terms_cache.get(id(searcher), {}).get(q)
             if terms is None:  # not searched for since the searcher changed
@@ -315,7 +333,8 @@ class SearchIndex:
         build = self.files.current()
         if build is None or not (build / similar.FILE).exists():
             return []
-        return similar.similar(build / similar.FILE, paper, limit, exclude)
+        with _readable(build / similar.FILE):
+            return similar.similar(build / similar.FILE, paper, limit, exclude)
 
     def similar_many(
         self, papers: list[Paper], limit: int = 5, done: Callable[[int], None] = lambda n: None
@@ -325,7 +344,8 @@ class SearchIndex:
         build = self.files.current()
         if build is None or not (build / similar.FILE).exists():
             return {p.id: [] for p in papers}
-        return similar.similar_many(build / similar.FILE, papers, limit, done)
+        with _readable(build / similar.FILE):
+            return similar.similar_many(build / similar.FILE, papers, limit, done)
 
     def recommend(
         self, saved: list[Paper], candidates: list[Paper], limit: int = 10
@@ -334,7 +354,8 @@ class SearchIndex:
         build = self.files.current()
         if build is None or not (build / similar.FILE).exists():
             return []
-        return recommend.recommend(build / similar.FILE, saved, candidates, limit)
+        with _readable(build / similar.FILE):
+            return recommend.recommend(build / similar.FILE, saved, candidates, limit)
 
     def warm(self) -> str:
         """Read ahead what the first searches need; say how long it took."""
@@ -357,3 +378,13 @@ class SearchIndex:
     def _current(self):
         """The searcher over the live build, reopened only when a writer committed since."""
         raise NotImplementedError
+
+
+@contextlib.contextmanager
+def _readable(path: Path):
+    """The similarity file read inside: a file that is not SQLite, or a corrupt one, is an
+    unusable index (IndexCorrupt: the API's 503, the CLI's rebuild), not the store's failure."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        raise IndexCorrupt(f"{path}: cannot read the similar papers ({exc})") from exc

@@ -8,6 +8,7 @@ any number of processes may open a new or old store at once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import time
@@ -19,6 +20,7 @@ from server import sanitize
 from server.models import normalise_title
 from server.store.clock import now
 
+FULL_BELOW = 1 << 20  # bytes free under which a failed write is put down to a full disk
 FILE_NAME = "papers.sqlite3"  # the store's file in a data directory
 MIGRATIONS: list[tuple[int, str]] = [
     (2, "002_crawl.sql"),
@@ -37,6 +39,25 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 class StoreError(Exception):
     """A store that cannot be opened or written: the message says which file and why."""
+
+
+def reason(path: Path, exc: BaseException) -> str:
+    """What SQLite or the system said about the store at `path`, and, when its folder is on a
+    full disk or cannot be written, that too ("disk I/O error" alone does not say which)."""
+    said = str(exc)
+    folder = path.parent
+    try:
+        disk = os.statvfs(folder if folder.is_dir() else folder.parent)
+    except OSError:
+        return said
+    if disk.f_flag & os.ST_RDONLY or isinstance(exc, OSError) and exc.errno == errno.EROFS:
+        return f"{said} (the data folder {folder} is on a read-only file system)"
+    if folder.is_dir() and not os.access(folder, os.W_OK):
+        return f"{said} (the data folder {folder} is read-only: Paperboy cannot write in it)"
+    if disk.f_bavail * disk.f_frsize < FULL_BELOW:
+        free = disk.f_bavail * disk.f_frsize
+        return f"{said} (the disk holding {folder} is full: {free:,} bytes free)"
+    return said
 
 
 def store_path(data_dir: Path | str) -> Path:
@@ -61,7 +82,7 @@ def connect(path: Path) -> sqlite3.Connection:
         for suffix in ("-wal", "-shm"):  # SQLite copies the mode, but an old file keeps its own
             _private_file(path.with_name(path.name + suffix), create=False)
     except (sqlite3.Error, OSError) as exc:
-        raise StoreError(f"{path}: cannot open the store: {exc}") from None
+        raise StoreError(f"{path}: cannot open the store: {reason(path, exc)}") from None
     return db
 
 
@@ -94,18 +115,26 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 
 def _private_file(path: Path, create: bool = True) -> None:
-    """Make the store's folder 0700 and the file 0600 (created empty when absent), whether or
-    not they existed: the store holds subscriber addresses and, later, the user's own notes.
+    """Take the group's and others' rights from the store's folder and file (the file made
+    empty, 0600, when absent), whether or not they existed: the store holds subscriber
+    addresses and, later, the user's own notes. The owner's rights are left as they are: a
+    folder its owner made read-only stays read-only (and the store then fails to open, exit 5).
     A file or folder owned by someone else keeps its mode (only its owner may change it)."""
     if create:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with contextlib.suppress(PermissionError):
-            path.parent.chmod(0o700)
+        _owner_only(path.parent)
         with contextlib.suppress(FileExistsError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     # no -wal or -shm yet is fine: SQLite makes them with the store file's mode
+    _owner_only(path)
+
+
+def _owner_only(path: Path) -> None:
+    """Drop every right but the owner's (which stay as they are); a missing path is fine."""
     with contextlib.suppress(PermissionError, FileNotFoundError):
-        path.chmod(0o600)
+        mode = path.stat().st_mode & 0o7777
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
 
 
 def _functions(db: sqlite3.Connection) -> None:

@@ -25,7 +25,7 @@ from server.models import (
 )
 from server.store.artifacts import HubArtifacts
 from server.store.clock import now
-from server.store.connection import StoreError, connect, transaction
+from server.store.connection import StoreError, connect, reason, transaction
 from server.store.crawl import CrawlState
 from server.store.desk import Desk
 from server.store.merge import merge_appearance, merge_paper
@@ -269,7 +269,8 @@ class Store:
                 self._save_listing(listing, stamp, result)
         except sqlite3.Error as exc:
             raise StoreError(
-                f"{self.path}: could not store {listing.url or listing.kind}: {exc}"
+                f"{self.path}: could not store {listing.url or listing.kind}: "
+                f"{reason(self.path, exc)}"
             ) from None
         return result
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
+import random
+import shutil
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import need
-from helpers import DEMO, run, serving
+from helpers import DEMO, file_size_limit, run, serving, spoil_table
 
 from server.api import create_app
 
@@ -220,6 +224,47 @@ def test_ingest_needs_the_token_then_stores_and_indexes(served):
     assert status == 422 and "Supported kinds" in body["error"]["message"]
 
 
+# each route that writes, with a body it takes: (method, path, body, status when allowed)
+WRITES = [
+    ("POST", "/api/parse", {"url": "https://example.org/p", "html": "<p>hi</p>"}, 422),
+    ("POST", "/api/viewed", {"url": "https://arxiv.org/abs/2408.90002"}, 201),
+    ("POST", "/api/papers/2408.90002/desk", {"saved": True, "add_tags": ["hdr"]}, 200),
+    ("POST", "/api/catchup/seen", {}, 200),
+    ("POST", "/api/viewed/clear", {}, 200),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "allowed"), WRITES, ids=[path for _, path, _, _ in WRITES]
+)
+def test_the_x_paperboy_token_header_on_write_routes(served, method, path, body, allowed):
+    """The token in `X-Paperboy-Token` (the other way in beside `Authorization: Bearer`):
+    missing 401, wrong 403 and nothing written, right the route's own answer; and right beside
+    an `Authorization` of another scheme, as a reverse proxy's login sends (once a 403)."""
+    client, token, _ = served
+    auth = {"Authorization": f"Bearer {token}"}
+    state = client.get("/api/papers/2408.90002/desk", headers=auth)[1]["data"]
+    viewed = client.get("/api/viewed", headers=auth)[1]["data"]
+    for headers, status in (
+        ({}, 401),
+        ({"X-Paperboy-Token": ""}, 401),
+        ({"X-Paperboy-Token": "wrong"}, 403),
+        ({"X-Paperboy-Token": token[:-1]}, 403),
+        ({"X-Paperboy-Token": token + "x"}, 403),
+    ):
+        answer, answered, _ = client.call(method, path, body, headers=headers)
+        assert answer == status and answered["ok"] is False, (headers, answer, answered)
+        assert "paperboy token" in answered["error"]["message"]
+    assert client.get("/api/papers/2408.90002/desk", headers=auth)[1]["data"] == state
+    assert client.get("/api/viewed", headers=auth)[1]["data"] == viewed  # nothing written
+    for headers in (
+        {"X-Paperboy-Token": token},
+        {"X-Paperboy-Token": token, "Authorization": "Basic cGI6c2VjcmV0"},
+    ):
+        answer, answered, _ = client.call(method, path, body, headers=headers)
+        assert answer == allowed, (headers, answer, answered)
+
+
 def test_cors_only_for_extensions_and_the_site(client):
     for origin in ("chrome-extension://abcdef", "moz-extension://1234-5678", "https://me.example"):
         _, _, headers = client.get("/api/health", headers={"Origin": origin})
@@ -283,3 +328,94 @@ def test_trending_says_its_order_and_keeps_it(client, period, order, key):
         ),
     }
     assert (data["heading"], data["from"], data["to"]) == expected[period]
+
+
+def _spoil_builds(index: Path) -> None:
+    """Garbage in every file of the index's builds; CURRENT still names the live one."""
+    for path in index.rglob("*"):
+        if path.is_file() and path.parent != index:
+            path.write_bytes(b"not an index " * 20)
+
+
+@pytest.mark.parametrize("how", ["garbage", "removed"])
+def test_an_unusable_index_is_a_503_and_the_rest_still_answers(tmp_path, engine, how):
+    """The index spoiled under a running server (by hand, a disk error, another tool): searches
+    say so with a 503, similar papers too (once a 500 and a traceback in the log), while health
+    says which state it is in and what does not need the index goes on; a reindex by another
+    process brings it back without a restart."""
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO), index_engine=engine).returncode == 0
+    token = run(data, "token").stdout.strip()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert run(data, "save", "2408.90001").returncode == 0  # so "for you" has a saved paper
+    index = data / ("index" if engine == "whoosh" else "index-tantivy")
+    with serving(data, index_engine=engine) as base:
+        client = Client(base)
+        assert client.get("/api/search?q=lattice")[0] == 200  # the searcher is open
+        assert client.get("/api/papers/2408.90002/similar")[1]["data"]["similar"]
+        if how == "garbage":
+            _spoil_builds(index)
+        else:
+            shutil.rmtree(index)
+        unusable = ["/api/search?q=lattice", "/api/search?q=protein"]
+        if how == "garbage":  # a missing similarity file is no similar papers, by design
+            unusable += ["/api/papers/2408.90002/similar", "/api/recommend?days=30"]
+        for path in unusable:
+            status, body, _ = client.get(path, headers=auth)
+            assert status == 503, (path, status, body)
+            assert body["error"]["message"].startswith("the search index is not usable"), body
+        health = client.get("/api/health")[1]["data"]
+        assert health["index"]["state"] == ("corrupt" if how == "garbage" else "missing")
+        for path in ("/api/papers/2408.90001", "/api/trending?period=now", "/api/dates"):
+            assert client.get(path)[0] == 200, path
+        assert run(data, "reindex", "-q", index_engine=engine).returncode == 0
+        status, body, _ = client.get("/api/search?q=lattice")
+        assert status == 200 and body["data"]["hits"][0]["id"] == "2408.90001"
+        assert client.get("/api/health")[1]["data"]["index"]["state"] == "ok"
+
+
+def test_a_store_that_cannot_be_written_is_a_503_and_keeps_what_it_held(tmp_path):
+    """The server's files may not grow past 128 KB (a full disk as any user can make one): a
+    page of 400 KB cannot be stored. It is a 503 naming the store, the log holds one line and no
+    traceback (serving checks), the rest of the API answers, and nothing stored is lost."""
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO / "hf-api-2024-08-05.json")).returncode == 0
+    before = run(data, "export").stdout
+    token = run(data, "token").stdout.strip()
+    page = {
+        "url": "https://example.org/heavy",
+        "html": (
+            "<html><head><meta name='citation_title' content='Heavy Pages for Small Disks'>"
+            "<meta name='citation_author' content='Rosa Vega'>"
+            "<meta name='citation_publication_date' content='2024/08/03'></head><body>"
+            + base64.b64encode(random.Random(7).randbytes(260_000)).decode()  # not compressible
+            + "</body></html>"
+        ),
+    }
+    with serving(data, preexec_fn=file_size_limit(128 * 1024)) as base:
+        client = Client(base)
+        auth = {"Authorization": f"Bearer {token}"}
+        status, body, _ = client.call("POST", "/api/ingest", body=page, headers=auth)
+        assert status == 503, (status, body)
+        message = body["error"]["message"]
+        assert str(data / "papers.sqlite3") in message and "could not store" in message
+        assert client.get("/api/health")[0] == 200
+        assert client.get("/api/search?q=heavy")[1]["data"]["total"] == 0
+    assert run(data, "export").stdout == before
+
+
+def test_a_corrupt_store_is_a_503_naming_it_and_health_still_answers(tmp_path):
+    """The papers table's first page is garbage: each route that reads a paper says the store
+    cannot be read, in one line (once a 500, and a traceback in the log)."""
+    data = tmp_path / "data"
+    assert run(data, "import", "-q", str(DEMO)).returncode == 0
+    spoil_table(data / "papers.sqlite3", "papers")
+    with serving(data) as base:
+        client = Client(base)
+        for path in ("/api/papers/2408.90001", "/api/search?q=lattice", "/api/trending"):
+            status, body, _ = client.get(path)
+            assert status == 503, (path, status, body)
+            message = body["error"]["message"]
+            assert message.startswith(f"{data / 'papers.sqlite3'}: the store cannot be read")
+            assert "malformed" in message
+        assert client.get("/api/health")[0] == 200  # counts, not papers: it still answers

@@ -161,6 +161,54 @@ def test_a_config_file_that_does_not_exist_is_a_usage_error(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("text", "line", "says"),
+    [
+        (b'port = 8765\nsources = ["hf",\n', 2, "Invalid value at the end of the file"),
+        (b"port = 8765\n\ncategories = [cs.LG]\n", 3, "Invalid value"),
+        (b"[topics\n", 1, "Expected ']'"),
+        (b"port = 8765\nport = 8766\n", 2, "Cannot overwrite a value"),
+        (b'# mine\nhost = "caf\xe9"\n', 2, "not UTF-8 text"),  # Latin-1, as an old editor saves
+        (b"port = 8765\n\n  nonsense = 3\n", 3, "unknown setting 'nonsense'"),
+        (b'port = 8765\n"threads" = "many"\n', 2, "threads must be int"),
+        (b'sources = ["hf"]\nport = 99999\n', 2, "port must be from 1 to 65535, not 99999"),
+        (b'\nindex_engine = "lucene"\n', 2, "index_engine must be one of whoosh, tantivy"),
+    ],
+    ids=["unclosed", "bare", "table", "twice", "latin-1", "unknown", "type", "range", "choice"],
+)
+def test_an_invalid_config_file_is_exit_2_with_the_file_and_the_line(tmp_path, text, line, says):
+    config = tmp_path / "paperboy.toml"
+    config.write_bytes(text)
+    for how in ("default", "named"):  # found in the current folder, or named with --config
+        named = ["--config", str(config)] if how == "named" else []
+        result = run(tmp_path / "data", *named, "stats", cwd=tmp_path)
+        assert result.returncode == 2, (how, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr
+        [message] = result.stderr.splitlines()
+        name = str(config) if how == "named" else "paperboy.toml"
+        assert message.startswith(f"paperboy: error: {name}, line {line}: "), (how, message)
+        assert says in message, (how, message)
+
+
+def test_an_unreadable_config_file_is_exit_2_with_the_file(tmp_path):
+    """Root reads a file of any mode: a folder in the file's place cannot be read by anyone
+    (once, the default paperboy.toml as a folder was taken for no settings at all)."""
+    config = tmp_path / "paperboy.toml"
+    config.mkdir()
+    for named in ([], ["--config", str(config)]):
+        result = run(tmp_path / "data", *named, "stats", cwd=tmp_path)
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "cannot read the configuration: it is not a file" in result.stderr
+        assert (str(config) if named else "paperboy.toml: ") in result.stderr
+    if os.geteuid() != 0:
+        config.rmdir()
+        config.write_text("port = 8765\n")
+        config.chmod(0)
+        result = run(tmp_path / "data", "--config", str(config), "stats")
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert f"{config}: cannot read the configuration: Permission denied" in result.stderr
+
+
+@pytest.mark.parametrize(
     "verb", [["stats"], ["papers"], ["show", "2408.90001"], ["search", "lattice"], ["build"]]
 )
 def test_a_reading_verb_refuses_a_folder_without_a_store(tmp_path, verb):

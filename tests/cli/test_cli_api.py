@@ -110,3 +110,28 @@ def test_serve_answers_on_loopback(data):
 def test_serve_refuses_a_public_address_unless_allowed(data):
     result = run(data, "serve", "--host", "0.0.0.0")
     assert result.returncode == 2 and "not a loopback address" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("host", "warned"),
+    [("0.0.0.0", True), ("127.0.0.1", False)],  # --allow-remote alone changes nothing
+)
+def test_serve_allow_remote_serves_and_warns(data, host, warned):
+    """The real server with --allow-remote, asked on 127.0.0.1 (which a bind of 0.0.0.0 holds),
+    then stopped: it answers, and warns on stderr, once, that anyone who reaches it can read the
+    archive; on a loopback address it has nothing to warn of."""
+    port = free_port()
+    command = [EXE, "--data", str(data), "serve", "--host", host, "--port", str(port)]
+    with subprocess.Popen(
+        [*command, "--allow-remote"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        try:
+            body = wait_for_json(f"http://127.0.0.1:{port}/api/health")
+        finally:
+            proc.terminate()
+            out, err = proc.communicate(timeout=10)
+    assert body["ok"] and body["data"]["papers"] == 8
+    warning = f"warning: serving on {host}: anyone who can reach it can read your archive"
+    assert err.decode().count(warning) == (1 if warned else 0), err.decode()
+    assert "Traceback" not in err.decode()
+    assert f"Paperboy {host}:{port}: API at" in out.decode()

@@ -1,5 +1,6 @@
 """The store on a real SQLite file: round trips, idempotence, merging, and nothing lost."""
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -178,6 +179,21 @@ def test_an_old_world_readable_store_is_made_private(tmp_path):
     tmp_path.chmod(0o755)
     with Store(path):
         assert _mode(path) == 0o600 and _mode(tmp_path) == 0o700
+
+
+def test_a_folder_its_owner_made_read_only_is_not_made_writable(tmp_path):
+    """Only others' rights are taken away: the owner's `chmod a-w` stands (and the store then
+    cannot be written, which the CLI reports as exit 5: tests/cli/test_store_failures.py)."""
+    folder = tmp_path / "data"
+    Store(folder / "papers.sqlite3").close()
+    (folder / "papers.sqlite3").chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        with contextlib.suppress(StoreError):  # root writes anyway; anyone else cannot
+            Store(folder / "papers.sqlite3").close()
+        assert _mode(folder) == 0o500 and _mode(folder / "papers.sqlite3") == 0o400
+    finally:
+        folder.chmod(0o700)
 
 
 OPENER = """
