@@ -1,7 +1,8 @@
 """Hostile queries on a real `paperboy serve` over the real Hugging Face bulk corpus (9,877
 papers), on both engines: each slow query form of issue 16 answers within its time budget with a
-4xx, a 200 or a 503 while `/api/health` keeps answering in under 100 ms, and the worker is free
-afterwards. `paperboy search` gives the same refusals, with exit codes.
+4xx, a 200 or a 503 while `/api/health` keeps answering (under 100 ms on an idle machine, within a
+quarter of the budget whatever the load), and the worker is free afterwards. `paperboy search`
+gives the same refusals, with exit codes.
 
 The corpus is imported once for the module (about 30 s); each engine's server starts once.
 """
@@ -27,7 +28,7 @@ from helpers import DEMO, EXE, run, serving
 BULK = CORPUS / "bulk" / "hf-daily-papers-api_2404589803"
 BUDGET = 4.0  # the servers' query_budget, in seconds
 MARGIN = 6.0  # on top of a budget: HTTP, JSON and a loaded 2-core machine
-HEALTH_LIMIT = 0.1  # seconds /api/health may take while a slow query runs
+HEALTH_LIMIT = 0.1  # seconds /api/health takes while a slow query runs, on an idle machine
 NORMAL_LIMIT = 3.0  # seconds a normal search may take once a slow one is done (usually 0.1)
 worst_health: list[float] = []
 
@@ -121,6 +122,12 @@ class HealthPoller:
 @pytest.mark.parametrize("form", ["?*", "*a*", "143 prefixes", "96 fuzzy terms", "16 letters"])
 def test_a_slow_form_answers_within_its_budget_while_health_stays_fast(server, forms, form):
     path = "/api/search?q=" + urllib.parse.quote(forms[form])
+    # health is not queued behind the slow query: it keeps answering while the query runs, each
+    # answer within a quarter of the budget (a queued one would wait out the budget). Its pace,
+    # under 100 ms on an idle machine (HEALTH_LIMIT, printed), is the machine's, not the test's
+    rest = sorted(get(server, "/api/health", timeout=10)[2] for _ in range(11))[5]
+    limit = BUDGET / 4
+    normal = get(server, "/api/search?q=transformer", timeout=BUDGET + MARGIN)[2]  # and warm
     with HealthPoller(server) as poller:
         status, body, took = get(server, path, timeout=BUDGET + MARGIN)
     assert status in (200, 400, 503), body
@@ -133,12 +140,18 @@ def test_a_slow_form_answers_within_its_budget_while_health_stays_fast(server, f
     worst_health.append(worst)
     print(
         f"\n{form}: {status} in {took:.2f} s; /api/health answered {len(poller.times)} times, "
-        f"worst {worst * 1000:.0f} ms (worst so far {max(worst_health) * 1000:.0f} ms)"
+        f"worst {worst * 1000:.0f} ms (worst so far {max(worst_health) * 1000:.0f} ms; "
+        f"under {HEALTH_LIMIT * 1000:.0f} ms is the idle machine's figure)"
     )
-    assert worst < HEALTH_LIMIT, f"/api/health took {worst * 1000:.0f} ms"
+    assert worst < limit, f"/api/health took {worst * 1000:.0f} ms (at rest {rest * 1000:.0f} ms)"
+    if took > 1:  # a query of over a second: health answered all along, not once it ended
+        assert len(poller.times) >= 4, f"health answered {len(poller.times)} times in {took:.1f} s"
     status, body, took = get(server, "/api/search?q=transformer", timeout=BUDGET + MARGIN)
     assert status == 200 and body["data"]["total"] > 1000
-    assert took < NORMAL_LIMIT, f"a normal search took {took:.2f} s after {form}"
+    # the worker is free: the same search as before takes about as long (on a busy machine,
+    # up to three times as long), not the rest of the slow query's budget
+    most = max(NORMAL_LIMIT, 3 * normal)
+    assert took < most, f"a normal search took {took:.2f} s after {form} ({normal:.2f} s before)"
 
 
 def test_the_issues_forms_are_refused_with_a_reason(server, forms):
