@@ -83,6 +83,19 @@ def wait_for_json(url: str, seconds: float = 20) -> dict:
             time.sleep(0.1)
 
 
+def answer_then_stop(command: list[str], url: str, **popen) -> tuple[dict, str, str]:
+    """Start a serving command, wait for its JSON answer at url, stop it: (answer, out, err)."""
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+    ) as proc:
+        try:
+            body = wait_for_json(url)
+        finally:
+            proc.terminate()
+            out, err = proc.communicate(timeout=10)
+    return body, out, err
+
+
 def empty_store(data: Path) -> None:
     """An empty store in `data` unless it holds one: serve refuses a folder without a store."""
     if not store_path(data).is_file():

@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers import DEMO, EXE, free_port, run, wait_for_json
+from helpers import DEMO, EXE, answer_then_stop, free_port, run, wait_for_json
 
 
 def test_import_demo_then_again_is_nothing_new(tmp_path):
@@ -102,16 +102,10 @@ def test_demo_is_the_main_job(tmp_path):
 def test_demo_ends_serving_the_archive(tmp_path):
     port = free_port()
     env = {**os.environ, "PAPERBOY_DATA": str(tmp_path / "data"), "PAPERBOY_PORT": str(port)}
-    with subprocess.Popen(
-        [EXE, "demo"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as proc:
-        try:
-            body = wait_for_json(f"http://127.0.0.1:{port}/api/search?q=lattice")
-        finally:
-            proc.terminate()
-            out, _ = proc.communicate(timeout=10)
+    url = f"http://127.0.0.1:{port}/api/search?q=lattice"
+    body, out, _ = answer_then_stop([EXE, "demo"], url, env=env, cwd=tmp_path)
     assert body["data"]["hits"][0]["id"] == "2408.90001"
-    assert b"Next:" in out
+    assert "Next:" in out
 
 
 def test_an_existing_data_dir_is_made_user_only(tmp_path):

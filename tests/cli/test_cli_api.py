@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from conftest import ROOT
-from helpers import DEMO, EXE, free_port, run, wait_for_json
+from helpers import DEMO, EXE, answer_then_stop, free_port, run
 
 
 @pytest.fixture(scope="module")
@@ -97,14 +97,9 @@ def test_token_is_stable_and_private(data):
 def test_serve_answers_on_loopback(data):
     port = free_port()
     command = [EXE, "--data", str(data), "serve", "--port", str(port)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        try:
-            body = wait_for_json(f"http://127.0.0.1:{port}/api/health")
-        finally:
-            proc.terminate()
-            out, _ = proc.communicate(timeout=10)
+    body, out, _ = answer_then_stop(command, f"http://127.0.0.1:{port}/api/health")
     assert body["ok"] and body["data"]["papers"] == 8
-    assert f"127.0.0.1:{port}" in out.decode()
+    assert f"127.0.0.1:{port}" in out
 
 
 def test_serve_refuses_a_public_address_unless_allowed(data):
@@ -122,16 +117,11 @@ def test_serve_allow_remote_serves_and_warns(data, host, warned):
     archive; on a loopback address it has nothing to warn of."""
     port = free_port()
     command = [EXE, "--data", str(data), "serve", "--host", host, "--port", str(port)]
-    with subprocess.Popen(
-        [*command, "--allow-remote"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    ) as proc:
-        try:
-            body = wait_for_json(f"http://127.0.0.1:{port}/api/health")
-        finally:
-            proc.terminate()
-            out, err = proc.communicate(timeout=10)
+    body, out, err = answer_then_stop(
+        [*command, "--allow-remote"], f"http://127.0.0.1:{port}/api/health"
+    )
     assert body["ok"] and body["data"]["papers"] == 8
     warning = f"warning: serving on {host}: anyone who can reach it can read your archive"
-    assert err.decode().count(warning) == (1 if warned else 0), err.decode()
-    assert "Traceback" not in err.decode()
-    assert f"Paperboy {host}:{port}: API at" in out.decode()
+    assert err.count(warning) == (1 if warned else 0), err
+    assert "Traceback" not in err
+    assert f"Paperboy {host}:{port}: API at" in out
