@@ -44,7 +44,8 @@ SKIPPING_MODULE = 'import pytest\npytest.importorskip("no_such_module_anywhere")
 
 
 def _pytest(path: Path, ci: str | None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    # this run's own options (PYTEST_ADDOPTS: a --basetemp, say) are not the inner run's
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
     if ci is not None:
         env["CI"] = ci
     env["PYTHONPATH"] = str(TESTS)
