@@ -19,7 +19,7 @@ from server.budget import QueryTooBroad
 from server.config import Config, load
 from server.digest import check_mail_settings
 from server.index import IndexBusy, IndexCorrupt, QueryError
-from server.store import StoreError, reason, store_path
+from server.store import StoreError, unusable
 
 log = logging.getLogger("paperboy.api")
 
@@ -69,11 +69,8 @@ def _errors(app: Flask) -> None:
     def store_unusable(exc: Exception):
         # a full disk, a read-only folder, a corrupt page: the store's failure, said in one line
         # (as the CLI's exit 5 says it), not an internal error with a traceback
-        if isinstance(exc, StoreError):
-            said = str(exc)
-        else:
-            path = store_path(app.extensions["paperboy"].data_dir)
-            said = f"{path}: the store cannot be read or written: {reason(path, exc)}"
+        data_dir = app.extensions["paperboy"].data_dir
+        said = str(exc) if isinstance(exc, StoreError) else unusable(data_dir, exc)
         log.error("%s %s: %s", request.method, request.path, said)
         return error(503, said)
 

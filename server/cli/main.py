@@ -9,7 +9,7 @@ import click
 from server import __version__
 from server.cli import crawl, desk, digest, papers, search, serve, settings, site, trending
 from server.cli.context import EXIT_STORE, Context, fail
-from server.store import StoreError, reason, store_path
+from server.store import StoreError, unusable
 
 
 class Verbs(click.Group):
@@ -25,8 +25,7 @@ class Verbs(click.Group):
         except StoreError as exc:
             fail(str(exc), EXIT_STORE)
         except sqlite3.DatabaseError as exc:  # corrupt, full, read-only, I/O error
-            path = store_path(ctx.obj.config.data_dir)
-            fail(f"{path}: the store cannot be read or written: {reason(path, exc)}", EXIT_STORE)
+            fail(unusable(ctx.obj.config.data_dir, exc), EXIT_STORE)
 
 
 @click.group(cls=Verbs, context_settings={"help_option_names": ["-h", "--help"]})

@@ -12,7 +12,14 @@ the one clock.
 
 from server.store.artifacts import MAX_FAILURES as ARTIFACT_TRIES
 from server.store.clock import now, today, utc_now
-from server.store.connection import FILE_NAME, SCHEMA_VERSION, StoreError, reason, store_path
+from server.store.connection import (
+    FILE_NAME,
+    SCHEMA_VERSION,
+    StoreError,
+    reason,
+    store_path,
+    unusable,
+)
 from server.store.crawl import CacheEntry, ProvisionalDay
 from server.store.desk import MAX_VIEWED, DeskEntry, DeskError, Viewed, clean_note, clean_tag
 from server.store.desk import loads as read_desk
@@ -39,6 +46,7 @@ __all__ = [
     "now",
     "read_desk",
     "reason",
+    "unusable",
     "store_path",
     "today",
     "utc_now",

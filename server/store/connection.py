@@ -60,6 +60,12 @@ def reason(path: Path, exc: BaseException) -> str:
     return said
 
 
+def unusable(data_dir: Path | str, exc: sqlite3.DatabaseError) -> str:
+    """One line for a store that failed under a command or a request: the file, and why."""
+    path = store_path(data_dir)
+    return f"{path}: the store cannot be read or written: {reason(path, exc)}"
+
+
 def store_path(data_dir: Path | str) -> Path:
     """The store's file in a data directory."""
     return Path(data_dir) / FILE_NAME
