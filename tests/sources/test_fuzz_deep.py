@@ -7,9 +7,12 @@ PAPERBOY_FUZZ_EXAMPLES sets the examples per parser (default 10000 under CI=true
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import subprocess
 import sys
+import traceback
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -199,41 +202,87 @@ def random_inputs():
     ).flatmap(lambda text: st.tuples(st.just(text), st.sampled_from(URLS)))
 
 
-def run_examples(name: str, strategy, check) -> None:
-    """Run EXAMPLES generated inputs through check; count them."""
-    INPUTS[name] = 0
+def strategy_and_check(job: str):
+    """The inputs and the contract of one fuzz job: a parser's KIND, or "pipeline"."""
+    if job == "pipeline":
+
+        def check(text: str, url: str | None) -> None:
+            try:
+                assert isinstance(sources.parse(text, url), Listing)
+            except ParseError:
+                pass
+
+        return st.one_of(mutated("any"), random_inputs()), check
+    module = next(m for m in sources.PARSERS if m.KIND == job)
+    return (
+        st.one_of(mutated(job), random_inputs()),
+        lambda t, u: parses_or_refuses(module, t, u),
+    )
+
+
+def run_job(job: str) -> tuple[int, str]:
+    """Run EXAMPLES generated inputs of one job (in a worker process): (inputs run, the
+    failure with hypothesis's falsifying example, or "")."""
+    strategy, check = strategy_and_check(job)
+    count = 0
     # derandomized: CI explores the same inputs on every run, so its verdict is reproducible
     fuzz = settings(
         max_examples=EXAMPLES,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         derandomize=True,
+        database=None,
     )
 
     @fuzz
     @given(case=strategy)
     def body(case):
-        INPUTS[name] += 1
+        nonlocal count
+        count += 1
         check(*case)
 
-    body()
-    print(f"\n{name}: {INPUTS[name]} inputs")
+    try:
+        body()
+    except BaseException as error:  # reported by the test that waits for this job
+        return count, "".join(traceback.format_exception(error))
+    return count, ""
+
+
+JOBS = [m.KIND for m in sources.PARSERS] + ["pipeline"]
+
+
+@pytest.fixture(scope="module")
+def fuzzing(tmp_path_factory):
+    """Every fuzz job and the atheris run, started at once on every core: the tests below
+    wait for their own (run one after another, they took 11 minutes of CI on 2 cores)."""
+    need(CORPUS.is_dir(), f"the saved corpus is absent at {CORPUS}")
+    atheris = _start_atheris(tmp_path_factory.mktemp("atheris")) if _has_atheris() else None
+    spawn = multiprocessing.get_context("spawn")  # a fork of pytest's threads may deadlock
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=spawn) as pool:
+        jobs = {job: pool.submit(run_job, job) for job in JOBS}
+        yield jobs, atheris
+        for job in jobs.values():
+            job.cancel()
+        if atheris is not None:
+            atheris.kill()  # a no-op once it has ended
+            atheris.wait()
+
+
+def wait_for(jobs: dict, job: str) -> None:
+    count, failure = jobs[job].result(timeout=1800)
+    assert not failure, f"fuzz {job}:\n{failure}"
+    assert count >= EXAMPLES, f"fuzz {job}: only {count} of {EXAMPLES} inputs ran"
+    INPUTS[f"fuzz {job}"] = count
+    print(f"\nfuzz {job}: {count} inputs")
 
 
 @pytest.mark.parametrize("module", sources.PARSERS, ids=lambda m: m.KIND)
-def test_mutated_real_pages(module, corpus):
-    strategy = st.one_of(mutated(module.KIND), random_inputs())
-    run_examples(f"fuzz {module.KIND}", strategy, lambda t, u: parses_or_refuses(module, t, u))
+def test_mutated_real_pages(module, fuzzing):
+    wait_for(fuzzing[0], module.KIND)
 
 
-def test_detect_and_parse_whole_pipeline(corpus):
-    def check(text: str, url: str | None) -> None:
-        try:
-            assert isinstance(sources.parse(text, url), Listing)
-        except ParseError:
-            pass
-
-    run_examples("fuzz sources.parse", st.one_of(mutated("any"), random_inputs()), check)
+def test_detect_and_parse_whole_pipeline(fuzzing):
+    wait_for(fuzzing[0], "pipeline")
 
 
 @pytest.mark.parametrize("path", corpus_pages() or [None], ids=lambda p: p and p.name[:50])
@@ -251,23 +300,30 @@ def test_every_1kb_truncation_of_every_page(path):
     INPUTS[f"cuts {path.name}"] = cuts * len(sources.PARSERS)
 
 
-def test_atheris_finds_nothing(tmp_path, corpus):
-    need(_has_atheris(), "atheris is not installed (pip install atheris==3.0.0)")
-    seeds = tmp_path / "seeds"
+def _start_atheris(folder: Path) -> subprocess.Popen:
+    seeds = folder / "seeds"
     seeds.mkdir()
     for n, (text, _, _) in enumerate(SEEDS):
         (seeds / f"{n}").write_bytes(text.encode("utf-8", "surrogatepass")[:16384])
     runs = max(EXAMPLES, 2000)
-    result = subprocess.run(
-        [sys.executable, "-c", HARNESS, f"-runs={runs}", "-seed=1", "-max_len=16384", str(seeds)],
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    done = [line for line in result.stderr.splitlines() if line.startswith("Done ")]
-    assert done, result.stderr[-2000:]
+    with (folder / "stderr").open("w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-c", HARNESS, f"-runs={runs}", "-seed=1", "-max_len=16384"]
+            + [str(seeds)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            cwd=folder,
+        )
+
+
+def test_atheris_finds_nothing(fuzzing):
+    need(_has_atheris(), "atheris is not installed (pip install atheris==3.0.0)")
+    atheris = fuzzing[1]
+    returncode = atheris.wait(timeout=1800)
+    stderr = Path(atheris.args[-1]).parent.joinpath("stderr").read_text(errors="replace")
+    assert returncode == 0, stderr[-3000:]
+    done = [line for line in stderr.splitlines() if line.startswith("Done ")]
+    assert done, stderr[-2000:]
     print(f"\natheris: {done[-1]}")
 
 
