@@ -50,8 +50,9 @@ async function badgeFor(url) {
     const rank = paper.trend?.best_rank;
     return { id, badge: rank ? `#${rank}` : "\u2713", color: KNOWN, title: `Paperboy: ${paper.title}` };
   } catch (problem) {
-    // unknown pages and a stopped server both leave the toolbar quiet; the popup explains
-    const title = problem.status === 404 ? "Paperboy: not in your archive" : "Paperboy";
+    // unknown pages and a stopped server both leave the toolbar quiet; the tooltip says which
+    const titles = { 400: "Paperboy: no paper on this page", 404: "Paperboy: not in your archive" };
+    const title = titles[problem.status] ?? "Paperboy";
     return { id: null, badge: "", color: KNOWN, title };
   }
 }

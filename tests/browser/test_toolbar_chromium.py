@@ -47,7 +47,16 @@ def test_toolbar_popup_on_a_paper_page_and_the_badge(chrome, site):
 
 def test_badge_is_empty_on_a_page_without_a_paper(chrome, site):
     _, tab = chrome.open(f"{site}/notes")
-    time.sleep(0.5)  # the worker looks the page up when it completes
+    # the worker looks the page up when it completes; the server's answer sets the tooltip
+    title = wait_for(
+        lambda: chrome.worker.evaluate(
+            "(id) => chrome.action.getTitle({ tabId: id })"
+            ".then((t) => t === 'Paperboy' ? '' : t)",
+            tab,
+        ),
+        what="the tooltip",
+    )
+    assert title == "Paperboy: no paper on this page"
     assert chrome.worker.evaluate("(id) => chrome.action.getBadgeText({ tabId: id })", tab) == ""
 
 
