@@ -74,11 +74,18 @@ async function mark(tabId, url, ref = url) {
   }
 }
 
+// Tab events are handled one at a time, in order: a slow lookup cannot badge a tab after a newer
+// one, and a tab's badge is set only once its page was remembered (or not).
+let tabEvents = Promise.resolve();
 ext.tabs.onUpdated.addListener((tabId, change, tab) => {
-  if (change.url) cache.delete(tabId);
-  if (change.status === "complete" || change.url) mark(tabId, tab.url);
-  if (change.status === "complete") viewed.remember(tab.url);
+  tabEvents = tabEvents.then(() => tabChanged(tabId, change, tab)).catch(() => {});
 });
+
+async function tabChanged(tabId, change, tab) {
+  if (change.url) cache.delete(tabId);
+  if (change.status === "complete") await viewed.remember(tab.url);
+  if (change.status === "complete" || change.url) await mark(tabId, tab.url);
+}
 // the popup tells us what it found on a tab whose address we could not look up ourselves
 ext.runtime.onMessage.addListener((message, sender) => {
   if (sender.id !== ext.runtime.id) return;

@@ -50,8 +50,7 @@ def test_badge_is_empty_on_a_page_without_a_paper(chrome, site):
     # the worker looks the page up when it completes; the server's answer sets the tooltip
     title = wait_for(
         lambda: chrome.worker.evaluate(
-            "(id) => chrome.action.getTitle({ tabId: id })"
-            ".then((t) => t === 'Paperboy' ? '' : t)",
+            "(id) => chrome.action.getTitle({ tabId: id }).then((t) => t === 'Paperboy' ? '' : t)",
             tab,
         ),
         what="the tooltip",

@@ -98,6 +98,29 @@ def wait_viewed(server, expected: list[str], seconds: float = 10) -> None:
     assert viewed(server) == expected
 
 
+# Tab events reach the extension's worker in order and it handles them one at a time (badge last):
+# once a tab opened now has its tooltip, every page opened before it was remembered or not.
+EVERY_TAB_HANDLED = """(async () => {
+  const ext = globalThis.browser ?? chrome;
+  const tab = await ext.tabs.create({ url: %s, active: false });
+  const end = Date.now() + 30000;
+  let title = "Paperboy";
+  while (title === "Paperboy" && Date.now() < end) {
+    await new Promise((done) => setTimeout(done, 50));
+    title = await ext.action.getTitle({ tabId: tab.id });
+  }
+  await ext.tabs.remove(tab.id);
+  return title;
+})()"""
+
+
+def every_tab_handled(evaluate, server) -> None:
+    """Wait until the worker has handled every tab event so far (`evaluate` runs an expression
+    in one of the extension's pages): a page that is not a paper gets its tooltip last."""
+    title = evaluate(EVERY_TAB_HANDLED % json.dumps(f"{server.base}/api/health"))
+    assert title == "Paperboy: no paper on this page"
+
+
 def options(browser: Chrome, server):
     browser.settings(serverUrl=server.base, token=server.token)
     page = browser.context.new_page()
@@ -182,7 +205,7 @@ def test_the_option_asks_at_the_click_records_papers_and_clears(
             )
             assert stored(page) is False and not granted(page)
             tab.goto("https://arxiv.org/abs/2408.90002")
-            time.sleep(1.5)  # what would have been recorded by now
+            every_tab_handled(page.evaluate, server)
             assert viewed(server) == ["2408.90001", "2408.90003"]
 
             page.get_by_role("button", name="Clear the list").click()

@@ -11,7 +11,6 @@ import json
 import select
 import socket
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -19,7 +18,12 @@ from conftest import need
 
 from browser.conftest import EXTENSION, FIREFOX
 from browser.drive import Firefox
-from browser.test_viewed_chromium import sites, viewed, wait_viewed  # noqa: F401 (a fixture)
+from browser.test_viewed_chromium import (  # noqa: F401 (sites: a fixture)
+    every_tab_handled,
+    sites,
+    viewed,
+    wait_viewed,
+)
 
 
 class Tunnel(BaseHTTPRequestHandler):
@@ -96,7 +100,8 @@ def test_firefox_records_the_papers_opened_once_turned_on(proxy, own_paperboy, t
             "browser.storage.local.get('rememberViewed').then((s) => s.rememberViewed === false)"
         )
         browser.goto("https://arxiv.org/abs/2408.90004")
-        time.sleep(1.5)  # what would have been recorded by now
+        browser.goto(f"{browser.base}/options.html")
+        every_tab_handled(browser.evaluate, server)
         assert viewed(server) == ["2408.90002", "2408.90003"]
     finally:
         browser.close()
