@@ -69,8 +69,10 @@ def test_a_wait_redraws_its_live_line_with_an_estimate_while_it_blocks():
     out = io.StringIO()
     with progress.shown(bars=True, lines=True, stream=out), progress.step("index", "paper") as s:
         list(s.iter(range(3), 3))
-        with s.wait("committing", estimate=5):
-            time.sleep(1.2)  # a commit that reports nothing
+        with s.wait("committing", estimate=5):  # a commit that reports nothing
+            end = time.monotonic() + 30  # a deadline, not a sleep: the ticker redraws alone
+            while out.getvalue().count("index: committing") < 2 and time.monotonic() < end:
+                time.sleep(0.05)
     drawn = out.getvalue()
     assert drawn.count("index: committing") >= 2, drawn  # redrawn by the ticker, not by work
     assert "s left (estimated)" in drawn
