@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from pathlib import Path
 
 from whoosh import index
+from whoosh.codec import whoosh3
 from whoosh.fields import Schema
 
 from server.index.schema import row_to_doc
@@ -22,6 +24,20 @@ MAX_PROCS = 4
 # write their postings only then): the estimate shown while it runs. 9,877 papers on 2 cores:
 # added in 15.6 s, committed in 17.7 s.
 COMMIT_SHARE = 1.1
+PICKLE_PROTOCOL = 5
+
+
+def _dumps(obj, protocol=None) -> bytes:
+    """whoosh's pickling of posting blocks and term infos, at PICKLE_PROTOCOL whatever it asks.
+
+    whoosh asks for protocol 2, which writes every bytes value (each posting's positions) as a
+    call to codecs.encode: a block of the commonest abstract word unpickles 3.9x faster at
+    protocol 5, pickles 3.7x faster, and compresses 40% smaller. Any whoosh reads either
+    (pickle.loads takes every protocol), so indexes written before stay readable."""
+    return pickle.dumps(obj, PICKLE_PROTOCOL)
+
+
+whoosh3.dumps = _dumps  # the codec module's own name for pickle.dumps; readers are untouched
 
 
 def write_all(build: Path, schema: Schema, store: PaperSource) -> int:
