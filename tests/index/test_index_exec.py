@@ -55,21 +55,13 @@ def _doc(rng: random.Random, n: int) -> dict[str, object]:
     }
 
 
+DELETED = (3, 17, 301, 450, 599)  # in the first two segments of three
+
+
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory: pytest.TempPathFactory):
     """A real index of three segments, with documents deleted in two of them."""
-    path: Path = tmp_path_factory.mktemp("exec-index")
-    ix = whoosh_index.create_in(str(path), make_schema())
-    rng = random.Random(5)
-    for start in (0, 300, 600):
-        writer = ix.writer()
-        for n in range(start, start + 300):
-            writer.add_document(**_doc(rng, n))
-        writer.commit(merge=False)
-    writer = ix.writer()
-    for n in (3, 17, 301, 450, 599):
-        writer.delete_by_term("id", f"p{n}")
-    writer.commit(merge=False)
+    ix = _three_segments(tmp_path_factory.mktemp("exec-index"), DELETED)
     s = ix.searcher()
     assert len(s.reader().leaf_readers()) == 3 and s.reader().has_deletions()
     yield s
@@ -194,7 +186,7 @@ def _every_posting(reader, field: str, text: bytes) -> tuple[list[int], list[flo
     return ids, weights
 
 
-@pytest.mark.parametrize("deletions", [(), (3, 17, 301, 450, 599)], ids=["whole", "deletions"])
+@pytest.mark.parametrize("deletions", [(), DELETED], ids=["whole", "deletions"])
 def test_decoded_postings_equal_whooshs_matcher_for_every_term(tmp_path, deletions) -> None:
     """Blocks read in bulk (no deletions) and one posting at a time (deletions) both give what
     whoosh's matcher gives, in the second and third segments too (doc numbers offset)."""
