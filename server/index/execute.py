@@ -232,7 +232,7 @@ def _blocks(m):
 
     Whoosh's block matcher decodes a block's doc numbers in a Python generator; here they are
     summed by itertools.accumulate from the block's own deltas, and constant weights repeated
-    in C (the read of the commonest abstract word's postings in 9,877 papers: 3x faster)."""
+    in C (28 terms' postings from the HF bulk index, the same blocks: 1.4x faster)."""
     if all(hasattr(m, a) for a in ("_read_data", "_next_block", "_blocklength", "_byteids")):
         if not m._byteids:
             while m.is_active():
