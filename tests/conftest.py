@@ -48,3 +48,17 @@ def seed() -> Path:
 def read_fixture(name: str) -> str:
     """Text of one of our own hand-written pages under tests/fixtures."""
     return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hf_store(tmp_path_factory: pytest.TempPathFactory):
+    """A store of about a thousand real papers: the corpus's HF bulk set, its first 60 days."""
+    from server.crawl.importer import import_paths
+    from server.store import Store
+
+    bulk = CORPUS / "bulk" / "hf-daily-papers-api_2404589803"
+    need(bulk.is_dir(), f"the HF bulk corpus is absent at {bulk}")
+    with Store(tmp_path_factory.mktemp("hf-store") / "papers.sqlite3") as made:
+        import_paths(made, [str(day) for day in sorted(bulk.iterdir())[:60]])
+        assert made.count("papers") > 500
+        yield made

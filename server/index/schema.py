@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -106,20 +107,43 @@ class FoldTokenizer(Tokenizer):
             t.pos, t.startchar, t.endchar = start_pos, start_char, start_char + len(value)
             yield t
             return
-        pos, gaps = start_pos, self._gaps(value)
+        for match, pos in self._words(value):
+            t.text = term(match.group(), self.stemmed)
+            if keeporiginal:
+                t.original = match.group()
+            t.pos = start_pos + pos
+            if chars:
+                t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
+            yield t
+
+    def positions(self, value: str) -> dict[str, list[int]]:
+        """Each term of `value` with its positions, in order of first appearance: what the
+        tokens of __call__ give, without a token per word (a whole build runs this)."""
+        found: dict[str, list[int]] = {}
+        stemmed = self.stemmed
+        for match, pos in self._words(value):
+            word = term(match.group(), stemmed)
+            held = found.get(word)
+            if held is None:
+                found[word] = [pos]
+            else:
+                held.append(pos)
+        return found
+
+    def _words(self, value: str) -> Iterator[tuple[re.Match, int]]:
+        """Each word's match and position (from 0; a name gap skips _AUTHOR_GAP)."""
+        gaps = self._gaps(value)
+        if not gaps:
+            yield from zip(_WORD.finditer(value), itertools.count())
+            return
+        pos = 0
         for match in _WORD.finditer(value):
             if gaps and gaps[0] < match.start():
                 pos += _AUTHOR_GAP
                 while gaps and gaps[0] < match.start():
                     gaps.pop(0)
-            t.text = term(match.group(), self.stemmed)
-            if keeporiginal:
-                t.original = match.group()
-            t.pos = pos
-            if chars:
-                t.startchar, t.endchar = start_char + match.start(), start_char + match.end()
+            yield match, pos
             pos += 1
-            yield t
 
     def word_spans(self, value: str, wanted: set[str]) -> list[tuple[int, int]]:
         """Character spans of the words whose terms are wanted: what tokens with chars=True

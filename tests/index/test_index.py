@@ -388,13 +388,13 @@ def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store)
 
 
 def test_bulk_builds_fork_workers_only_from_the_main_thread() -> None:
-    from server.index.whoosh_write import PARALLEL_FROM, _writer_options
+    from server.index.whoosh_write import PARALLEL_FROM, _procs
 
-    assert "procs" not in _writer_options(PARALLEL_FROM - 1)
-    found = {}
-    worker = threading.Thread(target=lambda: found.update(_writer_options(PARALLEL_FROM * 10)))
+    assert _procs(PARALLEL_FROM - 1) == 1
+    found = []
+    worker = threading.Thread(target=lambda: found.append(_procs(PARALLEL_FROM * 10)))
     worker.start()
     worker.join()
-    assert "procs" not in found and found["compound"] is False
+    assert found == [1]
     if (os.cpu_count() or 1) > 1:
-        assert _writer_options(PARALLEL_FROM * 10)["procs"] >= 2
+        assert _procs(PARALLEL_FROM * 10) >= 2
