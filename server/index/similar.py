@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -104,8 +104,12 @@ def words(text: str) -> list[str | None]:
 
 def counts(paper: Paper) -> Counter[str]:
     """Term counts of a paper's title and abstract: words and two-word phrases."""
+    return _counts(paper.title, paper.abstract)
+
+
+def _counts(title: str, abstract: str) -> Counter[str]:
     found: Counter[str] = Counter()
-    for seq in (words(paper.title), words(paper.abstract)):
+    for seq in (words(title), words(abstract)):
         for i, word in enumerate(seq):
             if word is None:
                 continue
@@ -151,12 +155,14 @@ def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None 
     """Build the similarity file for every paper (`rows()` gives them all, and is read twice:
     the papers per term first, then each paper's vector), into a new file that then replaces
     `path` (a reader of the old one reads on); returns the papers. Its progress is the
-    "similar" step: a bar per pass (of `total` papers, when given)."""
+    "similar" step: a bar per pass (of `total` papers, when given). From PARALLEL_FROM papers
+    both passes run on every core (at most 4), in spawned processes, CHUNK papers at a time."""
     fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fresh.unlink(missing_ok=True)
+    procs = min(os.cpu_count() or 1, 4) if (total or 0) >= PARALLEL_FROM else 1
     try:
         with step("similar", "paper") as shown:
-            n = _write(fresh, lambda what: shown.iter(rows(), total, what))
+            n = _write(fresh, lambda what: shown.iter(rows(), total, what), procs)
             shown.count = n
         os.replace(fresh, path)
     finally:
@@ -164,12 +170,12 @@ def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None 
     return n
 
 
-def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]]) -> int:
+def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]], procs: int) -> int:
     df: Counter[str] = Counter()
     n = 0
-    for row in rows("pass 1/2"):
-        df.update(counts(row.paper).keys())
-        n += 1
+    for terms, papers in _across(procs, _terms_part, _texts(rows("pass 1/2"))):
+        df.update(terms)
+        n += papers
     least = MIN_DF if n >= SMALL else 2
     most = max(MAX_DF * n, MAX_DF_LEAST)
     kept = sorted(t for t, d in df.items() if least <= d <= most)
@@ -185,12 +191,71 @@ def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]]) -> int:
             "INSERT INTO term VALUES (?, ?, ?)", ((i, t, w) for t, (i, w) in idf.items())
         )
         db.execute("INSERT INTO meta VALUES ('papers', ?), ('changed', 0)", (n,))
-        for row in rows("pass 2/2"):
-            _put(db, row.paper.id, _vector(counts(row.paper), idf))
+        for part in _across(procs, _vectors_part, _texts(rows("pass 2/2")), idf):
+            for pid, blob, keys in part:
+                _insert(db, pid, blob, keys)
         db.execute("COMMIT")
     finally:
         db.close()
     return n
+
+
+def _texts(rows: Iterable[IndexRow]) -> Iterator[list[tuple[str, str, str]]]:
+    """(id, title, abstract) of the papers, CHUNK at a time."""
+    chunk = []
+    for row in rows:
+        chunk.append((row.paper.id, row.paper.title, row.paper.abstract))
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_idf: dict[str, tuple[int, float]] = {}  # a worker's vocabulary (pass 2), set as it starts
+
+
+def _use(idf: dict[str, tuple[int, float]]) -> None:
+    global _idf
+    _idf = idf
+
+
+def _terms_part(chunk: list[tuple[str, str, str]]) -> tuple[Counter[str], int]:
+    """Pass 1 over some papers: how many of them hold each term, and how many papers."""
+    found: Counter[str] = Counter()
+    for _, title, abstract in chunk:
+        found.update(_counts(title, abstract).keys())
+    return found, len(chunk)
+
+
+def _vectors_part(chunk: list[tuple[str, str, str]]) -> list[tuple[str, bytes, list]]:
+    """Pass 2 over some papers: each one's id, packed vector and key terms, by _idf."""
+    out = []
+    for pid, title, abstract in chunk:
+        blob = _pack(_vector(_counts(title, abstract), _idf))
+        out.append((pid, blob, _keys(_unpack(blob))))
+    return out
+
+
+def _across(procs: int, work: Callable, chunks: Iterable, idf: dict | None = None) -> Iterator:
+    """work(chunk) for each chunk, in order: here, or in `procs` spawned processes (given
+    `idf` as they start) with at most two chunks each in flight, so memory stays bounded."""
+    if procs < 2:
+        _use(idf or {})
+        try:
+            yield from map(work, chunks)
+        finally:
+            _use({})
+        return
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(procs, spawn, initializer=_use, initargs=(idf or {},)) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(work, chunk))
+            if len(pending) >= 2 * procs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def apply(
@@ -239,10 +304,13 @@ def _put(db: sqlite3.Connection, pid: str, vector: list[tuple[int, float]]) -> i
     """Store a paper's vector, and post it under its KEY heaviest terms."""
     _drop(db, pid)
     blob = _pack(vector)
-    cur = db.execute("INSERT INTO doc(paper, vec) VALUES (?, ?)", (pid, blob))
-    keys = _keys(_unpack(blob))  # the weights as stored (float32), so _drop finds them again
-    db.executemany("INSERT INTO post VALUES (?, ?, ?)", ((t, w, cur.lastrowid) for t, w in keys))
+    _insert(db, pid, blob, _keys(_unpack(blob)))  # the weights as stored (float32): _drop's
     return 1
+
+
+def _insert(db: sqlite3.Connection, pid: str, blob: bytes, keys: list[tuple[int, float]]) -> None:
+    cur = db.execute("INSERT INTO doc(paper, vec) VALUES (?, ?)", (pid, blob))
+    db.executemany("INSERT INTO post VALUES (?, ?, ?)", ((t, w, cur.lastrowid) for t, w in keys))
 
 
 def _keys(vector: dict[int, float]) -> list[tuple[int, float]]:

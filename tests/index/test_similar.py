@@ -142,3 +142,44 @@ def test_a_missing_or_broken_similarity_file_is_written_again_by_the_next_sync(a
         )
         index.ensure(store)
         assert index.similar(store.paper("2401.00001"))[0].id == "2401.00002"
+
+
+def test_a_write_on_every_core_writes_the_serial_one(
+    hf_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The similarity file written by worker processes (a big archive's) holds the same
+    vocabulary, vectors and postings as one written in this process."""
+    import sqlite3
+
+    from server.index import similar
+
+    def tables(path: Path) -> dict[str, list]:
+        db = sqlite3.connect(path)
+        try:
+            return {
+                "term": db.execute("SELECT * FROM term ORDER BY id").fetchall(),
+                "doc": db.execute("SELECT paper, vec FROM doc ORDER BY paper").fetchall(),
+                "post": db.execute(
+                    "SELECT term, w, paper FROM post JOIN doc ON doc.id = post.doc"
+                    " ORDER BY term, w, paper"
+                ).fetchall(),
+                "meta": db.execute("SELECT * FROM meta ORDER BY key").fetchall(),
+            }
+        finally:
+            db.close()
+
+    total = hf_store.count("papers")
+    similar.write(tmp_path / "serial.sqlite3", hf_store.index_rows, total)
+    monkeypatch.setattr(similar, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(similar, "CHUNK", 37)  # many chunks, several in flight
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    spawned = []
+    real = similar.ProcessPoolExecutor
+    monkeypatch.setattr(
+        similar, "ProcessPoolExecutor", lambda *a, **k: spawned.append(1) or real(*a, **k)
+    )
+    similar.write(tmp_path / "cores.sqlite3", hf_store.index_rows, total)
+    assert len(spawned) == 2, "both passes should run in worker processes"
+    serial, cores = tables(tmp_path / "serial.sqlite3"), tables(tmp_path / "cores.sqlite3")
+    assert len(serial["doc"]) == total and len(serial["post"]) > total
+    assert cores == serial
