@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from server import sources
+from server import cores, sources
 from server.models import Listing, Problem
 from server.progress import step
 from server.sources import BudgetExceeded
@@ -18,6 +18,7 @@ from server.store import IngestResult, Store
 # The largest real page is 2 MB (a 1000-record OAI-PMH page); the crawler keeps pages up to
 # 8 MB (max_page_bytes) and the API takes bodies up to 10 MB (max_body_bytes).
 MAX_FILE_BYTES = 16_000_000
+PARALLEL_FROM = 50  # files from which an import reads and parses them on every core
 
 
 @dataclass
@@ -116,19 +117,19 @@ def problems_line(name: str, problems: list[Problem], kept: int) -> str | None:
 
 def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
     """Import every file the paths name; a bad file is reported and the rest go on. Its
-    progress is the "parse" step (server/progress.py): a bar of files, then one line."""
+    progress is the "parse" step (server/progress.py): a bar of files, then one line. From
+    PARALLEL_FROM files they are read and parsed on every core (server/cores.py), in order,
+    while this process stores them."""
     report = ImportReport()
     items = list(expand(paths))
+    files = sum(1 for item in items if not isinstance(item, InputError))
     with step("parse", "file") as shown:
-        for item in shown.iter(items, len(items)):
-            if isinstance(item, InputError):
-                report.failures.append(str(item))
+        read = cores.across(_read, items, cores.procs(files, PARALLEL_FROM))
+        for item, found in zip(shown.iter(items, len(items)), read, strict=True):
+            if isinstance(found, InputError):
+                report.failures.append(str(found))
                 continue
-            try:
-                listing, data = read_listing(item)
-            except InputError as exc:
-                report.failures.append(str(exc))
-                continue
+            listing, data = found
             report.add(store.ingest(listing, raw=data))
             report.papers_read += len(listing.papers)
             report.skipped += len(listing.problems)
@@ -137,6 +138,17 @@ def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
                 report.skips.append(line)
         shown.detail = f"{report.papers_read:,} papers read"
     return report
+
+
+def _read(item: Path | InputError) -> tuple[Listing, bytes] | InputError:
+    """A file's listing and bytes, or why it cannot be imported (returned, not raised: the
+    other files go on)."""
+    if isinstance(item, InputError):
+        return item
+    try:
+        return read_listing(item)
+    except InputError as exc:
+        return exc
 
 
 def reparse(store: Store) -> ImportReport:

@@ -20,17 +20,15 @@ papers of each, and scores the best CANDIDATES of those by the full cosine.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import re
 import sqlite3
 from array import array
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from server import budget
+from server import budget, cores
 from server.index.types import IndexRow, Similar
 from server.models import Paper
 from server.progress import step
@@ -159,7 +157,7 @@ def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None 
     both passes run on every core (at most 4), in spawned processes, CHUNK papers at a time."""
     fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fresh.unlink(missing_ok=True)
-    procs = min(os.cpu_count() or 1, 4) if (total or 0) >= PARALLEL_FROM else 1
+    procs = cores.procs(total or 0, PARALLEL_FROM)
     try:
         with step("similar", "paper") as shown:
             n = _write(fresh, lambda what: shown.iter(rows(), total, what), procs)
@@ -173,7 +171,7 @@ def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None 
 def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]], procs: int) -> int:
     df: Counter[str] = Counter()
     n = 0
-    for terms, papers in _across(procs, _terms_part, _texts(rows("pass 1/2"))):
+    for terms, papers in cores.across(_terms_part, _texts(rows("pass 1/2")), procs):
         df.update(terms)
         n += papers
     least = MIN_DF if n >= SMALL else 2
@@ -191,12 +189,14 @@ def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]], procs: int) ->
             "INSERT INTO term VALUES (?, ?, ?)", ((i, t, w) for t, (i, w) in idf.items())
         )
         db.execute("INSERT INTO meta VALUES ('papers', ?), ('changed', 0)", (n,))
-        for part in _across(procs, _vectors_part, _texts(rows("pass 2/2")), idf):
+        vectors = cores.across(_vectors_part, _texts(rows("pass 2/2")), procs, _use, (idf,))
+        for part in vectors:
             for pid, blob, keys in part:
                 _insert(db, pid, blob, keys)
         db.execute("COMMIT")
     finally:
         db.close()
+        _use({})  # this process's copy, when the pass ran here
     return n
 
 
@@ -235,27 +235,6 @@ def _vectors_part(chunk: list[tuple[str, str, str]]) -> list[tuple[str, bytes, l
         blob = _pack(_vector(_counts(title, abstract), _idf))
         out.append((pid, blob, _keys(_unpack(blob))))
     return out
-
-
-def _across(procs: int, work: Callable, chunks: Iterable, idf: dict | None = None) -> Iterator:
-    """work(chunk) for each chunk, in order: here, or in `procs` spawned processes (given
-    `idf` as they start) with at most two chunks each in flight, so memory stays bounded."""
-    if procs < 2:
-        _use(idf or {})
-        try:
-            yield from map(work, chunks)
-        finally:
-            _use({})
-        return
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(procs, spawn, initializer=_use, initargs=(idf or {},)) as pool:
-        pending: deque = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(work, chunk))
-            if len(pending) >= 2 * procs:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
 
 
 def apply(
@@ -350,21 +329,13 @@ class _Vocabulary:
 def similar_many(
     path: Path, papers: list[Paper], limit: int, done: Callable[[int], None] = lambda n: None
 ) -> dict[str, list[Similar]]:
-    """similar() for many papers (a site build's): on every core (at most 4) from PARALLEL_FROM
-    papers, in spawned processes (never forked from a thread that may hold a lock). `done(n)`
-    is told as each part of n papers is done (a progress bar)."""
-    procs = min(os.cpu_count() or 1, 4)
-    if len(papers) < PARALLEL_FROM or procs < 2:
-        found = _similar_part((path, papers, limit))
-        done(len(papers))
-        return found
+    """similar() for many papers (a site build's): on every core (server/cores.py) from
+    PARALLEL_FROM papers. `done(n)` is told as each part of n papers is done (a progress bar)."""
     parts = [(path, papers[i : i + CHUNK], limit) for i in range(0, len(papers), CHUNK)]
     found = {}
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=procs, mp_context=spawn) as pool:
-        for part in pool.map(_similar_part, parts):
-            found.update(part)
-            done(len(part))
+    for part in cores.across(_similar_part, parts, cores.procs(len(papers), PARALLEL_FROM)):
+        found.update(part)
+        done(len(part))
     return found
 
 

@@ -17,15 +17,15 @@ from whoosh.formats import Positions
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from server import cores
 from server.index.schema import FoldTokenizer, row_to_doc
 from server.index.types import PaperSource
 from server.progress import Step, step
 
 WRITER_MB = 256  # RAM a build's postings may take (shared by its processes) before runs spill
-# A rebuild of this many papers or more runs on every core (at most MAX_PROCS): a process per
+# A rebuild of this many papers or more runs on every core (server/cores.py): a process per
 # core writes one segment, and there is no final merge.
 PARALLEL_FROM = 5_000
-MAX_PROCS = 4
 # A commit takes about this share of the time spent adding the docs (the worker processes write
 # their postings only then): the estimate shown while it runs. 9,877 papers on 2 cores: added in
 # 7.7 s, committed in 4.6 s.
@@ -195,7 +195,7 @@ def write_all(build: Path, schema: Schema, store: PaperSource) -> int:
     """Index every paper of the store into a new index at `build`; returns the count. Its
     progress is the "index" step: a bar of papers, then a live line while the commit runs.
 
-    From PARALLEL_FROM papers, a process per core (at most MAX_PROCS) writes one segment of
+    From PARALLEL_FROM papers, a process per core (server/cores.py) writes one segment of
     its share, without a final merge; this process reads the store and hands out batches."""
     total = store.count("papers")
     procs = _procs(total)
@@ -342,9 +342,7 @@ def drop_absent(ix: index.Index, store: PaperSource, timeout: float) -> int:
 
 
 def _procs(papers: int) -> int:
-    """Processes for a build of `papers`: one per core from PARALLEL_FROM papers (at most
-    MAX_PROCS), never from a server thread (workers are forked; a sibling thread may hold a
-    lock the child would then wait on forever)."""
-    procs = min(os.cpu_count() or 1, MAX_PROCS)
+    """Processes for a build of `papers` (server/cores.py), but never from a server thread:
+    the workers are forked, and a sibling thread may hold a lock the child would wait on."""
     threaded = threading.current_thread() is not threading.main_thread()
-    return 1 if papers < PARALLEL_FROM or procs < 2 or threaded else procs
+    return 1 if threaded else cores.procs(papers, PARALLEL_FROM)

@@ -70,3 +70,37 @@ def test_every_single_corpus_page_imports_cleanly(store, corpus):
         f"{corpus / 'arxiv' / 'atom' / error_feed}: arXiv API error: incorrect id format for abc"
     ]
     assert report.skipped == 0 and store.count("papers") > 150
+
+
+def test_files_parsed_on_every_core_store_what_one_process_stores(tmp_path, corpus, monkeypatch):
+    """Sixty real days, a broken file and a missing one, imported from one process and from
+    worker processes: the same report (failures in the files' order) and the same store."""
+    from server import cores
+    from server.crawl import importer
+
+    days = sorted((corpus / "bulk" / "hf-daily-papers-api_2404589803").iterdir())[:60]
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"not": "a day of papers"', encoding="utf-8")
+    paths = [str(p) for p in days[:30]] + [str(broken), str(tmp_path / "absent.json")]
+    paths += [str(p) for p in days[30:]]
+
+    def run(name):
+        with Store(tmp_path / name / "papers.sqlite3") as store:
+            report = import_paths(store, paths)
+            papers = [(p.id, p.title, p.authors, p.abstract) for p in store.iter_papers()]
+            return report, store.stats(), sorted(papers)
+
+    spawned = []
+    real = cores.ProcessPoolExecutor
+    monkeypatch.setattr(
+        cores, "ProcessPoolExecutor", lambda *a, **k: spawned.append(1) or real(*a, **k)
+    )
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    with monkeypatch.context() as one:
+        one.setattr(importer, "PARALLEL_FROM", len(paths) + 1)
+        serial = run("serial")
+    assert spawned == [], "the files were parsed in worker processes"
+    parallel = run("parallel")
+    assert spawned == [1], "the files were not parsed in worker processes"
+    assert len(serial[0].failures) == 2 and "broken.json" in serial[0].failures[0]
+    assert parallel == serial and serial[0].pages == 60

@@ -151,6 +151,7 @@ def test_a_write_on_every_core_writes_the_serial_one(
     vocabulary, vectors and postings as one written in this process."""
     import sqlite3
 
+    from server import cores
     from server.index import similar
 
     def tables(path: Path) -> dict[str, list]:
@@ -174,9 +175,9 @@ def test_a_write_on_every_core_writes_the_serial_one(
     monkeypatch.setattr(similar, "CHUNK", 37)  # many chunks, several in flight
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     spawned = []
-    real = similar.ProcessPoolExecutor
+    real = cores.ProcessPoolExecutor
     monkeypatch.setattr(
-        similar, "ProcessPoolExecutor", lambda *a, **k: spawned.append(1) or real(*a, **k)
+        cores, "ProcessPoolExecutor", lambda *a, **k: spawned.append(1) or real(*a, **k)
     )
     similar.write(tmp_path / "cores.sqlite3", hf_store.index_rows, total)
     assert len(spawned) == 2, "both passes should run in worker processes"

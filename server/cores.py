@@ -1,0 +1,52 @@
+"""Work spread over the machine's cores: a long step's pieces run in spawned worker processes,
+in order and with a bounded number in flight, so the step's memory stays bounded at any size.
+
+Spawned, never forked: a forked child of a process with threads (the server's) may inherit a
+lock another thread held and wait on it forever. A worker starts in about half a second (it
+imports the modules its work needs), so a step asks for workers only when it is long.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+
+MAX_PROCS = 4
+IN_FLIGHT = 2  # pieces queued or running per worker
+
+
+def procs(pieces: int, parallel_from: int) -> int:
+    """Worker processes for a step of `pieces` (papers, files): one per core (at most
+    MAX_PROCS) from `parallel_from`, else 1 (the step runs in this process)."""
+    cores = min(os.cpu_count() or 1, MAX_PROCS)
+    return cores if pieces >= parallel_from and cores > 1 else 1
+
+
+def across(
+    work: Callable,
+    pieces: Iterable,
+    workers: int,
+    initializer: Callable | None = None,
+    initargs: tuple = (),
+) -> Iterator:
+    """work(piece) for each piece, in order: in this process when `workers` is 1, else in
+    that many spawned processes (each given initializer(*initargs) as it starts), with at most
+    IN_FLIGHT pieces a worker read ahead of the results taken. `work` and the pieces must
+    pickle; an exception in a worker is raised here."""
+    if workers < 2:
+        if initializer is not None:
+            initializer(*initargs)
+        yield from map(work, pieces)
+        return
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, spawn, initializer=initializer, initargs=initargs) as pool:
+        pending: deque = deque()
+        for piece in pieces:
+            pending.append(pool.submit(work, piece))
+            if len(pending) >= IN_FLIGHT * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
