@@ -103,6 +103,12 @@ def cells(r: dict) -> dict[str, str]:
             f"; {peer['engine']} in the same run {peer['docs/s']:,.0f} "
             f"(ours ×{r['index']['docs/s'] / peer['docs/s']:.2f})"
         )
+        if "index docs/s" in index and "index docs/s" in peer:  # the engines' own parts
+            out["index build docs/s"] += (
+                f"; the index alone, without the similarity file: {index['index docs/s']:,.0f}"
+                f" ({index['index s']:.0f} s) against {peer['index docs/s']:,.0f} (ours "
+                f"×{index['index docs/s'] / peer['index docs/s']:.2f})"
+            )
     for name in ROWS:
         if name in s:
             out[name] = _search_cell(s[name])
@@ -544,12 +550,15 @@ def stages_block(runs: dict[str, dict]) -> str:
 
 
 def _day_36k(field: str, fmt: str) -> Callable[[dict], str]:
-    """A figure of the 36k run's one-new-day build (the daily run's "before" column)."""
+    """A figure of the 36k run's one new day (performance.md's daily run table); a field of
+    its `paperboy update` steps is named "steps s/STEP"."""
 
     def figure(runs: dict[str, dict]) -> str:
         site = runs["36k"]["site"]
         row = next(row for label, row in site.items() if label.startswith("one new day"))
-        return format(row[field], fmt)
+        for key in field.split("/"):
+            row = row[key]
+        return format(row, fmt)
 
     return figure
 
@@ -592,10 +601,16 @@ SPANS: dict[str, Callable[[dict[str, dict]], str]] = {
     "site-36k": site_block,
     "rss-36k": lambda runs: f"{runs['36k']['search']['server RSS MB']:.0f} MB",
     "stages-date": lambda runs: ", ".join(sorted({r["date"] for r in runs.values()})),
-    "day-36k-total": _day_36k("total s", ".0f"),
+    "day-36k-total": _day_36k("total s", ".1f"),
+    "day-36k-scrape": _day_36k("steps s/scrape", ".1f"),
+    "day-36k-index": _day_36k("steps s/index", ".1f"),
+    "day-36k-build": _day_36k("steps s/build", ".1f"),
     "day-36k-pages": _day_36k("seconds", ".2f"),
-    "day-36k-pagefind": _day_36k("pagefind s", ".0f"),
+    "day-36k-pagefind": _day_36k("pagefind s", ".1f"),
+    "day-36k-bundles": _day_36k("bundles run", ""),
+    "day-36k-indexed": _day_36k("pages indexed", ","),
     "day-36k-written": _day_36k("written", ","),
+    "day-36k-peak": _day_36k("pagefind peak MB", ","),
     "health-row": _health_row,
 }
 SPAN = re.compile(r"<!-- bench:(?P<name>[\w-]+) -->(?P<body>.*?)<!-- /bench:(?P=name) -->", re.S)
