@@ -88,16 +88,32 @@ BOILERPLATE = frozenset(
 def words(text: str) -> list[str | None]:
     """The text's terms in order, lowercase; None where a stop word, a number or a sign was, so
     no phrase spans it. A token of letters and hyphens is one word ("text-to-image"); from a
-    mixed token ("gpt-4o", "qwen2.5-vl") only its runs of letters count, never a LaTeX command."""
+    mixed token ("gpt-4o", "qwen2.5-vl") only its runs of letters count, never a LaTeX command.
+    Each token's terms are kept (TOKENS_KEPT at most): most tokens of an abstract came before."""
     out: list[str | None] = []
+    kept = _tokens
     for token in text.lower().split():
-        token = token.strip(".,;:!?()[]{}\"'`")
-        whole = WORD.fullmatch(token)
-        for word in [whole.group()] if whole else RUN.findall(token):
-            out.append(word if len(word) > 1 and word not in ENGLISH else None)
-        if not whole:
-            out.append(None)
+        found = kept.get(token)
+        if found is None:
+            if len(kept) >= TOKENS_KEPT:
+                kept.clear()
+            found = kept[token] = _token_terms(token)
+        out += found
     return out
+
+
+TOKENS_KEPT = 200_000
+_tokens: dict[str, tuple[str | None, ...]] = {}  # a lowercase token -> its terms
+
+
+def _token_terms(token: str) -> tuple[str | None, ...]:
+    stripped = token.strip(".,;:!?()[]{}\"'`")
+    whole = WORD.fullmatch(stripped)
+    found = [
+        w if len(w) > 1 and w not in ENGLISH else None
+        for w in ([whole.group()] if whole else RUN.findall(stripped))
+    ]
+    return tuple(found) if whole else (*found, None)
 
 
 def counts(paper: Paper) -> Counter[str]:
@@ -108,13 +124,8 @@ def counts(paper: Paper) -> Counter[str]:
 def _counts(title: str, abstract: str) -> Counter[str]:
     found: Counter[str] = Counter()
     for seq in (words(title), words(abstract)):
-        for i, word in enumerate(seq):
-            if word is None:
-                continue
-            found[word] += 1
-            nxt = seq[i + 1] if i + 1 < len(seq) else None
-            if nxt is not None:
-                found[f"{word} {nxt}"] += 1
+        found.update(filter(None, seq))
+        found.update(f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False) if a and b)
     return found
 
 

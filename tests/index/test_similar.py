@@ -184,3 +184,48 @@ def test_a_write_on_every_core_writes_the_serial_one(
     serial, cores = tables(tmp_path / "serial.sqlite3"), tables(tmp_path / "cores.sqlite3")
     assert len(serial["doc"]) == total and len(serial["post"]) > total
     assert cores == serial
+
+
+def _reference_counts(title: str, abstract: str) -> dict[str, int]:
+    """The terms and counts as the rule in similar.words' docstring reads, token by token with
+    no cache, each phrase counted where both its words stand."""
+    from server.index.similar import ENGLISH, RUN, WORD
+
+    def terms(text: str) -> list[str | None]:
+        out: list[str | None] = []
+        for token in text.lower().split():
+            token = token.strip(".,;:!?()[]{}\"'`")
+            whole = WORD.fullmatch(token)
+            for word in [whole.group()] if whole else RUN.findall(token):
+                out.append(word if len(word) > 1 and word not in ENGLISH else None)
+            if not whole:
+                out.append(None)
+        return out
+
+    found: dict[str, int] = {}
+    for seq in (terms(title), terms(abstract)):
+        for i, word in enumerate(seq):
+            if word is None:
+                continue
+            found[word] = found.get(word, 0) + 1
+            nxt = seq[i + 1] if i + 1 < len(seq) else None
+            if nxt is not None:
+                phrase = f"{word} {nxt}"
+                found[phrase] = found.get(phrase, 0) + 1
+    return found
+
+
+def test_terms_are_counted_as_the_rule_says(hf_store: Store, monkeypatch) -> None:
+    """Every real paper's terms, with the tokens' cache full and cleared on the way."""
+    from server.index import similar
+
+    monkeypatch.setattr(similar, "TOKENS_KEPT", 500)
+    tricky = Paper(
+        id="x1",
+        title="GPT-4o and Qwen2.5-VL: text-to-image, (again) \\alpha-blending",
+        abstract="It is  the state-of-the-art. $O(n)$ -- a 9.8 b 405B; a-b c--d -x- ''quoted''",
+    )
+    papers = [tricky, *(row.paper for row in hf_store.index_rows())]
+    for paper in papers:
+        assert dict(similar.counts(paper)) == _reference_counts(paper.title, paper.abstract)
+    assert len(similar._tokens) <= 500
