@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -132,11 +131,7 @@ class FoldTokenizer(Tokenizer):
 
     def _words(self, value: str) -> Iterator[tuple[re.Match, int]]:
         """Each word's match and position (from 0; a name gap skips _AUTHOR_GAP)."""
-        gaps = self._gaps(value)
-        if not gaps:
-            yield from zip(_WORD.finditer(value), itertools.count())
-            return
-        pos = 0
+        pos, gaps = 0, self._gaps(value)
         for match in _WORD.finditer(value):
             if gaps and gaps[0] < match.start():
                 pos += _AUTHOR_GAP

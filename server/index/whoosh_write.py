@@ -202,19 +202,26 @@ def write_all(build: Path, schema: Schema, store: PaperSource) -> int:
     with step("index", "paper") as shown:
         if procs > 1:
             _write_parallel(ix, store, total, procs, shown)
-            return shown.count or 0
-        writer = _BuildWriter(ix, limitmb=WRITER_MB, compound=False)
-        try:
-            for row in shown.iter(store.index_rows(), total):
-                writer.add_document(**row_to_doc(row))
-        except BaseException:
-            writer.cancel()
-            raise
-        _commit(writer, shown)
+        else:
+            _write_here(ix, store, total, shown)
     return shown.count or 0
 
 
-def _write_parallel(ix: index.Index, store: PaperSource, total: int, procs: int, shown) -> None:
+def _write_here(ix: index.Index, store: PaperSource, total: int, shown: Step) -> None:
+    """Index the store's documents in this process, into one segment."""
+    writer = _BuildWriter(ix, limitmb=WRITER_MB, compound=False)
+    try:
+        for row in shown.iter(store.index_rows(), total):
+            writer.add_document(**row_to_doc(row))
+    except BaseException:
+        writer.cancel()
+        raise
+    _commit(writer, shown)
+
+
+def _write_parallel(
+    ix: index.Index, store: PaperSource, total: int, procs: int, shown: Step
+) -> None:
     """Hand the store's documents to `procs` worker processes in batches; each writes a segment,
     and the index's table of contents then lists them all."""
     writer = ix.writer(compound=False)  # holds the lock, and writes the table of contents
