@@ -60,10 +60,6 @@ class _Reader:
     def doc_frequency(self, field: str, text: str) -> int:
         return self.searcher.doc_freq(field, text)
 
-    def iter_prefix(self, field: str, prefix: str):
-        for text, count in self.searcher.terms_with_prefix(field, prefix):
-            yield text, _Info(count)
-
     def scan(self, field: str, prefix: str, start: str = "") -> list[tuple[str, int]]:
         """(word, papers) of the field's words beginning with `prefix`, in word order, at most
         one more than index_bounds compares (tantivy cannot seek to `start`: earlier words
@@ -71,14 +67,6 @@ class _Reader:
         return sorted(
             self.searcher.terms_with_prefix(field, prefix, limit=index_bounds.SCAN_MAX + 1)
         )
-
-
-class _Info:
-    def __init__(self, count: int):
-        self.count = count
-
-    def doc_frequency(self) -> int:
-        return self.count
 
 
 class TantivyIndex(SearchIndex):
@@ -260,7 +248,7 @@ class TantivyIndex(SearchIndex):
 
     def _vocabulary(self) -> Vocabulary:
         if self._vocab is None:
-            self._vocab = Vocabulary(_Reader(self._searcher))
+            self._vocab = Vocabulary(self._searcher.terms_with_prefix)
         return self._vocab
 
 

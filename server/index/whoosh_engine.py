@@ -11,7 +11,7 @@ import heapq
 import time
 from collections.abc import Iterator
 from functools import partial
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 from pathlib import Path
 
@@ -39,6 +39,8 @@ from server.index.whoosh_write import apply_changes, drop_absent, write_all
 
 BUDGET_PER_DOC = 8  # decoded postings kept: 4M, or 8 per paper in a bigger archive (64 MB at 1M)
 WARM_TERMS = 400  # most frequent terms per field whose postings `warm()` reads ahead
+WARM_LETTERS = "abcdefghijklmnopqrstuvwxyz"  # first letters whose did-you-mean terms it reads
+WARM_CHUNK = 2000  # words of a field's list `warm()` walks in one step (a few ms)
 
 
 class WhooshIndex(SearchIndex):
@@ -112,28 +114,52 @@ class WhooshIndex(SearchIndex):
 
     def warm(self) -> str:
         """Read now what the first searches would otherwise read one by one: the columns, the
-        field lengths and the postings of the most frequent terms (up to half the cache).
-        `paperboy serve` runs it in the background; queries go on meanwhile, term by term."""
+        field lengths, the did-you-mean's terms of each letter and the postings of the terms in
+        the most papers (up to half the cache). `paperboy serve` runs it in the background, in
+        short steps under the lock: a search waiting for the lock takes it between two steps."""
         started = time.perf_counter()
         with self._lock:
             searcher = self._current()
-            for name in ("published", "month", "catnames"):
-                self._facets.get(searcher, name)
-            for field in ("title", "abstract", "authors"):
-                self._postings.lengths(field)
-            reader = searcher.reader()
-            frequent = [
-                (field, text.decode() if isinstance(text, bytes) else text)
-                for field in ("abstract", "title")
-                for _, text in reader.most_frequent_terms(field, WARM_TERMS)
-            ]
-        for field, text in frequent:
+            steps = self._warming(searcher)
+        while True:
             with self._lock:
-                cache = self._postings
-                if self._searcher is not searcher or cache.size * 2 > cache.budget:
+                if self._searcher is not searcher or not next(steps, False):
                     break
-                cache.get(field, text)
+            time.sleep(0)  # lets a waiting search thread run before this one locks again
         return f"search index warm in {time.perf_counter() - started:.1f}s"
+
+    def _warming(self, searcher: Searcher) -> Iterator[bool]:
+        """warm()'s steps: each runs until the next yield (of True), under the lock."""
+        for name in ("published", "month", "catnames"):
+            self._facets.get(searcher, name)
+        for field in ("title", "abstract", "authors"):
+            self._postings.lengths(field)
+            yield True
+        for letter in WARM_LETTERS:
+            self._vocabulary().read(letter)
+            yield True
+        lexicon, frequent = WhooshLexicon(searcher.reader()), []
+        for field in ("abstract", "title"):
+            best: list[tuple[int, str]] = []
+            after = None
+            while True:  # the field's words, WARM_CHUNK at a time (whoosh's most_frequent_terms
+                # walks them all at once: seconds at 36k papers, with every search waiting)
+                chunk = [
+                    (n, word)
+                    for word, n in islice(lexicon.scan(field, "", after or ""), WARM_CHUNK + 1)
+                    if word != after
+                ][:WARM_CHUNK]
+                if not chunk:
+                    break
+                best = heapq.nlargest(WARM_TERMS, best + chunk)
+                after = chunk[-1][1]
+                yield True
+            frequent += [(field, word) for _, word in best]
+        for field, text in frequent:
+            if self._postings.size * 2 > self._postings.budget:
+                return
+            self._postings.get(field, text)
+            yield True
 
     def close(self) -> None:
         """Close the searcher; the index can still be used afterwards (it reopens)."""
@@ -164,7 +190,7 @@ class WhooshIndex(SearchIndex):
 
     def _vocabulary(self) -> Vocabulary:
         if self._vocab is None:
-            self._vocab = Vocabulary(self._searcher.reader())
+            self._vocab = Vocabulary(WhooshLexicon(self._searcher.reader()).scan)
         return self._vocab
 
     def _fresh(self) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server.index import QueryError, SearchIndex, make_index
+from server.index import QueryError, SearchIndex, make_index, whoosh_engine
 from server.index import schema as index_schema
 from server.index.files import IndexBusy
 from server.models import Appearance, Listing, Paper, title_id
@@ -188,6 +188,20 @@ def test_did_you_mean(idx: SearchIndex) -> None:
     assert idx.search("difusion").suggestion == "diffusion"
     assert idx.search("heat difusion").suggestion == "heat diffusion"
     assert idx.search("diffusion").suggestion is None
+
+
+def test_did_you_mean_counts_papers_in_every_segment(tmp_path: Path, engine: str) -> None:
+    """A word's papers are summed over the index's segments: "diffusion" is in four papers of
+    the first build and three of a later sync, each under the five a suggestion needs."""
+    with Store(tmp_path / "papers.sqlite3") as store:
+        add(store, PAPERS + FILLER[:3])
+        index = make_index(tmp_path / "index", engine=engine)
+        index.rebuild(store)
+        assert index.search("difusion").suggestion is None
+        add(store, FILLER[3:])
+        assert index.sync(store) == 3
+        assert index.search("difusion").suggestion == "diffusion"
+        index.close()
 
 
 def test_highlights_give_spans_of_stemmed_folded_matches(idx: SearchIndex) -> None:
@@ -371,7 +385,10 @@ def test_no_global_random_seed() -> None:
     assert index_schema.SCHEMA_VERSION >= 1
 
 
-def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store) -> None:
+def test_warm_reads_ahead_without_changing_answers(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(whoosh_engine, "WARM_CHUNK", 3)  # word lists walked in many steps
     cold = make_index(tmp_path / "index")
     cold.rebuild(store)
     before = {q: ids(cold, q) for q in ("graph", "diffusion model", '"neural networks"')}
@@ -381,6 +398,11 @@ def test_warm_reads_ahead_without_changing_answers(tmp_path: Path, store: Store)
     assert cold._postings.size > 0  # the most frequent terms are decoded
     assert set(cold._postings._lengths) == {"title", "abstract", "authors"}
     assert set(cold._facets.columns) >= {"published", "month", "catnames"}
+    assert cold._vocab.letters == set(whoosh_engine.WARM_LETTERS)  # did-you-mean terms
+    reader = cold._searcher.reader()
+    words = {(f, w.decode()) for f in ("abstract", "title") for w in reader.lexicon(f)}
+    assert 20 < len(words) < 2 * whoosh_engine.WARM_TERMS  # all of them are among the most common
+    assert words <= set(cold._postings._cache)
     after = {q: ids(cold, q) for q in ("graph", "diffusion model", '"neural networks"')}
     after["sorted"] = ids(cold, "", sort="date")
     assert after == before
