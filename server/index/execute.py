@@ -380,6 +380,8 @@ def top(scores: dict[int, float], docs: set[int], limit: int) -> list[tuple[int,
 
 def in_sequence(reader, field: str, words: list[str], docs: set[int], slop: int = 1) -> set[int]:
     """Those of `docs` where `words` occur in order, each within `slop` places of the last."""
+    if slop == 1:
+        return _as_phrase(reader, field, words, docs)
     return {d for d, places in _holding_all(reader, field, words, docs) if _chained(places, slop)}
 
 
@@ -398,9 +400,45 @@ def sequence_tiers(
     return phrase, close
 
 
+def _as_phrase(reader, field: str, words: list[str], docs: set[int]) -> set[int]:
+    """Those of `docs` holding `words` as a phrase: some start where word i is at start + i for
+    every i. The rarest words' positions are read first and most docs fail on the second word,
+    before the common words' positions are read (a phrase's candidates are often ten times its
+    matches: 2x faster than reading every word's positions first)."""
+    order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
+    found: set[int] = set()
+    for offset, mine, matchers in _segments(reader, field, words, docs):
+        positions = {i: m.format.decoder("positions") for i, m in matchers.items()}
+        for docnum in time_budget.paced(mine, every=256):
+            starts: set[int] | None = None
+            for i in order:
+                m = matchers[i]
+                if not _at(m, docnum):
+                    break
+                here = {p - i for p in positions[i](m.value())}
+                starts = here if starts is None else starts & here
+                if not starts:
+                    break
+            else:
+                found.add(docnum + offset)
+    return found
+
+
 def _holding_all(reader, field: str, words: list[str], docs: set[int]):
     """(doc, each word's positions) for those of `docs` whose field holds every word."""
     order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
+    for offset, mine, matchers in _segments(reader, field, words, docs):
+        for docnum in time_budget.paced(mine, every=256):
+            if all(_at(matchers[i], docnum) for i in order):  # rarest first: most fail early
+                yield (
+                    docnum + offset,
+                    [matchers[i].value_as("positions") for i in range(len(words))],
+                )
+
+
+def _segments(reader, field: str, words: list[str], docs: set[int]):
+    """(offset, those of `docs` in the segment as its own doc numbers, in order, a leaf matcher
+    per word) for each segment holding every word."""
     ordered = sorted(docs)
     for seg, offset in reader.leaf_readers():
         end = offset + seg.doc_count_all()
@@ -409,12 +447,7 @@ def _holding_all(reader, field: str, words: list[str], docs: set[int]):
             continue
         # raw leaf postings: the candidates are live docs already, so deletions do not matter
         matchers = {i: getattr(m, "child", m) for i, m in _postings(seg, field, words).items()}
-        for docnum in time_budget.paced(mine, every=256):
-            if all(_at(matchers[i], docnum) for i in order):  # rarest first: most fail early
-                yield (
-                    docnum + offset,
-                    [matchers[i].value_as("positions") for i in range(len(words))],
-                )
+        yield offset, mine, matchers
 
 
 def _postings(seg, field: str, words: list[str]) -> dict:
@@ -434,8 +467,10 @@ def _at(m, docnum: int) -> bool:
         m._skip_to_block(lambda: docnum > m.block_max_id())
         if not m.is_active():
             return False
-    if m._ids is None:
-        m._read_ids()
+    if m._ids is None:  # whoosh3's _read_ids, the deltas summed in C, not in a generator
+        if m._data is None:
+            m._read_data()
+        m._ids = m._data[0] if m._byteids else tuple(accumulate(m._data[0]))
     m._i = bisect_left(m._ids, docnum, m._i)
     return m._ids[m._i] == docnum
 

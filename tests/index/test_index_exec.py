@@ -32,6 +32,7 @@ QUERIES = [
     '"neural graph"',
     '"of the"',
     '"we learn the"',
+    '"the graph the"',  # a word twice
     '"graph neural"~3',
     "title:graph",
     "author:smith",
