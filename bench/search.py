@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -135,25 +136,44 @@ def get(base: str, path: str, params: dict) -> float:
     return time.perf_counter() - start
 
 
+WARM_WAIT = 600  # seconds serve() waits for the server's read-ahead of its index
+
+
 def serve(data: Path, preexec=None) -> tuple[subprocess.Popen, str]:
-    """Start `paperboy serve` on a free port and wait until it answers (`preexec` runs in the
-    child first: MemoryCap.enter puts it in a memory cgroup)."""
+    """Start `paperboy serve` on a free port; return once it answers and has read its index
+    ahead (it says "search index warm in ..."), as a server that has run a while has: the
+    first seconds after a start are its warm-up, not its search latency. (`preexec` runs in
+    the child first: MemoryCap.enter puts it in a memory cgroup.)"""
     port = free_port()
     exe = Path(sys.executable).parent / "paperboy"
     proc = subprocess.Popen(
         [str(exe), "--data", str(data), "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         preexec_fn=preexec,
     )
+    warm = threading.Event()
+
+    def drain() -> None:  # the server's output, read to its end so it never blocks on it
+        for line in proc.stdout:
+            if "search index warm in" in line or "could not read the search index" in line:
+                print(f"server: {line.strip()}", file=sys.stderr, flush=True)
+                warm.set()
+
+    threading.Thread(target=drain, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
             get(base, "/api/health", {})
-            return proc, base
+            break
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("the server did not start")
+    else:
+        raise SystemExit("the server did not start")
+    if not warm.wait(WARM_WAIT):
+        print(f"server: not warm after {WARM_WAIT} s; measuring anyway", file=sys.stderr)
+    return proc, base
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
