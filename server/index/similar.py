@@ -129,11 +129,18 @@ def _counts(title: str, abstract: str) -> Counter[str]:
     return found
 
 
-def _vector(terms: Counter[str], idf: dict[str, tuple[int, float]]) -> list[tuple[int, float]]:
+def _vector(
+    terms: Counter[str], idf: dict[str, tuple[int, float]] | _Vocabulary
+) -> list[tuple[int, float]]:
     """(term id, weight) of the VECTOR heaviest known terms, unit length, by term id."""
-    scored = [(idf[t][0], (1.0 + math.log(c)) * idf[t][1]) for t, c in terms.items() if t in idf]
-    scored = sorted(scored, key=lambda tw: (-tw[1], tw[0]))[:VECTOR]
-    norm = math.sqrt(sum(w * w for _, w in scored)) or 1.0
+    scored = []
+    for t, c in terms.items():
+        known = idf.get(t)
+        if known is not None:
+            scored.append((known[0], (1.0 + math.log(c)) * known[1]))
+    if len(scored) > VECTOR:  # most papers have fewer terms: no sort by weight
+        scored = sorted(scored, key=lambda tw: (-tw[1], tw[0]))[:VECTOR]
+    norm = math.sqrt(math.fsum(w * w for _, w in scored)) or 1.0  # fsum: in any order
     return sorted((t, w / norm) for t, w in scored)
 
 
@@ -200,10 +207,25 @@ def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]], procs: int) ->
             "INSERT INTO term VALUES (?, ?, ?)", ((i, t, w) for t, (i, w) in idf.items())
         )
         db.execute("INSERT INTO meta VALUES ('papers', ?), ('changed', 0)", (n,))
+        # the postings go to a plain table as they come, then into `post` in its key's order
+        # in one statement (SQLite's sorter): inserted as they come, each lands at a random
+        # place of post's tree (2x slower)
+        db.execute("CREATE TEMP TABLE fresh(term INTEGER, w REAL, doc INTEGER)")
         vectors = cores.across(_vectors_part, _texts(rows("pass 2/2")), procs, _use, (idf,))
+        doc = 0
         for part in vectors:
-            for pid, blob, keys in part:
-                _insert(db, pid, blob, keys)
+            ids = range(doc + 1, doc + 1 + len(part))
+            doc += len(part)
+            db.executemany(
+                "INSERT INTO doc VALUES (?, ?, ?)",
+                ((d, pid, blob) for d, (pid, blob, _) in zip(ids, part, strict=True)),
+            )
+            db.executemany(
+                "INSERT INTO fresh VALUES (?, ?, ?)",
+                ((t, w, d) for d, (_, _, keys) in zip(ids, part, strict=True) for t, w in keys),
+            )
+        db.execute("INSERT INTO post SELECT term, w, doc FROM fresh ORDER BY term, w, doc")
+        db.execute("DROP TABLE fresh")
         db.execute("COMMIT")
     finally:
         db.close()
@@ -327,10 +349,8 @@ class _Vocabulary:
     def __init__(self, db: sqlite3.Connection):
         self.db, self.cache = db, {}
 
-    def __contains__(self, term: str) -> bool:
-        return self[term] is not None
-
-    def __getitem__(self, term: str) -> tuple[int, float] | None:
+    def get(self, term: str) -> tuple[int, float] | None:
+        """The term's (id, idf), None when the build did not keep it (as dict.get)."""
         if term not in self.cache:
             row = self.db.execute("SELECT id, idf FROM term WHERE text = ?", (term,)).fetchone()
             self.cache[term] = tuple(row) if row else None
