@@ -3,11 +3,15 @@ whoosh's own writer writes: every posting, weight, position, length, stored fiel
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 from pathlib import Path
 
 import pytest
 from whoosh import index
+from whoosh.codec import whoosh3
+from whoosh.filedb.structfile import StructFile
+from whoosh.formats import Positions
 
 from server.index import whoosh_write
 from server.index.schema import make_schema, row_to_doc
@@ -115,3 +119,33 @@ def test_a_failing_worker_fails_the_build(
         whoosh_write.write_all(tmp_path, make_schema(), hf_store)
     assert index.open_dir(str(tmp_path)).doc_count() == 0  # the table of contents lists nothing
     assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("count", [1, 2, 127, 128, 129, 300])
+def test_a_terms_postings_go_in_as_whooshs_add_posting_writes_them(count: int) -> None:
+    """A term's postings added a block at a time write the bytes one add_posting per posting
+    writes: the same blocks (whoosh3 keeps 128 postings a block), block statistics and term info,
+    with lengths of 0 and empty values among them."""
+    postings, lengths = [], {}
+    for n in range(count):
+        doc = 3 * n + n % 2
+        postings += [doc, float(1 + n % 5), b"" if n % 7 == 0 else bytes([n % 256]) * (n % 4)]
+        if n % 3:
+            lengths[doc] = 1 + (n * 37) % 300
+
+    def written(add) -> tuple[bytes, bytes]:
+        out = StructFile(io.BytesIO())
+        pw = whoosh3.W3Codec().postings_writer(out)
+        pw.start_postings(Positions(), whoosh3.W3TermInfo())
+        add(pw)
+        info = pw.finish_postings().to_bytes()
+        return out.file.getvalue(), info
+
+    def one_by_one(pw) -> None:
+        for i in range(0, len(postings), 3):
+            doc = postings[i]
+            pw.add_posting(doc, postings[i + 1], postings[i + 2], lengths.get(doc, 0))
+
+    want = written(one_by_one)
+    assert written(lambda pw: whoosh_write._add_postings(pw, postings, lengths.get)) == want
+    assert len(want[0]) > 0 or count == 1  # one posting is kept inline, in the term info
