@@ -117,12 +117,13 @@ def serve_exit(data: Path, seconds: float = 30, **settings: str) -> subprocess.C
 
 
 @contextlib.contextmanager
-def serving(data: Path, preexec_fn=None, **settings: str):
+def serving(data: Path, preexec_fn=None, warm: bool = False, **settings: str):
     """A real `paperboy serve` on a free port for the data dir; yields its base URL.
 
     Extra settings go in as PAPERBOY_* variables; `preexec_fn` runs in the server's process
-    before it starts (to set resource limits). On exit the server is stopped, and its log must
-    hold no traceback.
+    before it starts (to set resource limits); with `warm`, the URL comes once the server says
+    it has read its index ahead (meanwhile it takes the index's lock, a short step at a time).
+    On exit the server is stopped, and its log must hold no traceback.
     """
     empty_store(data)
     port = free_port()
@@ -134,12 +135,15 @@ def serving(data: Path, preexec_fn=None, **settings: str):
     command = [EXE, "serve", "--port", str(port)]
     # the log goes to a file: a pipe nobody reads fills up under load and blocks the server
     with tempfile.TemporaryFile() as log:
+        out = log if warm else subprocess.DEVNULL
         with subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=log, preexec_fn=preexec_fn
+            command, env=env, stdout=out, stderr=log, preexec_fn=preexec_fn
         ) as server:
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_for_json(base + "/api/health")
+                if warm:
+                    _wait_warm(log)
                 yield base
             finally:
                 server.terminate()
@@ -147,6 +151,15 @@ def serving(data: Path, preexec_fn=None, **settings: str):
         log.seek(0)
         text = log.read()
     assert b"Traceback" not in text, text.decode()[-2000:]
+
+
+def _wait_warm(log, seconds: float = 120) -> None:
+    """Wait until a server's log says its read-ahead of the index ended (done or failed)."""
+    deadline = time.monotonic() + seconds
+    while b"search index warm in" not in (said := os.pread(log.fileno(), 1 << 20, 0)):
+        assert b"could not read the search index" not in said, said.decode()[-2000:]
+        assert time.monotonic() < deadline, f"the server was not warm after {seconds} s"
+        time.sleep(0.05)
 
 
 def file_size_limit(limit: int):
