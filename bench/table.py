@@ -549,18 +549,32 @@ def stages_block(runs: dict[str, dict]) -> str:
     return "\n".join(parts)
 
 
-def _day_36k(field: str, fmt: str) -> Callable[[dict], str]:
-    """A figure of the 36k run's one new day (performance.md's daily run table); a field of
-    its `paperboy update` steps is named "steps s/STEP"."""
+def _day(size: str, field: str, fmt: str) -> Callable[[dict], str]:
+    """A figure of one size's one new day (performance.md's daily run table); a field of its
+    `paperboy update` steps is named "steps s/STEP"."""
 
     def figure(runs: dict[str, dict]) -> str:
-        site = runs["36k"]["site"]
+        site = runs[size]["site"]
         row = next(row for label, row in site.items() if label.startswith("one new day"))
         for key in field.split("/"):
             row = row[key]
         return format(row, fmt)
 
     return figure
+
+
+DAY_FIGURES = {
+    "total": ("total s", ".1f"),
+    "scrape": ("steps s/scrape", ".1f"),
+    "index": ("steps s/index", ".1f"),
+    "build": ("steps s/build", ".1f"),
+    "pages": ("seconds", ".2f"),
+    "pagefind": ("pagefind s", ".1f"),
+    "bundles": ("bundles run", ""),
+    "indexed": ("pages indexed", ","),
+    "written": ("written", ","),
+    "peak": ("pagefind peak MB", ","),
+}
 
 
 def site_block(runs: dict[str, dict]) -> str:
@@ -601,17 +615,12 @@ SPANS: dict[str, Callable[[dict[str, dict]], str]] = {
     "site-36k": site_block,
     "rss-36k": lambda runs: f"{runs['36k']['search']['server RSS MB']:.0f} MB",
     "stages-date": lambda runs: ", ".join(sorted({r["date"] for r in runs.values()})),
-    "day-36k-total": _day_36k("total s", ".1f"),
-    "day-36k-scrape": _day_36k("steps s/scrape", ".1f"),
-    "day-36k-index": _day_36k("steps s/index", ".1f"),
-    "day-36k-build": _day_36k("steps s/build", ".1f"),
-    "day-36k-pages": _day_36k("seconds", ".2f"),
-    "day-36k-pagefind": _day_36k("pagefind s", ".1f"),
-    "day-36k-bundles": _day_36k("bundles run", ""),
-    "day-36k-indexed": _day_36k("pages indexed", ","),
-    "day-36k-written": _day_36k("written", ","),
-    "day-36k-peak": _day_36k("pagefind peak MB", ","),
     "health-row": _health_row,
+    **{
+        f"day-{size}-{name}": _day(size, field, fmt)
+        for size in ("36k", "200k")
+        for name, (field, fmt) in DAY_FIGURES.items()
+    },
 }
 SPAN = re.compile(r"<!-- bench:(?P<name>[\w-]+) -->(?P<body>.*?)<!-- /bench:(?P=name) -->", re.S)
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
