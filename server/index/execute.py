@@ -404,7 +404,8 @@ def _as_phrase(reader, field: str, words: list[str], docs: set[int]) -> set[int]
     """Those of `docs` holding `words` as a phrase: some start where word i is at start + i for
     every i. The rarest words' positions are read first and most docs fail on the second word,
     before the common words' positions are read (a phrase's candidates are often ten times its
-    matches: 2x faster than reading every word's positions first)."""
+    matches: 1.3-2.4x less CPU than reading every word's positions first, on the bench's
+    4-word phrases at 36k)."""
     order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
     found: set[int] = set()
     for offset, mine, matchers in _segments(reader, field, words, docs):
