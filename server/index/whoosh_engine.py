@@ -140,19 +140,12 @@ class WhooshIndex(SearchIndex):
             yield True
         lexicon, frequent = WhooshLexicon(searcher.reader()), []
         for field in ("abstract", "title"):
-            best: list[tuple[int, str]] = []
-            after = None
-            while True:  # the field's words, WARM_CHUNK at a time (whoosh's most_frequent_terms
-                # walks them all at once: seconds at 36k papers, with every search waiting)
-                chunk = [
-                    (n, word)
-                    for word, n in islice(lexicon.scan(field, "", after or ""), WARM_CHUNK + 1)
-                    if word != after
-                ][:WARM_CHUNK]
-                if not chunk:
-                    break
+            # the field's words, WARM_CHUNK a step (whoosh's most_frequent_terms walks them all
+            # at once: seconds at 36k papers, with every search waiting); the walk reads its
+            # files by position, so searches in between do not move it
+            words, best = lexicon.scan(field, ""), []
+            while chunk := [(n, word) for word, n in islice(words, WARM_CHUNK)]:
                 best = heapq.nlargest(WARM_TERMS, best + chunk)
-                after = chunk[-1][1]
                 yield True
             frequent += [(field, word) for _, word in best]
         for field, text in frequent:
