@@ -120,12 +120,11 @@ def search(store: Store, index: SearchIndex, q: str, **options: object) -> dict[
     result = index.search(q, **options)
     ids = [hit.id for hit in result.hits]
     papers, seen = store.papers_by_id(ids), store.appearances_by_paper(ids)
+    found = [(hit, papers[hit.id]) for hit in result.hits if hit.id in papers]
+    # a hit missing from the store: the index lags the store by one sync at most
+    texts = [{"title": paper.title, "abstract": paper.abstract} for _, paper in found]
     hits = []
-    for hit in result.hits:
-        paper = papers.get(hit.id)
-        if paper is None:  # the index lags the store by one sync at most
-            continue
-        marks = index.highlights(q, {"title": paper.title, "abstract": paper.abstract})
+    for (hit, paper), marks in zip(found, index.highlights_each(q, texts), strict=True):
         hits.append(
             {
                 **paper_brief(paper, seen[hit.id]),

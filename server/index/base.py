@@ -254,17 +254,26 @@ class SearchIndex:
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""
+        return self.highlights_each(q, [texts])[0]
+
+    def highlights_each(
+        self, q: str, hits: list[dict[str, str]]
+    ) -> list[dict[str, list[tuple[int, int]]]]:
+        """`highlights` of each hit's texts: the query's terms are looked up once for them all."""
         with self._locked(), self._unusable():
             searcher = self._current()
             terms = self._terms_cache.get(id(searcher), {}).get(q)
             if terms is None:  # not searched for since the searcher changed
                 bounded, _ = bound(parse(self._parser, q), self._lexicon(searcher))
                 terms = self._remember_terms(searcher, q, bounded)
-        return {
-            field: spans(self._schema[field].analyzer, field, text, terms)
-            for field, text in texts.items()
-            if field in TEXT_FIELDS
-        }
+        return [
+            {
+                field: spans(self._schema[field].analyzer, field, text, terms)
+                for field, text in texts.items()
+                if field in TEXT_FIELDS
+            }
+            for texts in hits
+        ]
 
     def _remember_terms(self, searcher, q: str, bounded: query.Query) -> set[tuple[str, bytes]]:
         """Keep the terms a query highlights: a results page highlights many hits with them."""

@@ -156,6 +156,8 @@ class Postings:
                 i = bisect_left(ids, d)
                 if i < len(ids) and ids[i] == d:
                     held[d] = weights[i]
+        elif docs.issuperset(ids):  # a one-word search: docs are the word's own
+            held = dict(zip(ids, weights, strict=True))
         else:
             held = {d: w for d, w in zip(ids, weights, strict=True) if d in docs}
         return held
@@ -373,7 +375,16 @@ class Executor:
 
 
 def top(scores: dict[int, float], docs: set[int], limit: int) -> list[tuple[int, float]]:
-    """The best `limit` docs by score, ties to the lower doc number (as whoosh orders them)."""
+    """The best `limit` docs by score, ties to the lower doc number (as whoosh orders them).
+
+    The limit-th best score is found among the scores alone (in C), and only the docs scoring
+    at least that are ordered: a common word's thousands of matches are not each keyed."""
+    if limit < len(scores):
+        least = heapq.nlargest(limit, scores.values())[-1]
+        if least > 0.0:
+            best = [(-s, d) for d, s in scores.items() if s >= least and d in docs]
+            if len(best) >= limit:
+                return [(d, -s) for s, d in sorted(best)[:limit]]
     best = heapq.nsmallest(limit, docs, key=lambda d: (-scores.get(d, 0.0), d))
     return [(d, scores.get(d, 0.0)) for d in best]
 
@@ -487,8 +498,12 @@ def _chained(places: list, slop: int) -> bool:
 
 
 def _sum(parts: list[dict[int, float]]) -> dict[int, float]:
-    out: dict[int, float] = {}
-    for part in parts:
+    """Each doc's scores added up in the parts' order, as whoosh adds them."""
+    if not parts:
+        return {}
+    out = dict(parts[0])
+    get = out.get
+    for part in parts[1:]:
         for d, s in part.items():
-            out[d] = out.get(d, 0.0) + s
+            out[d] = get(d, 0.0) + s
     return out

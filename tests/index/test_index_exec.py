@@ -97,6 +97,21 @@ def test_phrases_are_checked_in_place_not_as_bags_of_words(searcher) -> None:
     assert phrase < words
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_top_orders_by_score_then_doc_number(seed: int) -> None:
+    """Against a sort of every doc: tied scores at the cut, docs without a score (0), fewer
+    scored docs than the limit, and scores of docs outside the match set."""
+    rng = random.Random(seed)
+    docs = set(rng.sample(range(500), rng.randint(1, 300)))
+    levels = [0.5, 1.25, 2.0, 3.5] if seed % 2 else [rng.random() * 4 for _ in range(50)]
+    scored = rng.sample(sorted(docs), rng.randint(0, len(docs)))
+    scores = {d: rng.choice(levels) for d in scored}
+    scores.update({d: 9.0 for d in rng.sample(range(500, 600), 3)})  # not in docs
+    for limit in (1, 5, 20, 400):
+        expected = sorted(docs, key=lambda d: (-scores.get(d, 0.0), d))[:limit]
+        assert top(scores, docs, limit) == [(d, scores.get(d, 0.0)) for d in expected]
+
+
 def test_unknown_shapes_fall_back(searcher) -> None:
     for text in ("gra*", "graf~", "date:[2024-01-01 to 2024-12-31]"):
         q = parse(make_parser(searcher.schema), text)
