@@ -17,8 +17,10 @@ import heapq
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Iterator
 from functools import partial
 from itertools import accumulate
+from pickle import loads
 
 from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -35,6 +37,10 @@ BUDGET = 4_000_000  # postings kept decoded (8 bytes each) before the least used
 SET_BUDGET = 1_000_000
 SPARSE = 256  # a term list this many times longer than the docs asked about is probed, not decoded
 KEEP_FROM = 64  # a pattern's words in fewer papers than this are decoded each time, not kept
+# Bytes of common words' positions kept as stored (Postings.places): all of them in title and
+# abstract at 36k papers (about 25 MB), the most used at a bigger size
+PLACES_BUDGET = 32_000_000
+PLACE_BYTES = 25  # a common word's positions in one abstract kept (Places.size), about
 
 
 class Postings:
@@ -51,6 +57,9 @@ class Postings:
         self._set_size = 0
         self._lengths: dict[str, list[int]] = {}
         self._scorers: dict[tuple[str, str], object] = {}
+        self._denominators: dict[tuple[str, float, float], array] = {}
+        self._places: OrderedDict[tuple[str, str], Places] = OrderedDict()
+        self._places_size = 0
 
     def get(self, field: str, text: str, keep_from: int = 0) -> tuple[array, array]:
         """The term's doc numbers (ascending) and weights; empty when the term is absent.
@@ -88,6 +97,39 @@ class Postings:
         """True when the term's set is cached or small enough to decode in well under 1 ms."""
         return (field, text) in self._cache or self.reader.doc_frequency(field, text) < 2000
 
+    def places(self, field: str, text: str) -> Places | None:
+        """A common word's positions in every doc holding it (kept, least used dropped past
+        PLACES_BUDGET); None for other words, and for a word too big to keep. A phrase's
+        candidates are sparse in a common word's list, so each would read and decompress a
+        block of it from the postings file (50-80 us) to check one doc."""
+        if text not in COMMON:
+            return None
+        key = (field, text)
+        found = self._places.get(key)
+        if found is not None:
+            self._places.move_to_end(key)
+            return found
+        if self.reader.doc_frequency(field, text) * PLACE_BYTES * 4 > PLACES_BUDGET:
+            return None
+        time_budget.check()
+        values: list[bytes] = []
+        ids, _weights = _decode(self.reader, field, text, values)
+        found = self._places[key] = Places(ids, values)
+        self._places_size += found.size
+        while self._places_size > PLACES_BUDGET and len(self._places) > 1:
+            self._places_size -= self._places.popitem(last=False)[1].size
+        return found
+
+    def keep_common_places(self, fields: tuple[str, ...]) -> Iterator[bool]:
+        """Keep the common words' positions in `fields`, the words in most docs first, while
+        they fit in PLACES_BUDGET: a step a word (the server's warm-up)."""
+        r = self.reader
+        common = [(r.doc_frequency(f, w), f, w) for f in fields for w in COMMON if (f, w) in r]
+        for docs, field, text in sorted(common, reverse=True):
+            if self._places_size + docs * PLACE_BYTES <= PLACES_BUDGET:
+                self.places(field, text)
+                yield True
+
     def all_docs(self) -> set[int]:
         """Every live document."""
         time_budget.check()
@@ -109,13 +151,19 @@ class Postings:
         lengths = self._lengths_of(field, held)
         if not isinstance(scorer, BM25FScorer):
             return {d: scorer._score(w, lengths[d]) for d, w in held.items()}
-        # whoosh.scoring.bm25, inlined: this loop runs once per matching doc
+        # whoosh.scoring.bm25, inlined: this loop runs once per matching doc, and each doc's
+        # length part of the denominator is worked out once per searcher (column, not dict)
         idf, k1 = scorer.idf, scorer.K1
         norm = k1 * (1 - scorer.B)
         per_len = k1 * scorer.B / scorer.avgfl
-        return {
-            d: idf * (w * (k1 + 1)) / (w + norm + per_len * lengths[d]) for d, w in held.items()
-        }
+        top = idf * (k1 + 1)
+        if isinstance(lengths, dict):
+            return {d: top * w / (w + norm + per_len * lengths[d]) for d, w in held.items()}
+        key = (field, norm, per_len)
+        if key not in self._denominators:
+            self._denominators[key] = array("d", [norm + per_len * n for n in lengths])
+        below = self._denominators[key]
+        return {d: top * w / (w + below[d]) for d, w in held.items()}
 
     def sparse(self, field: str, text: str, docs) -> bool:
         """True when a few docs are best looked up in a long uncached list by skipping through
@@ -208,8 +256,33 @@ def _segment_lengths(seg, field: str) -> array:
     return array("i", (byte_to_length(b) for b in column))
 
 
-def _decode(reader, field: str, text: str) -> tuple[array, array]:
-    """A term's postings over every segment, deleted documents left out."""
+class Places:
+    """A word's positions in each doc holding it, as stored (whoosh's Positions format), in one
+    string: a doc's are found by bisection in memory."""
+
+    __slots__ = ("ids", "starts", "blob")
+
+    def __init__(self, ids: array, values: list[bytes]):
+        self.ids = ids
+        self.starts = array("I", accumulate(map(len, values), initial=0))
+        self.blob = b"".join(values)
+
+    @property
+    def size(self) -> int:
+        return len(self.blob) + 8 * len(self.ids)
+
+    def at(self, docnum: int) -> Iterator[int] | None:
+        """The word's positions in the doc, None when the doc does not hold it."""
+        k = bisect_left(self.ids, docnum)
+        if k == len(self.ids) or self.ids[k] != docnum:
+            return None
+        # a posting's value: its position count (4 bytes), then the gaps between positions pickled
+        return accumulate(loads(self.blob[self.starts[k] + 4 : self.starts[k + 1]]))
+
+
+def _decode(reader, field: str, text: str, values: list | None = None) -> tuple[array, array]:
+    """A term's postings over every segment, deleted documents left out; `values`, when given,
+    receives each posting's stored value (its positions) in the same order."""
     ids, weights = array("i"), array("f")
     for seg, offset in reader.leaf_readers():
         if (field, text) not in seg:
@@ -217,20 +290,26 @@ def _decode(reader, field: str, text: str) -> tuple[array, array]:
         deleted = seg.deleted_docs_set if seg.has_deletions() else None
         m = seg.postings(field, text)
         m = getattr(m, "child", m)  # deletions are filtered below, block by block
-        for block_ids, block_weights in time_budget.paced(_blocks(m), every=16):
+        for block_ids, block_weights, block_values in time_budget.paced(_blocks(m), every=16):
             if deleted is None:  # C-speed: no Python step per posting
                 ids.extend(map(offset.__add__, block_ids) if offset else block_ids)
                 weights.extend(block_weights)
+                if values is not None:
+                    values.extend(block_values())
                 continue
-            for d, w in zip(block_ids, block_weights, strict=True):
+            kept = block_values() if values is not None else None
+            for k, (d, w) in enumerate(zip(block_ids, block_weights, strict=True)):
                 if d not in deleted:
                     ids.append(d + offset)
                     weights.append(w)
+                    if kept is not None:
+                        values.append(kept[k])
     return ids, weights
 
 
 def _blocks(m):
-    """A leaf matcher's postings block by block (one posting at a time if it has no blocks).
+    """A leaf matcher's postings block by block (one posting at a time if it has no blocks):
+    doc numbers, weights, and a function giving the block's values.
 
     Whoosh's block matcher decodes a block's doc numbers in a Python generator; here they are
     summed by itertools.accumulate from the block's own deltas, and constant weights repeated
@@ -245,12 +324,19 @@ def _blocks(m):
                     block_weights = array("f", (1.0,)) * m._blocklength
                 elif isinstance(block_weights, float):  # every weight the same
                     block_weights = array("f", (block_weights,)) * m._blocklength
-                yield accumulate(deltas), block_weights
+                yield accumulate(deltas), block_weights, partial(_block_values, m)
                 m._next_block()
             return
     while m.is_active():
-        yield (m.id(),), (m.weight(),)
+        yield (m.id(),), (m.weight(),), lambda value=m.value: (value(),)
         m.next()
+
+
+def _block_values(m) -> tuple:
+    """The values of the block a whoosh3 leaf matcher is on."""
+    if m._values is None:
+        m._read_values()
+    return m._values
 
 
 class Executor:
@@ -349,7 +435,7 @@ class Executor:
                     candidates &= self.p.ids("pairs", pair(a, b))
         if len(words) == 1:
             return candidates
-        return in_sequence(self.p.reader, q.fieldname, words, candidates, q.slop)
+        return in_sequence(self.p.reader, q.fieldname, words, candidates, q.slop, self.p.places)
 
     def scores(self, q: query.Query, docs: set[int]) -> dict[int, float] | None:
         """Scores of `docs` (all matching `q`) as whoosh would sum them; None if unknown shape."""
@@ -389,11 +475,15 @@ def top(scores: dict[int, float], docs: set[int], limit: int) -> list[tuple[int,
     return [(d, scores.get(d, 0.0)) for d in best]
 
 
-def in_sequence(reader, field: str, words: list[str], docs: set[int], slop: int = 1) -> set[int]:
-    """Those of `docs` where `words` occur in order, each within `slop` places of the last."""
+def in_sequence(
+    reader, field: str, words: list[str], docs: set[int], slop: int = 1, places=None
+) -> set[int]:
+    """Those of `docs` where `words` occur in order, each within `slop` places of the last.
+
+    `places(field, word)`, when given, may hold a word's positions in memory (Postings.places)."""
     if slop == 1:
-        return _as_phrase(reader, field, words, docs)
-    return {d for d, places in _holding_all(reader, field, words, docs) if _chained(places, slop)}
+        return _as_phrase(reader, field, words, docs, places)
+    return {d for d, spots in _holding_all(reader, field, words, docs) if _chained(spots, slop)}
 
 
 def sequence_tiers(
@@ -411,23 +501,31 @@ def sequence_tiers(
     return phrase, close
 
 
-def _as_phrase(reader, field: str, words: list[str], docs: set[int]) -> set[int]:
+def _as_phrase(reader, field: str, words: list[str], docs: set[int], places=None) -> set[int]:
     """Those of `docs` holding `words` as a phrase: some start where word i is at start + i for
     every i. The rarest words' positions are read first and most docs fail on the second word,
     before the common words' positions are read (a phrase's candidates are often ten times its
     matches: 1.3-2.4x less CPU than reading every word's positions first, on the bench's
-    4-word phrases at 36k)."""
+    4-word phrases at 36k). A common word's positions come from memory when `places` holds them
+    ("in the presence of" at 36k: 42 -> 12-16 ms in one process)."""
     order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
+    kept = {i: held for i in order if places and (held := places(field, words[i])) is not None}
     found: set[int] = set()
     for offset, mine, matchers in _segments(reader, field, words, docs):
         positions = {i: m.format.decoder("positions") for i, m in matchers.items()}
         for docnum in time_budget.paced(mine, every=256):
             starts: set[int] | None = None
             for i in order:
-                m = matchers[i]
-                if not _at(m, docnum):
-                    break
-                here = {p - i for p in positions[i](m.value())}
+                if i in kept:
+                    held = kept[i].at(docnum + offset)
+                    if held is None:
+                        break
+                else:
+                    m = matchers[i]
+                    if not _at(m, docnum):
+                        break
+                    held = positions[i](m.value())
+                here = {p - i for p in held}
                 starts = here if starts is None else starts & here
                 if not starts:
                     break
@@ -498,12 +596,14 @@ def _chained(places: list, slop: int) -> bool:
 
 
 def _sum(parts: list[dict[int, float]]) -> dict[int, float]:
-    """Each doc's scores added up in the parts' order, as whoosh adds them."""
+    """Each doc's scores added up: the biggest part copied whole (in C), the others added to
+    it in order (the same order for every doc, so equal scores stay equal)."""
     if not parts:
         return {}
-    out = dict(parts[0])
+    first = max(range(len(parts)), key=lambda i: len(parts[i]))
+    out = dict(parts[first])
     get = out.get
-    for part in parts[1:]:
+    for part in parts[:first] + parts[first + 1 :]:
         for d, s in part.items():
             out[d] = get(d, 0.0) + s
     return out

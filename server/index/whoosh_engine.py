@@ -33,7 +33,7 @@ from server.index.rank import (
     run,
     typo_suggestion,
 )
-from server.index.schema import SCHEMA_VERSION
+from server.index.schema import PAIR_FIELDS, SCHEMA_VERSION
 from server.index.types import Ask, Hit, PaperSource, SearchResult
 from server.index.whoosh_write import apply_changes, drop_absent, write_all
 
@@ -114,9 +114,10 @@ class WhooshIndex(SearchIndex):
 
     def warm(self) -> str:
         """Read now what the first searches would otherwise read one by one: the columns, the
-        field lengths, the did-you-mean's terms of each letter and the postings of the terms in
-        the most papers (up to half the cache). `paperboy serve` runs it in the background, in
-        short steps under the lock: a search waiting for the lock takes it between two steps."""
+        field lengths, the did-you-mean's terms of each letter, the postings of the terms in
+        the most papers (up to half the cache) and the common words' positions (for phrases).
+        `paperboy serve` runs it in the background, in short steps under the lock: a search
+        waiting for the lock takes it between two steps."""
         started = time.perf_counter()
         with self._lock:
             searcher = self._current()
@@ -150,9 +151,10 @@ class WhooshIndex(SearchIndex):
             frequent += [(field, word) for _, word in best]
         for field, text in frequent:
             if self._postings.size * 2 > self._postings.budget:
-                return
+                break
             self._postings.get(field, text)
             yield True
+        yield from self._postings.keep_common_places(PAIR_FIELDS)
 
     def close(self) -> None:
         """Close the searcher; the index can still be used afterwards (it reopens)."""

@@ -403,6 +403,8 @@ def test_warm_reads_ahead_without_changing_answers(
     words = {(f, w.decode()) for f in ("abstract", "title") for w in reader.lexicon(f)}
     assert 20 < len(words) < 2 * whoosh_engine.WARM_TERMS  # all of them are among the most common
     assert words <= set(cold._postings._cache)
+    common = {(f, w) for f, w in words if w in index_schema.COMMON}  # phrases' common words
+    assert len(common) > 5 and common == set(cold._postings._places)
     after = {q: ids(cold, q) for q in ("graph", "diffusion model", '"neural networks"')}
     after["sorted"] = ids(cold, "", sort="date")
     assert after == before
