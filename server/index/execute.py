@@ -41,6 +41,7 @@ KEEP_FROM = 64  # a pattern's words in fewer papers than this are decoded each t
 # abstract at 36k papers (about 25 MB), the most used at a bigger size
 PLACES_BUDGET = 32_000_000
 PLACE_BYTES = 25  # a common word's positions in one abstract kept (Places.size), about
+BLOCK = 128  # postings in a block of whoosh's postings file (its writer's blocklimit)
 
 
 class Postings:
@@ -97,11 +98,14 @@ class Postings:
         """True when the term's set is cached or small enough to decode in well under 1 ms."""
         return (field, text) in self._cache or self.reader.doc_frequency(field, text) < 2000
 
-    def places(self, field: str, text: str) -> Places | None:
+    def places(self, field: str, text: str, checking: int | None = None) -> Places | None:
         """A common word's positions in every doc holding it (kept, least used dropped past
         PLACES_BUDGET); None for other words, and for a word too big to keep. A phrase's
         candidates are sparse in a common word's list, so each would read and decompress a
-        block of it from the postings file (50-80 us) to check one doc."""
+        block of it from the postings file (50-80 us) to check one doc.
+
+        `checking`: how many docs the caller will look at; a word not kept yet is read whole
+        only if that reads no more blocks than looking the docs up would (None: always)."""
         if text not in COMMON:
             return None
         key = (field, text)
@@ -109,7 +113,10 @@ class Postings:
         if found is not None:
             self._places.move_to_end(key)
             return found
-        if self.reader.doc_frequency(field, text) * PLACE_BYTES * 4 > PLACES_BUDGET:
+        docs = self.reader.doc_frequency(field, text)
+        if docs * PLACE_BYTES * 4 > PLACES_BUDGET:
+            return None
+        if checking is not None and docs > checking * BLOCK:
             return None
         time_budget.check()
         values: list[bytes] = []
@@ -509,7 +516,11 @@ def _as_phrase(reader, field: str, words: list[str], docs: set[int], places=None
     4-word phrases at 36k). A common word's positions come from memory when `places` holds them
     ("in the presence of" at 36k: 42 -> 12-16 ms in one process)."""
     order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
-    kept = {i: held for i in order if places and (held := places(field, words[i])) is not None}
+    kept = {
+        i: held
+        for i in order
+        if places and (held := places(field, words[i], len(docs))) is not None
+    }
     found: set[int] = set()
     for offset, mine, matchers in _segments(reader, field, words, docs):
         positions = {i: m.format.decoder("positions") for i, m in matchers.items()}

@@ -12,7 +12,7 @@ from whoosh import index as whoosh_index
 from whoosh import query
 from whoosh.codec import whoosh3
 
-from server.index import whoosh_write
+from server.index import execute, whoosh_write
 from server.index.bounds import bound
 from server.index.execute import Executor, Postings, _decode, top
 from server.index.query import make_parser, parse
@@ -125,6 +125,30 @@ def test_cache_stays_within_its_budget(searcher) -> None:
     assert 0 < postings.size <= 500 + max(len(postings.get("abstract", w)[0]) for w in WORDS)
     live = list(searcher.reader().postings("abstract", "graph").all_ids())  # deletions left out
     assert list(postings.get("abstract", "graph")[0]) == live
+
+
+def test_common_words_positions_are_whooshs_and_kept_within_budget(searcher, monkeypatch) -> None:
+    reader = searcher.reader()
+    docs = reader.doc_frequency("abstract", "the")
+    assert docs > execute.BLOCK
+    postings = Postings(searcher)
+    assert postings.places("abstract", "graph") is None  # not a common word
+    assert postings.places("abstract", "the", checking=1) is None  # one block read, not all
+    kept = postings.places("abstract", "the", checking=docs)
+    assert kept is not None and postings.places("abstract", "the", checking=1) is kept
+    for seg, offset in reader.leaf_readers():
+        for docnum, places in seg.postings("abstract", "the").items_as("positions"):
+            found = kept.at(docnum + offset)
+            assert (found is None) == seg.is_deleted(docnum)  # deleted docs left out
+            assert found is None or list(found) == places
+    common = ("the", "of", "in", "a", "we")
+    most = max(reader.doc_frequency("abstract", w) for w in common)
+    monkeypatch.setattr(execute, "PLACES_BUDGET", most * execute.PLACE_BYTES * 4)
+    postings = Postings(searcher)
+    for word in common:
+        assert postings.places("abstract", word) is not None
+    assert postings._places_size <= execute.PLACES_BUDGET
+    assert 0 < len(postings._places) < len(common) and ("abstract", "we") in postings._places
 
 
 def test_empty_or_absent_terms_match_nothing(searcher) -> None:
