@@ -90,13 +90,15 @@ def _collect(searcher: Searcher, q: query.Query, collector: collectors.Collector
 
 
 def proximity_first(
-    reader, schema: Schema, text: str, ranked: list[tuple[int, float]]
+    postings: Postings, schema: Schema, text: str, ranked: list[tuple[int, float]]
 ) -> list[tuple[int, float]]:
     """Re-rank a plain-words query's best PROXIMITY_POOL hits (by BM25) by how close its words
     stand: papers holding them as a phrase in the title or abstract first, then those holding
     them in order within NEAR places, then the rest; by BM25 within each tier. Five words of an
     abstract are often common words, and BM25 alone puts the paper they came from far down the
-    list (docs/search.md, "Ranking"); far down, but within the pool."""
+    list (docs/search.md, "Ranking"); far down, but within the pool. Positions are read only
+    for the papers that hold every word in the field, as far as the decoded postings tell."""
+    reader = postings.reader
     few = len(text.split()) < KNOWN_ITEM_WORDS  # many matches, BM25 alone ranks them well
     pool = {d for d, _ in ranked[: SHORT_POOL if few else PROXIMITY_POOL]}
     phrase: set[int] = set()
@@ -105,7 +107,12 @@ def proximity_first(
         words = [t.text for t in schema[field].analyzer(text)]
         if len(words) < 2 or any((field, w) not in reader for w in words):
             continue
-        found, close = sequence_tiers(reader, field, words, pool - phrase, NEAR)
+        held = pool - phrase
+        for word in set(words):
+            held = postings.narrow(field, word, held)
+        if not held:  # most often in titles: no paper holds every word
+            continue
+        found, close = sequence_tiers(reader, field, words, held, NEAR)
         phrase |= found
         near |= close
     near -= phrase
@@ -201,7 +208,7 @@ class WhooshTypos:
         if not docs:
             return []
         ranked = top(ex.scores(q, docs) or {}, docs, PROXIMITY_POOL)
-        ranked = proximity_first(self.postings.reader, self.schema, text, ranked)
+        ranked = proximity_first(self.postings, self.schema, text, ranked)
         return [d for d, _ in ranked[:TYPO_PAPERS]]
 
     def holds(self, paper: int, field: str, text: str) -> bool:

@@ -90,7 +90,7 @@ class WhooshIndex(SearchIndex):
         budget.check()
         counts = self._facets.count(searcher, docs, ask.facets)
         if proximity:
-            ranked = proximity_first(searcher.reader(), self._schema, ask.q, ranked)
+            ranked = proximity_first(self._postings, self._schema, ask.q, ranked)
         page = ranked[ask.start : ask.limit]
         hits = [Hit(searcher.stored_fields(d)["id"], score) for d, score in page]
         suggestion = None

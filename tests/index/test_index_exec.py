@@ -151,6 +151,15 @@ def test_common_words_positions_are_whooshs_and_kept_within_budget(searcher, mon
     assert 0 < len(postings._places) < len(common) and ("abstract", "we") in postings._places
 
 
+def test_narrow_keeps_the_docs_holding_a_decoded_term(searcher) -> None:
+    postings = Postings(searcher)
+    docs = set(range(0, 900, 7))
+    assert postings.narrow("abstract", "graph", docs) is docs  # not decoded: nothing is read
+    held = docs & set(postings.get("abstract", "graph")[0])
+    assert 0 < len(held) < len(docs)
+    assert postings.narrow("abstract", "graph", docs) == held
+
+
 def test_empty_or_absent_terms_match_nothing(searcher) -> None:
     ex = Executor(Postings(searcher))
     assert ex.match(query.Term("abstract", "zzzz")) == set()
