@@ -38,7 +38,7 @@ SET_BUDGET = 1_000_000
 SPARSE = 256  # a term list this many times longer than the docs asked about is probed, not decoded
 KEEP_FROM = 64  # a pattern's words in fewer papers than this are decoded each time, not kept
 # Bytes of common words' positions kept as stored (Postings.places): all of them in title and
-# abstract at 36k papers (about 25 MB), the most used at a bigger size
+# abstract at 36k papers (about 23 MB), the most common at a bigger size
 PLACES_BUDGET = 32_000_000
 PLACE_BYTES = 25  # a common word's positions in one abstract kept (Places.size), about
 BLOCK = 128  # postings in a block of whoosh's postings file (its writer's blocklimit)
@@ -59,7 +59,7 @@ class Postings:
         self._lengths: dict[str, list[int]] = {}
         self._scorers: dict[tuple[str, str], object] = {}
         self._denominators: dict[tuple[str, float, float], array] = {}
-        self._places: OrderedDict[tuple[str, str], Places] = OrderedDict()
+        self._places: dict[tuple[str, str], Places] = {}
         self._places_size = 0
 
     def get(self, field: str, text: str, keep_from: int = 0) -> tuple[array, array]:
@@ -99,32 +99,32 @@ class Postings:
         return (field, text) in self._cache or self.reader.doc_frequency(field, text) < 2000
 
     def places(self, field: str, text: str, checking: int | None = None) -> Places | None:
-        """A common word's positions in every doc holding it (kept, least used dropped past
-        PLACES_BUDGET); None for other words, and for a word too big to keep. A phrase's
-        candidates are sparse in a common word's list, so each would read and decompress a
-        block of it from the postings file (50-80 us) to check one doc.
+        """A common word's positions in every doc holding it, kept while they fit in
+        PLACES_BUDGET (the server's warm-up fills it, most common words first); None for other
+        words, and for a word that does not fit: nothing kept is dropped for it, so queries of
+        other words never read whole lists in turn. A phrase's candidates are sparse in a common
+        word's list, so each would read and decompress a block of it from the postings file
+        (50-80 us) to check one doc.
 
         `checking`: how many docs the caller will look at; a word not kept yet is read whole
         only if that reads no more blocks than looking the docs up would (None: always)."""
         if text not in COMMON:
             return None
-        key = (field, text)
-        found = self._places.get(key)
+        found = self._places.get((field, text))
         if found is not None:
-            self._places.move_to_end(key)
             return found
         docs = self.reader.doc_frequency(field, text)
-        if docs * PLACE_BYTES * 4 > PLACES_BUDGET:
+        if self._places_size + docs * PLACE_BYTES > PLACES_BUDGET:
             return None
         if checking is not None and docs > checking * BLOCK:
             return None
         time_budget.check()
         values: list[bytes] = []
         ids, _weights = _decode(self.reader, field, text, values)
-        found = self._places[key] = Places(ids, values)
-        self._places_size += found.size
-        while self._places_size > PLACES_BUDGET and len(self._places) > 1:
-            self._places_size -= self._places.popitem(last=False)[1].size
+        found = Places(ids, values)
+        if self._places_size + found.size <= PLACES_BUDGET:  # else used this once
+            self._places[(field, text)] = found
+            self._places_size += found.size
         return found
 
     def keep_common_places(self, fields: tuple[str, ...]) -> Iterator[bool]:
