@@ -508,7 +508,8 @@ def in_sequence(
 ) -> set[int]:
     """Those of `docs` where `words` occur in order, each within `slop` places of the last.
 
-    `places(field, word)`, when given, may hold a word's positions in memory (Postings.places)."""
+    `places(field, word, checking)`, when given, may hold a word's positions in memory
+    (Postings.places)."""
     if slop == 1:
         return _as_phrase(reader, field, words, docs, places)
     return {d for d, spots in _holding_all(reader, field, words, docs) if _chained(spots, slop)}
