@@ -1,18 +1,24 @@
 """Work spread over the machine's cores: a long step's pieces run in spawned worker processes,
 in order and with a bounded number in flight, so the step's memory stays bounded at any size.
 
-Spawned, never forked: a forked child of a process with threads (the server's) may inherit a
-lock another thread held and wait on it forever. A worker starts in about half a second (it
-imports the modules its work needs), so a step asks for workers only when it is long.
+Workers are forked when no other thread could hold a lock a child would inherit (a command's
+main thread, with at most the progress bars' redraws beside it): a forked worker starts in
+milliseconds and inherits what the step set up (a vocabulary) instead of unpickling it. Else
+(the server's threads) they are spawned: a forked child of a process with threads may inherit a
+lock another thread held and wait on it forever. A spawned worker starts in about half a second
+(it imports the modules its work needs), so a step asks for workers only when it is long.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+
+from server import progress
 
 MAX_PROCS = 4
 IN_FLIGHT = 2  # pieces queued or running per worker
@@ -41,8 +47,8 @@ def across(
             initializer(*initargs)
         yield from map(work, pieces)
         return
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, spawn, initializer=initializer, initargs=initargs) as pool:
+    context = multiprocessing.get_context("fork" if forkable() else "spawn")
+    with ProcessPoolExecutor(workers, context, initializer=initializer, initargs=initargs) as pool:
         pending: deque = deque()
         for piece in pieces:
             pending.append(pool.submit(work, piece))
@@ -50,3 +56,11 @@ def across(
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def forkable() -> bool:
+    """True when this thread may fork workers: it is the main one, and the only other threads
+    are the progress bars' redraws, which a fork waits for (server/progress.py)."""
+    main = threading.main_thread()
+    others = set(threading.enumerate()) - {main} - progress.redraw_threads()
+    return threading.current_thread() is main and not others

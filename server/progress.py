@@ -23,6 +23,7 @@ from typing import TextIO, TypeVar
 from tqdm import tqdm
 
 T = TypeVar("T")
+tqdm.monitor_interval = 0  # no monitor thread of tqdm's: the step's own thread redraws (_tick)
 REDRAW = 0.5  # seconds between redraws of a bar or live line, so none is still for long
 
 
@@ -56,6 +57,12 @@ def _after_fork() -> None:
     for held in _held:
         held._lock.release()
     _held.clear()
+
+
+def redraw_threads() -> set[threading.Thread]:
+    """The threads redrawing bars now: a fork waits for their redraw (above), so a forked
+    child inherits no lock of theirs held."""
+    return {held._ticker for held in list(_ticking) if held._ticker is not None}
 
 
 os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)

@@ -172,7 +172,8 @@ def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None 
     the papers per term first, then each paper's vector), into a new file that then replaces
     `path` (a reader of the old one reads on); returns the papers. Its progress is the
     "similar" step: a bar per pass (of `total` papers, when given). From PARALLEL_FROM papers
-    both passes run on every core (at most 4), in spawned processes, CHUNK papers at a time."""
+    both passes run on every core (at most 4), in worker processes (server/cores.py), CHUNK
+    papers at a time."""
     fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fresh.unlink(missing_ok=True)
     procs = cores.procs(total or 0, PARALLEL_FROM)

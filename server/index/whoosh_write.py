@@ -277,6 +277,8 @@ def _write_parallel(
     finally:
         for worker in workers:
             worker.join() if worker.pid is not None else None
+        jobs.close()  # and end its feeding thread, which would keep the next step from forking
+        jobs.join_thread()
 
 
 def _write_part(folder: str, limitmb: int, jobs, done) -> None:

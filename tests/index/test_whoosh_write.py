@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import threading
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,9 @@ def test_worker_processes_write_one_segment_each(
     monkeypatch.setattr(whoosh_write, "PARALLEL_FROM", 100)
     monkeypatch.setattr(whoosh_write, "BATCH", 7)  # many batches, taken by whichever is free
     monkeypatch.setattr("os.cpu_count", lambda: 2)
+    threads = set(threading.enumerate())
     count = whoosh_write.write_all(tmp_path, make_schema(), hf_store)
+    assert set(threading.enumerate()) <= threads, "a thread of the build's outlived it"
     assert count == hf_store.count("papers")
     segments = index.open_dir(str(tmp_path))._segments()
     assert len(segments) == 2 and min(s.doc_count() for s in segments) > 0
