@@ -12,7 +12,7 @@ from server import cores, sources
 from server.models import Listing, Problem
 from server.progress import step
 from server.sources import BudgetExceeded
-from server.store import IngestResult, Store
+from server.store import IngestResult, RawPage, Store
 
 # A file is read whole (bytes, then text) before its parse budget starts: the cap bounds that.
 # The largest real page is 2 MB (a 1000-record OAI-PMH page); the crawler keeps pages up to
@@ -80,8 +80,9 @@ def expand(paths: Iterable[str]) -> Iterator[Path | InputError]:
             yield InputError(f"{raw}: no such file or directory")
 
 
-def read_listing(path: Path) -> tuple[Listing, bytes]:
-    """Read and parse one saved file; InputError with a one-line reason when it cannot be."""
+def read_listing(path: Path) -> tuple[Listing, RawPage]:
+    """Read and parse one saved file, and pack its bytes as the store keeps them; InputError
+    with a one-line reason when it cannot be."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -93,11 +94,12 @@ def read_listing(path: Path) -> tuple[Listing, bytes]:
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
     try:
-        return sources.parse(sources.decode(data), path.resolve().as_uri(), page=str(path)), data
+        listing = sources.parse(sources.decode(data), path.resolve().as_uri(), page=str(path))
     except BudgetExceeded as exc:
         raise InputError(str(exc)) from None  # it names the file already
     except sources.ParseError as exc:
         raise InputError(f"{path}: {exc}") from None
+    return listing, RawPage.of(data)
 
 
 def skip_line(name: str, listing: Listing) -> str | None:
@@ -118,8 +120,8 @@ def problems_line(name: str, problems: list[Problem], kept: int) -> str | None:
 def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
     """Import every file the paths name; a bad file is reported and the rest go on. Its
     progress is the "parse" step (server/progress.py): a bar of files, then one line. From
-    PARALLEL_FROM files they are read and parsed on every core (server/cores.py), in order,
-    while this process stores them."""
+    PARALLEL_FROM files they are read, parsed and packed on every core (server/cores.py), in
+    order, while this process stores them."""
     report = ImportReport()
     items = list(expand(paths))
     files = sum(1 for item in items if not isinstance(item, InputError))
@@ -129,8 +131,8 @@ def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
             if isinstance(found, InputError):
                 report.failures.append(str(found))
                 continue
-            listing, data = found
-            report.add(store.ingest(listing, raw=data))
+            listing, raw = found
+            report.add(store.ingest(listing, raw=raw))
             report.papers_read += len(listing.papers)
             report.skipped += len(listing.problems)
             line = skip_line(str(item), listing)
@@ -140,7 +142,7 @@ def import_paths(store: Store, paths: Iterable[str]) -> ImportReport:
     return report
 
 
-def _read(item: Path | InputError) -> tuple[Listing, bytes] | InputError:
+def _read(item: Path | InputError) -> tuple[Listing, RawPage] | InputError:
     """A file's listing and bytes, or why it cannot be imported (returned, not raised: the
     other files go on)."""
     if isinstance(item, InputError):

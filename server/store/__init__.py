@@ -23,7 +23,7 @@ from server.store.connection import (
 from server.store.crawl import CacheEntry, ProvisionalDay
 from server.store.desk import MAX_VIEWED, DeskEntry, DeskError, Viewed, clean_note, clean_tag
 from server.store.desk import loads as read_desk
-from server.store.store import IngestResult, PaperNotFound, Store
+from server.store.store import IngestResult, PaperNotFound, RawPage, Store
 from server.store.subscribers import Subscriber
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "IngestResult",
     "PaperNotFound",
     "ProvisionalDay",
+    "RawPage",
     "Store",
     "StoreError",
     "Subscriber",

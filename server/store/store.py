@@ -61,6 +61,21 @@ class IngestResult:
         )
 
 
+@dataclass(frozen=True)
+class RawPage:
+    """A raw page as the store keeps it: its digest, size and compressed bytes. Made where the
+    bytes are (`RawPage.of`): an import's worker processes pack the files they parse, so the
+    process that stores them does not compress them too."""
+
+    sha256: str
+    size: int
+    body: bytes  # zlib, level 6
+
+    @classmethod
+    def of(cls, raw: bytes) -> RawPage:
+        return cls(hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, 6))
+
+
 class Store:
     """One SQLite file in WAL mode, opened (and migrated) by store/connection.py. Use it as a
     context manager, or call close()."""
@@ -253,8 +268,9 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def ingest(self, listing: Listing, raw: bytes | None = None) -> IngestResult:
-        """Store one listing (and its raw page) in one transaction; re-ingesting changes nothing.
+    def ingest(self, listing: Listing, raw: bytes | RawPage | None = None) -> IngestResult:
+        """Store one listing (and its raw page, as bytes or packed) in one transaction;
+        re-ingesting changes nothing.
 
         Whoever made the listing, its text is stored without control or direction characters
         and its links only when they are http(s) (server/sanitize.py).
@@ -292,12 +308,12 @@ class Store:
             [(stamp, pid) for pid in result.changed_ids],
         )
 
-    def _save_raw(self, raw: bytes, url: str | None, kind: str, stamp: str) -> bool:
-        digest = hashlib.sha256(raw).hexdigest()
+    def _save_raw(self, raw: bytes | RawPage, url: str | None, kind: str, stamp: str) -> bool:
+        page = raw if isinstance(raw, RawPage) else RawPage.of(raw)
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO raw_pages (url, kind, sha256, fetched_at, size, body) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (url, kind, digest, stamp, len(raw), zlib.compress(raw, 6)),
+            (url, kind, page.sha256, stamp, page.size, page.body),
         )
         return cursor.rowcount == 1
 

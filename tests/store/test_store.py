@@ -11,7 +11,7 @@ import pytest
 
 import server
 from server.models import Appearance, Listing, Paper, title_id
-from server.store import SCHEMA_VERSION, Store, StoreError
+from server.store import SCHEMA_VERSION, RawPage, Store, StoreError
 
 
 @pytest.fixture
@@ -64,6 +64,20 @@ def test_same_listing_twice_changes_nothing(store):
     again = store.ingest(listing(paper(), appearances=[day()]), raw=b"<html>page</html>")
     assert not again.changed and not again.raw_new
     assert store.stats()["observations"] == 1 and store.stats()["raw_pages"] == 1
+
+
+def test_a_raw_page_packed_elsewhere_is_stored_as_its_bytes_would_be(store, tmp_path):
+    """An import's workers pack the pages they parse (RawPage.of): the row is the one the bytes
+    themselves make, the page reads back whole, and the bytes again are known as the same page."""
+    body = "<html>Schr\u00f6dinger's page</html>".encode() * 50
+    with Store(tmp_path / "bytes.sqlite3") as other:
+        other.ingest(listing(paper()), raw=body)
+        as_bytes = other.db.execute("SELECT sha256, size, body FROM raw_pages").fetchall()
+    assert store.ingest(listing(paper()), raw=RawPage.of(body)).raw_new
+    packed = store.db.execute("SELECT sha256, size, body FROM raw_pages").fetchall()
+    assert [tuple(r) for r in packed] == [tuple(r) for r in as_bytes]
+    assert store.raw_page(store.raw_page_ids()[0])[1] == body
+    assert not store.ingest(listing(paper()), raw=body).raw_new
 
 
 def test_newer_page_updates_and_adds_an_observation(store):
