@@ -222,8 +222,11 @@ def canonical(text: str | None) -> Ref | None:
 
 def normalise_title(title: str) -> str:
     """Fold a title to the form used to recognise the same paper across sources."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    if title.isascii():  # most titles: NFKD leaves ASCII as it is, and casefold() is lower()
+        plain = title.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", title)
+        plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", plain).split())
 
 

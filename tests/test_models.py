@@ -1,6 +1,12 @@
 """Canonical ids: every URL and id form maps to one id and version; anything else to None."""
 
+import re
+import string
+import unicodedata
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.models import Ref, canonical, doi_id, normalise_title, title_id
 
@@ -83,6 +89,14 @@ def test_title_ids_are_stable_across_spelling_noise():
     assert a != title_id("Diffusion Priors for Protein Design")
     assert canonical(a) == Ref(a)
     assert normalise_title("Señor  Über-Model: v2!") == "senor uber model v2"
+
+
+@given(st.text(string.printable) | st.text())
+def test_a_title_key_folds_ascii_and_other_titles_the_one_way(title):
+    """An ASCII title takes a shorter path: its key is the one the whole rule gives."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    assert normalise_title(title) == " ".join(re.sub(r"[\W_]+", " ", plain).split())
 
 
 def test_every_list_has_a_label_and_the_ranked_ones_are_lists():
