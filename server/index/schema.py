@@ -71,6 +71,23 @@ def term(word: str, stemmed: bool = True) -> str:
     return found
 
 
+_RECENT = 8  # texts whose terms are kept (a build reads a paper's title and abstract twice)
+_recent: dict[tuple[bool, str], list[str]] = {}
+
+
+def terms(text: str, stemmed: bool = True) -> list[str]:
+    """The terms of a text's words, in order (the list is shared: do not change it). The last
+    _RECENT texts' are kept: a build tokenizes a paper's title and abstract for their own
+    fields, then again for the pairs field."""
+    key = (stemmed, text)
+    found = _recent.get(key)
+    if found is None:
+        if len(_recent) >= _RECENT:
+            _recent.clear()
+        found = _recent[key] = [term(word, stemmed) for word in _WORD.findall(text)]
+    return found
+
+
 class FoldTokenizer(Tokenizer):
     """Words, folded and (optionally) stemmed in one pass: a fused chain is ~2x faster to index.
 
@@ -120,8 +137,11 @@ class FoldTokenizer(Tokenizer):
         tokens of __call__ give, without a token per word (a whole build runs this)."""
         found: dict[str, list[int]] = {}
         stemmed = self.stemmed
-        for match, pos in self._words(value):
-            word = term(match.group(), stemmed)
+        if self.gap_on and self.gap_on in value:
+            each = ((pos, term(match.group(), stemmed)) for match, pos in self._words(value))
+        else:  # positions count the words
+            each = enumerate(terms(value, stemmed))
+        for pos, word in each:
             held = found.get(word)
             if held is None:
                 found[word] = [pos]
@@ -177,8 +197,9 @@ class PairTokenizer(Tokenizer):
         """Yield each distinct pair once ("of the"); the field keeps no positions or counts."""
         t = Token(**kwargs)
         t.boost, t.stopped, seen = 1.0, False, set()
-        terms = [term(m.group()) for m in _WORD.finditer(value)]
-        for a, b in zip(terms, terms[1:], strict=False):
+        # no word holds a line break: the title's terms, then the abstract's (both kept)
+        found = [t for part in value.split("\n") for t in terms(part)]
+        for a, b in zip(found, found[1:], strict=False):
             if a in COMMON and b in COMMON and (a, b) not in seen:
                 seen.add((a, b))
                 t.text = pair(a, b)

@@ -203,11 +203,29 @@ def _postings(field, value):
         return field.index(value)
     if not isinstance(value, str):
         return field.index(value)
-    boost, encode = fmt.field_boost, fmt.encode
+    boost, encode = fmt.field_boost, _encode_positions
     return [
         (word.encode(), len(at), float(len(at)) * boost, encode(at))
         for word, at in field.analyzer.positions(value).items()
     ]
+
+
+_ONE: dict[int, bytes] = {}  # a position -> the value of a word found there alone (3 words in 4)
+_ONE_LIMIT = 100_000
+_ENCODE = Positions().encode  # whoosh's: the count, then the gaps pickled
+
+
+def _encode_positions(at: list[int]) -> bytes:
+    """Positions.encode of a word's positions in a field; a lone position's value is kept."""
+    encode = _ENCODE
+    if len(at) != 1:
+        return encode(at)
+    found = _ONE.get(at[0])
+    if found is None:
+        if len(_ONE) >= _ONE_LIMIT:
+            _ONE.clear()
+        found = _ONE[at[0]] = encode(at)
+    return found
 
 
 def write_all(build: Path, schema: Schema, store: PaperSource) -> int:

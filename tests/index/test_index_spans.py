@@ -1,16 +1,24 @@
-"""Highlight spans found through the word-start shortcut equal those of the full tokenizer."""
+"""The tokenizer's shortcuts equal its full path (a token per word): highlight spans found
+through the word-start shortcut, a build's positions, and the common-word pairs."""
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.index.schema import FoldTokenizer
+from server.index.schema import COMMON, FoldTokenizer, PairTokenizer, pair
 
 TEXT = st.text(alphabet="abcdeyABCDEY019 .-_'\n\té", max_size=80)
 TOKENIZERS = [FoldTokenizer(), FoldTokenizer(stemmed=False)]
+# words, common ones among them, signs and line breaks (a pairs value is title, line break,
+# abstract)
+SENTENCE = st.lists(
+    st.sampled_from(["the", "of", "The", "and", "a", "model", "U.S.", "3.5x", "é", ";", "\n", "."]),
+    max_size=30,
+).map(" ".join)
 
 
 def slow(tokenizer: FoldTokenizer, text: str, wanted: set[str]) -> list[tuple[int, int]]:
@@ -51,3 +59,23 @@ def test_a_y_stemmed_to_i_in_the_second_letter_is_found() -> None:
     for text in ("AYED", "we ayed and dyed", "key: ayed"):
         wanted = {t.text for t in tokenizer(text)}
         assert tokenizer.word_spans(text, wanted) == slow(tokenizer, text, wanted), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=TEXT | SENTENCE)
+def test_a_builds_positions_equal_the_tokens(text: str) -> None:
+    for tokenizer in [*TOKENIZERS, FoldTokenizer(stemmed=False, gap_on=";")]:
+        slow: dict[str, list[int]] = {}
+        for t in tokenizer(text, positions=True):
+            slow.setdefault(t.text, []).append(t.pos)
+        assert tokenizer.positions(text) == slow
+        assert list(tokenizer.positions(text)) == list(slow)  # in order of first appearance
+
+
+@settings(max_examples=400, deadline=None)
+@given(title=SENTENCE, abstract=SENTENCE | TEXT)
+def test_pairs_are_the_adjacent_common_terms_of_the_whole_text(title: str, abstract: str) -> None:
+    value = f"{title}\n{abstract}"
+    words = [t.text for t in FoldTokenizer()(value)]
+    slow = [pair(a, b) for a, b in itertools.pairwise(words) if a in COMMON and b in COMMON]
+    assert [t.text for t in PairTokenizer()(value)] == list(dict.fromkeys(slow))
