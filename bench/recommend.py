@@ -137,7 +137,7 @@ def main() -> None:
         papers = load(data)
         path = Path(tmp) / similar.FILE
         with Store(data / "papers.sqlite3") as store:
-            similar.write(path, store.index_rows)
+            similar.write(path, store.paper_texts)
             votes = upvotes(store)
         everyone = readers(papers, ai_keywords(), args.readers)
         rows = {}

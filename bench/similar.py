@@ -122,14 +122,14 @@ def scores(top, cats: list, hf: list, by_id: dict, keywords: dict) -> tuple[floa
     return same / max(1, shown), overlap / max(1, count), ms
 
 
-def measure(store_rows, papers: list, n: int, work: Path) -> list[tuple[str, float, float, float]]:
+def measure(store_texts, papers: list, n: int, work: Path) -> list[tuple[str, float, float, float]]:
     """Rows of (method, category share, keyword overlap, ms per query)."""
     keywords = ai_keywords()
     cats, hf = query_papers(papers, keywords, n)
     by_id = {p.id: p for p in papers}
     path = work / similar.FILE
     started = time.perf_counter()
-    similar.write(path, store_rows)
+    similar.write(path, store_texts)
     built = time.perf_counter() - started
     print(f"similarity file: {len(papers)} papers in {built:.1f}s", file=sys.stderr)
 
@@ -160,7 +160,7 @@ def main() -> None:
 
         papers = load(data)
         with Store(data / "papers.sqlite3") as store:
-            rows = measure(store.index_rows, papers, args.queries, Path(tmp))
+            rows = measure(store.paper_texts, papers, args.queries, Path(tmp))
     print(f"{len(papers):,} papers; {args.queries} OAI and {args.queries} HF papers asked\n")
     print(
         "| method | top 5 sharing the primary category | ai_keywords shared per top-5 paper", end=""

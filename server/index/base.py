@@ -160,7 +160,7 @@ class SearchIndex:
         synced_to = store.last_change()  # read first: a change made meanwhile is re-synced later
         build = self.files.new_build()
         count = self._write_all(build, store)
-        similar.write(build / similar.FILE, store.index_rows, count)
+        similar.write(build / similar.FILE, store.paper_texts, count)
         self.files.write_stamp(build, synced_to, self.schema_version)
         self.files.publish(build)
         return count
@@ -186,7 +186,7 @@ class SearchIndex:
                 build / similar.FILE,
                 store.index_rows(str(stamp["synced_to"])),
                 store.aliases(),
-                store.index_rows,
+                store.paper_texts,
             )
             self.files.write_stamp(build, synced_to, self.schema_version)
             return touched

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from server import budget, cores
-from server.index.types import IndexRow, Similar
+from server.index.types import IndexRow, PaperText, Similar
 from server.models import Paper
 from server.progress import step
 
@@ -43,7 +43,7 @@ MAX_DF = 0.1  # a term in more than this share of papers tells little (as arxiv-
 MAX_DF_LEAST = 50  # ...but a small archive keeps terms held by up to this many papers
 MIN_DF = 3  # a term in fewer papers is left out
 PARALLEL_FROM = 2_000  # papers asked at once (a site build) from which every core works
-CHUNK = 500  # papers a worker process takes at a time
+CHUNK = 1_000  # papers a worker process takes at a time
 SMALL = 1_000  # an archive this small keeps terms held by two papers, and is rebuilt each sync
 REBUILD_SHARE = 0.1  # papers changed since the build, as a share of its papers, before a rebuild
 
@@ -167,9 +167,10 @@ CREATE TABLE post(term INTEGER NOT NULL, w REAL NOT NULL, doc INTEGER NOT NULL,
 """
 
 
-def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None = None) -> int:
-    """Build the similarity file for every paper (`rows()` gives them all, and is read twice:
-    the papers per term first, then each paper's vector), into a new file that then replaces
+def write(path: Path, texts: Callable[[], Iterable[PaperText]], total: int | None = None) -> int:
+    """Build the similarity file for every paper (`texts()` gives each one's id, title and
+    abstract, and is read twice: the papers per term first, then each paper's vector; a
+    store's `paper_texts`), into a new file that then replaces
     `path` (a reader of the old one reads on); returns the papers. Its progress is the
     "similar" step: a bar per pass (of `total` papers, when given). From PARALLEL_FROM papers
     both passes run on every core (at most 4), in worker processes (server/cores.py), CHUNK
@@ -179,7 +180,7 @@ def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None 
     procs = cores.procs(total or 0, PARALLEL_FROM)
     try:
         with step("similar", "paper") as shown:
-            n = _write(fresh, lambda what: shown.iter(rows(), total, what), procs)
+            n = _write(fresh, lambda what: shown.iter(texts(), total, what), procs)
             shown.count = n
         os.replace(fresh, path)
     finally:
@@ -187,10 +188,10 @@ def write(path: Path, rows: Callable[[], Iterable[IndexRow]], total: int | None 
     return n
 
 
-def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]], procs: int) -> int:
+def _write(path: Path, texts: Callable[[str], Iterable[PaperText]], procs: int) -> int:
     df: Counter[str] = Counter()
     n = 0
-    for terms, papers in cores.across(_terms_part, _texts(rows("pass 1/2")), procs):
+    for terms, papers in cores.across(_terms_part, _chunks(texts("pass 1/2")), procs):
         df.update(terms)
         n += papers
     least = MIN_DF if n >= SMALL else 2
@@ -212,7 +213,7 @@ def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]], procs: int) ->
         # in one statement (SQLite's sorter): inserted as they come, each lands at a random
         # place of post's tree (2x slower)
         db.execute("CREATE TEMP TABLE fresh(term INTEGER, w REAL, doc INTEGER)")
-        vectors = cores.across(_vectors_part, _texts(rows("pass 2/2")), procs, _use, (idf,))
+        vectors = cores.across(_vectors_part, _chunks(texts("pass 2/2")), procs, _use, (idf,))
         doc = 0
         for part in vectors:
             ids = range(doc + 1, doc + 1 + len(part))
@@ -234,11 +235,11 @@ def _write(path: Path, rows: Callable[[str], Iterable[IndexRow]], procs: int) ->
     return n
 
 
-def _texts(rows: Iterable[IndexRow]) -> Iterator[list[tuple[str, str, str]]]:
-    """(id, title, abstract) of the papers, CHUNK at a time."""
+def _chunks(texts: Iterable[PaperText]) -> Iterator[list[PaperText]]:
+    """The papers' (id, title, abstract), CHUNK at a time."""
     chunk = []
-    for row in rows:
-        chunk.append((row.paper.id, row.paper.title, row.paper.abstract))
+    for text in texts:
+        chunk.append(text)
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -254,7 +255,7 @@ def _use(idf: dict[str, tuple[int, float]]) -> None:
     _idf = idf
 
 
-def _terms_part(chunk: list[tuple[str, str, str]]) -> tuple[Counter[str], int]:
+def _terms_part(chunk: list[PaperText]) -> tuple[Counter[str], int]:
     """Pass 1 over some papers: how many of them hold each term, and how many papers."""
     found: Counter[str] = Counter()
     for _, title, abstract in chunk:
@@ -262,7 +263,7 @@ def _terms_part(chunk: list[tuple[str, str, str]]) -> tuple[Counter[str], int]:
     return found, len(chunk)
 
 
-def _vectors_part(chunk: list[tuple[str, str, str]]) -> list[tuple[str, bytes, list]]:
+def _vectors_part(chunk: list[PaperText]) -> list[tuple[str, bytes, list]]:
     """Pass 2 over some papers: each one's id, packed vector and key terms, by _idf."""
     out = []
     for pid, title, abstract in chunk:
@@ -272,14 +273,17 @@ def _vectors_part(chunk: list[tuple[str, str, str]]) -> list[tuple[str, bytes, l
 
 
 def apply(
-    path: Path, rows: Iterable[IndexRow], gone: Iterable[str], every: Callable[[], Iterable]
+    path: Path,
+    rows: Iterable[IndexRow],
+    gone: Iterable[str],
+    every: Callable[[], Iterable[PaperText]],
 ) -> int:
     """Bring the file in step with changed papers and drop merged ids; returns papers touched.
 
     Changed papers take the build's vocabulary and idf, so a word that was rare at the build
     cannot match yet: once the papers changed since the build pass REBUILD_SHARE of those it
     held (every sync of an archive under SMALL papers), the file is written anew from
-    `every()`, all the store's papers; so is a file that is missing or cannot be read."""
+    `every()`, all the store's papers' texts; so is a file that is missing or cannot be read."""
     db = None
     try:
         db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, isolation_level=None)

@@ -88,6 +88,9 @@ class Ask:
         return (self.page - 1) * self.per_page
 
 
+PaperText = tuple[str, str, str]  # a paper's id, title and abstract
+
+
 class PaperSource(Protocol):
     """What the index reads from the store (which is one): the index never opens its file."""
 
@@ -99,6 +102,9 @@ class PaperSource(Protocol):
 
     def index_rows(self, since: str | None = None) -> Iterator[IndexRow]:
         """Papers changed after `since` (all when None), with their list summary."""
+
+    def paper_texts(self) -> Iterator[PaperText]:
+        """Every paper's id, title and abstract, by id (what the similarity file reads)."""
 
     def aliases(self) -> list[str]:
         """Ids that were folded into another paper."""

@@ -199,6 +199,11 @@ class Store:
                 row["top_upvotes"],
             )
 
+    def paper_texts(self) -> Iterator[tuple[str, str, str]]:
+        """Every paper's id, title and abstract, by id (what the similarity file reads)."""
+        for row in self.db.execute("SELECT id, title, abstract FROM papers ORDER BY id"):
+            yield row[0], row[1], row[2]
+
     def last_change(self) -> str:
         """The time of the latest change to any paper or its lists ('' for an empty store)."""
         return self.db.execute("SELECT coalesce(max(changed_at), '') FROM papers").fetchone()[0]

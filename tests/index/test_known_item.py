@@ -195,7 +195,7 @@ def test_picks_for_a_reader_beat_most_upvoted_and_match_the_cosine(corpus_data, 
     data, _, papers = corpus_data
     path = tmp_path / similar.FILE
     with Store(data / "papers.sqlite3") as store:
-        similar.write(path, store.index_rows)
+        similar.write(path, store.paper_texts)
         votes = recommend_bench.upvotes(store)
     everyone = recommend_bench.readers(papers, similar_bench.ai_keywords(), recommend_bench.READERS)
     for kind in ("category", "keyword"):

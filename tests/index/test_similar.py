@@ -170,7 +170,9 @@ def test_a_write_on_every_core_writes_the_serial_one(
             db.close()
 
     total = hf_store.count("papers")
-    similar.write(tmp_path / "serial.sqlite3", hf_store.index_rows, total)
+    every = [(row.paper.id, row.paper.title, row.paper.abstract) for row in hf_store.index_rows()]
+    assert list(hf_store.paper_texts()) == every  # what the file reads: each paper, by id
+    similar.write(tmp_path / "serial.sqlite3", hf_store.paper_texts, total)
     monkeypatch.setattr(similar, "PARALLEL_FROM", 100)
     monkeypatch.setattr(similar, "CHUNK", 37)  # many chunks, several in flight
     monkeypatch.setattr("os.cpu_count", lambda: 2)
@@ -179,7 +181,7 @@ def test_a_write_on_every_core_writes_the_serial_one(
     monkeypatch.setattr(
         cores, "ProcessPoolExecutor", lambda *a, **k: spawned.append(1) or real(*a, **k)
     )
-    similar.write(tmp_path / "cores.sqlite3", hf_store.index_rows, total)
+    similar.write(tmp_path / "cores.sqlite3", hf_store.paper_texts, total)
     assert len(spawned) == 2, "both passes should run in worker processes"
     serial, cores = tables(tmp_path / "serial.sqlite3"), tables(tmp_path / "cores.sqlite3")
     assert len(serial["doc"]) == total and len(serial["post"]) > total
