@@ -214,7 +214,7 @@ class SearchIndex:
             searcher = self._current()
             bounded, notes = bound(parsed, self._lexicon(searcher))
             ask = Ask(q, bounded, page, per_page, sort, date_from, date_to, cat, facets)
-            result = self._search(ask)
+            result = self._search(ask, searcher)
             budget.check()  # a search that ran out of time is not answered late
             self._remember_terms(searcher, q, bounded)
             notes += self._category_notes(parsed, cat)
@@ -328,8 +328,8 @@ class SearchIndex:
         """The build's doc count; raises when it cannot be read."""
         raise NotImplementedError
 
-    def _search(self, ask: Ask) -> SearchResult:
-        """Run a checked request (under the lock)."""
+    def _search(self, ask: Ask, searcher) -> SearchResult:
+        """Run a checked request (under the lock) on the searcher its terms were bounded by."""
         raise NotImplementedError
 
     def _lexicon(self, searcher) -> Lexicon:

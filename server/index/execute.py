@@ -140,10 +140,9 @@ class Postings:
         they fit in PLACES_BUDGET: a step a word (the server's warm-up)."""
         r = self.reader
         common = [(r.doc_frequency(f, w), f, w) for f in fields for w in COMMON if (f, w) in r]
-        for docs, field, text in sorted(common, reverse=True):
-            if self._places_size + docs * PLACE_BYTES <= PLACES_BUDGET:
-                self.places(field, text)
-                yield True
+        for _docs, field, text in sorted(common, reverse=True):
+            self.places(field, text)  # which reads nothing for a word that cannot fit
+            yield True
 
     def all_docs(self) -> set[int]:
         """Every live document."""
@@ -186,8 +185,7 @@ class Postings:
         found = self._cache.get((field, text))
         if found is None:
             return docs
-        ids = found[0]
-        return {d for d in docs if (i := bisect_left(ids, d)) < len(ids) and ids[i] == d}
+        return {d for d, _ in _held_at(found[0], docs)}
 
     def sparse(self, field: str, text: str, docs) -> bool:
         """True when a few docs are best looked up in a long uncached list by skipping through
@@ -223,11 +221,7 @@ class Postings:
         if not ids:
             return {}
         if len(docs) * 16 < len(ids):  # few docs: find each by bisection
-            held = {}
-            for d in docs:
-                i = bisect_left(ids, d)
-                if i < len(ids) and ids[i] == d:
-                    held[d] = weights[i]
+            held = {d: weights[i] for d, i in _held_at(ids, docs)}
         elif docs.issuperset(ids):  # a one-word search: docs are the word's own
             held = dict(zip(ids, weights, strict=True))
         else:
@@ -263,6 +257,16 @@ class Postings:
                 found = self.segments.per_segment(self.reader, f"length {field}", read, _ints)
             self._lengths[field] = found
         return self._lengths[field]
+
+
+def _held_at(ids: array, docs) -> Iterator[tuple[int, int]]:
+    """(doc, its place in `ids`) for each of `docs` that `ids` (ascending) holds, found by
+    bisection: for a few docs in a long list."""
+    n = len(ids)
+    for d in docs:
+        i = bisect_left(ids, d)
+        if i < n and ids[i] == d:
+            yield d, i
 
 
 def _ints() -> array:
@@ -323,14 +327,14 @@ def _decode(reader, field: str, text: str, keep=None) -> tuple[array, array]:
                     keep(block_values())
                 continue
             values = block_values() if keep is not None else None
-            live = []
+            live = [] if values is not None else None
             for k, (d, w) in enumerate(zip(block_ids, block_weights, strict=True)):
                 if d not in deleted:
                     ids.append(d + offset)
                     weights.append(w)
-                    if values is not None:
+                    if live is not None:
                         live.append(values[k])
-            if values is not None:
+            if live is not None:
                 keep(live)
     return ids, weights
 

@@ -125,8 +125,8 @@ class TantivyIndex(SearchIndex):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _search(self, ask: Ask) -> SearchResult:
-        searcher, translate = self._current(), self._translate
+    def _search(self, ask: Ask, searcher: tantivy.Searcher) -> SearchResult:
+        translate = self._translate
         try:
             wanted = translate(ask.parsed)
         except QueryError:

@@ -75,12 +75,12 @@ class WhooshIndex(SearchIndex):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _search(self, ask: Ask) -> SearchResult:
+    def _search(self, ask: Ask, searcher: Searcher) -> SearchResult:
         narrow = filters(ask.cat)
         # And(Every, x) normalizes to Every in Whoosh, so filters stand alone on an empty query
         empty = ask.q.strip() == ""
         full = query.And(narrow if empty and narrow else [ask.parsed, *narrow])
-        searcher, sort = self._current(), ask.sort
+        sort = ask.sort
         dated = ask.date_from or ask.date_to
         allow = self._facets.between(searcher, ask.date_from, ask.date_to) if dated else None
         order = partial(self._facets.top, searcher, sort)
