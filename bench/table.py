@@ -322,9 +322,8 @@ def _verdicts(r: dict, size: str) -> tuple[list[str], list[str]]:
 
 
 WHY_NOT = {  # said after a whoosh size's goals that are not met (no figures: those are above)
-    "36k": "The index build's rate counts the similarity file too (the index alone is in the "
-    "same row). Similar papers and the full site build are not part of the daily run, and were "
-    "not worked on with it.",
+    "36k": "A full site build is not part of the daily run (one new day is, in its own row), and "
+    "was not worked on with it.",
     "200k": "This is why the tantivy engine exists.",
     "1m": "A whoosh search in Python decodes posting lists of hundreds of thousands of entries "
     "per common word, and a broad query scores every match.",
