@@ -1,18 +1,20 @@
-"""Work spread over the machine's cores: a long step's pieces run in spawned worker processes,
-in order and with a bounded number in flight, so the step's memory stays bounded at any size.
+"""Work spread over the machine's cores: a long step's pieces run in worker processes, in
+order and with a bounded number in flight, so the step's memory stays bounded at any size.
 
 Workers are forked when no other thread could hold a lock a child would inherit (a command's
-main thread, with at most the progress bars' redraws beside it): a forked worker starts in
-milliseconds and inherits what the step set up (a vocabulary) instead of unpickling it. Else
-(the server's threads) they are spawned: a forked child of a process with threads may inherit a
-lock another thread held and wait on it forever. A spawned worker starts in about half a second
-(it imports the modules its work needs), so a step asks for workers only when it is long.
+main thread, with at most the progress bars' redraws beside it; never on macOS): a forked
+worker starts in milliseconds and inherits what the step set up (a vocabulary) instead of
+unpickling it. Else (the server's threads) they are spawned: a forked child of a process with
+threads may inherit a lock another thread held and wait on it forever. A spawned worker starts
+in about half a second (it imports the modules its work needs), so a step asks for workers only
+when it is long.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -60,7 +62,11 @@ def across(
 
 def forkable() -> bool:
     """True when this thread may fork workers: it is the main one, and the only other threads
-    are the progress bars' redraws, which a fork waits for (server/progress.py)."""
+    are the progress bars' redraws, which a fork waits for (server/progress.py). Never on
+    macOS, whose system libraries are not safe across a fork (Python spawns there by default),
+    nor where there is no fork."""
+    if sys.platform == "darwin" or "fork" not in multiprocessing.get_all_start_methods():
+        return False
     main = threading.main_thread()
     others = set(threading.enumerate()) - {main} - progress.redraw_threads()
     return threading.current_thread() is main and not others

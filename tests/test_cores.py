@@ -44,6 +44,7 @@ other.join()
 """,
         "SpawnProcess",
     ),
+    ("main thread alone, on macOS", 'sys.platform = "darwin"\nfound = run()', "SpawnProcess"),
     (
         "another thread",
         """
