@@ -19,7 +19,9 @@ ARCHITECTURE = ROOT / "docs" / "architecture.md"
 # The floors of the house, lowest first: a room may import rooms on lower floors only (and the
 # modules of its own package). "server" is the package's own face (its version).
 FLOORS = [
-    ("shared data and settings", {"server", "models", "config", "budget", "progress", "cores"}),
+    ("shared data and settings", {"server", "models", "config", "budget", "progress"}),
+    # forks past the progress bars' redraw threads only: it asks progress which they are
+    ("work spread over the cores", {"cores"}),
     ("pure rules", {"sanitize", "tex", "trending"}),
     ("parsers, the store, the index, formatting", {"sources", "store", "index", "text"}),
     ("formats", {"bibtex"}),
