@@ -3,6 +3,7 @@
     python bench/run.py [--quick] [--size 36k|200k|1m] [--engine whoosh|tantivy] [--work DIR]
                         [--site] [--no-site] [--only STAGE,...]   (again, on the kept store)
                         [--memory-cap MB]   (with --only search: the server in a memory cgroup)
+    python bench/run.py --all   every column of the docs' table in one run (see ALL)
 
 36k is the real corpus: the HF daily-papers and arXiv OAI bulk sets in ../shared/corpus (36,415
 papers), imported into a fresh store. 200k and 1m are made from it by bench/corpus.py
@@ -20,6 +21,13 @@ Prints a Markdown table and writes the figures as JSON to bench/results/SIZE[-qu
 --memory-cap MB: the search stage again with the server inside a Linux memory cgroup of MB,
 which counts the index pages it reads (bench/memcap.py); figures in SIZE[-tantivy]-capMB.json.
 The working folder (default bench/.work/SIZE) is kept between runs; nothing else is touched.
+
+--all runs every column of docs/performance.md's table in turn, each in a process of its own
+(ALL), and stamps each JSON with the same "run" (when it began) and "code" (the commit), so
+bench/table.py can say the table is one run on one machine. Its tantivy columns run the index
+and search stages on the store the whoosh column of their size made just before, and skip the
+index stage's peer build (whoosh's): that column built both engines' indexes already. At 200k
+the full site build alone takes about 40 minutes; the whole run about two and a half hours.
 """
 
 from __future__ import annotations
@@ -41,6 +49,16 @@ import stages  # noqa: E402
 import table  # noqa: E402
 
 SIZES = {"36k": 36_415, "200k": 200_000, "1m": 1_000_000}
+TANTIVY = ["--engine", "tantivy", "--only", "index,search", "--no-index-peer"]
+ALL = [  # --all: the table's columns, whoosh's first (the tantivy runs need their stores)
+    ("36k", []),
+    ("200k", []),
+    ("1m", []),
+    ("36k", TANTIVY),
+    ("200k", TANTIVY),
+    ("1m", TANTIVY),
+    ("1m", ["--engine", "tantivy", "--only", "search", "--memory-cap", "300"]),
+]
 
 
 def prepare(work: Path, size: str) -> dict:
@@ -87,7 +105,7 @@ def run(
     results["prepare"] = old.get("prepare", made) if only else made
     steps = [
         ("import", lambda: stages.reimport(data)),
-        ("index", lambda: stages.index(data)),
+        ("index", lambda: stages.index(data, peer=options.get("peer", True))),
         ("search", lambda: stages.search(data, quick, SIZES[size], options.get("cap"))),
         ("digest", lambda: stages.digest(data, quick)),
         ("parse", lambda: stages.parse(quick)),
@@ -98,14 +116,41 @@ def run(
     for name, step in steps:
         if only and name not in only:
             continue
-        if only:
+        if only and not options.get("run"):  # a stage of an --all run is not run again
             results.setdefault("rerun", {})[name] = time.strftime("%Y-%m-%d %H:%M")
         print(f"[{time.strftime('%H:%M:%S')}] {name} ...", file=sys.stderr, flush=True)
         results[name] = step()
     results["papers"] = results.get("index", {}).get("docs", SIZES[size])
     results["machine"] = machine()
     results["date"] = time.strftime("%Y-%m-%d")
+    results["code"] = code()
+    if options.get("run"):
+        results["run"] = options["run"]
     return results
+
+
+def code() -> str:
+    """The commit measured, with "+changes" when server/ or bench/ differ from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "not a git checkout"
+    changed = git("status", "--porcelain", "--", "server", "bench/run.py", "bench/stages.py")
+    return commit + (" +changes" if changed else "")
+
+
+def run_all(work: Path) -> None:
+    """Every column of ALL in turn, each a process of its own, stamped with one "run"."""
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    for size, extra in ALL:
+        command = [sys.executable, __file__, "--size", size, "--work", str(work), *extra]
+        print(f"[{time.strftime('%H:%M:%S')}] {' '.join(command[1:])}", file=sys.stderr, flush=True)
+        done = subprocess.run([*command, "--run", stamp])
+        if done.returncode:
+            raise SystemExit(f"bench/run.py --all: the run of {size} {extra} failed; stopped")
+    print(table.side_by_side(table.load_runs()))
 
 
 def machine() -> str:
@@ -139,7 +184,12 @@ def main() -> None:
     parser.add_argument("--no-site", dest="site", action="store_false")
     parser.add_argument("--only", help="stages to run again, e.g. search,digest (kept figures)")
     parser.add_argument("--memory-cap", type=int, metavar="MB")
+    parser.add_argument("--no-index-peer", dest="peer", action="store_false")
+    parser.add_argument("--all", action="store_true", help="every column of the docs' table")
+    parser.add_argument("--run", help=argparse.SUPPRESS)  # --all's stamp for each column
     args = parser.parse_args()
+    if args.all:
+        return run_all(args.work.resolve())
     if args.memory_cap and args.only != "search":
         parser.error("--memory-cap measures the search stage of a finished run: add --only search")
     with_site = args.site if args.site is not None else args.size != "1m"
@@ -149,11 +199,16 @@ def main() -> None:
     out = plain.with_stem(f"{plain.stem}-cap{args.memory_cap}") if args.memory_cap else plain
     only = args.only.split(",") if args.only else []
     old = json.loads(out.read_text()) if only and out.is_file() else {}
+    if args.run and old.get("run") != args.run:
+        old = {}  # an --all run keeps no figure of another run
     if args.memory_cap and not old and plain.is_file():  # the uncapped run's store and index
-        old = {k: v for k, v in json.loads(plain.read_text()).items() if k in ("prepare", "index")}
+        uncapped = json.loads(plain.read_text())
+        if uncapped.get("run") == args.run:
+            old = {k: v for k, v in uncapped.items() if k in ("prepare", "index")}
     with_site = with_site or "site" in only
     work = args.work.resolve()
-    options = {"pagefind": args.pagefind, "cap": args.memory_cap}
+    options = {"pagefind": args.pagefind, "cap": args.memory_cap, "peer": args.peer}
+    options["run"] = args.run
     results = run(args.size, args.quick, work, with_site, only, old, **options)
     results["engine"] = args.engine
     out.parent.mkdir(exist_ok=True)

@@ -81,11 +81,14 @@ def reimport(data: Path) -> dict:
     }
 
 
-def index(data: Path) -> dict:
+def index(data: Path, peer: bool = True) -> dict:
     """Rebuild the search index from the store; then, as its peer in the same run, the other
-    engine's build of the same store (tantivy beside whoosh, whoosh beside tantivy)."""
+    engine's build of the same store (tantivy beside whoosh, whoosh beside tantivy), unless
+    `peer` is false."""
     engine = str(load()["index_engine"])
     found = _build_index(data, data, engine)
+    if not peer:
+        return found
     peer = "whoosh" if engine == "tantivy" else "tantivy"
     with tempfile.TemporaryDirectory(prefix="bench-peer-", dir=data.parent) as tmp:
         other = _build_index(data, Path(tmp), peer)
