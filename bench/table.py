@@ -181,8 +181,7 @@ def side_by_side(runs: dict[str, dict]) -> str:
     """Every run in one table: measure | 36k | 36k tantivy | 200k | ... (goals by size)."""
     per = {size: cells(r) for size, r in runs.items()}
     measures = list(dict.fromkeys(m for c in per.values() for m in c))
-    machines = sorted({f"{r.get('machine', 'not recorded')}" for r in runs.values()})
-    lines = [f"Machine: {'; '.join(machines)}", ""]
+    lines = [textwrap.fill(provenance(runs), width=100, break_on_hyphens=False), ""]
     lines += ["| measure | " + " | ".join(runs) + " |", "|---|" + "---|" * len(runs)]
     for m in measures:
         row = []
@@ -191,6 +190,26 @@ def side_by_side(runs: dict[str, dict]) -> str:
             row.append(figure + (f" (goal {goal})" if goal and figure else ""))
         lines.append(f"| {m} | " + " | ".join(row) + " |")
     return "\n".join(lines)
+
+
+def provenance(runs: dict[str, dict]) -> str:
+    """The machine (or machines) the runs were on, and whether they are one run of `run.py
+    --all` (the same "run" stamp in every JSON) or, column by column, when each was made."""
+    machines = sorted({r.get("machine", "not recorded") for r in runs.values()})
+    line = f"Machine: {'; '.join(machines)}."
+    stamps = {r.get("run") for r in runs.values()}
+    if len(stamps) == 1 and None not in stamps:
+        codes = _and(sorted({r.get("code", "not recorded") for r in runs.values()}))
+        one = f"One run of `python bench/run.py --all`, begun {stamps.pop()}"
+        return f"{line} {one}, on the code of {codes}."
+    made = []
+    for label, r in runs.items():
+        when = r.get("run") and f"the --all run of {r['run']}" or r.get("date", "an unknown day")
+        again = r.get("rerun", {})
+        if again:
+            when += ", " + _and([f"{stage} again {at}" for stage, at in sorted(again.items())])
+        made.append(f"{label}: {when}")
+    return f"{line} Not one run: " + "; ".join(made) + "."
 
 
 def load_runs(results: Path = RESULTS) -> dict[str, dict]:

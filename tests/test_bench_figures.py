@@ -101,3 +101,27 @@ def test_the_known_disagreements_are_gone():
     text = PERFORMANCE.read_text(encoding="utf-8")
     assert "0.2-9x" not in text and "0.2–9x" not in text
     assert "153 MB" not in text.split(STAGES, 1)[1]
+
+
+def test_the_table_says_whether_it_is_one_run(runs):
+    """Every column stamped by the same `run.py --all` run reads as one run; a column of another
+    run (or of none) is named with its day, and so is a stage run again."""
+    same = copy.deepcopy(runs)
+    for r in same.values():
+        r.update(run="2026-12-04 09:31", code="abc1234", machine="Test CPU, 2 cores")
+        r.pop("rerun", None)
+    line = table.provenance(same)
+    assert line == (
+        "Machine: Test CPU, 2 cores. One run of `python bench/run.py --all`, begun "
+        "2026-12-04 09:31, on the code of abc1234."
+    )
+    assert table.side_by_side(same).startswith(line[:60])
+    mixed = copy.deepcopy(same)
+    first, last = list(mixed)[0], list(mixed)[-1]
+    mixed[first].update(run="2026-11-26 10:00", machine="Other CPU, 4 cores")
+    del mixed[last]["run"]
+    mixed[last].update(date="2026-11-25", rerun={"search": "2026-11-26 13:06"})
+    line = table.provenance(mixed)
+    assert line.startswith("Machine: Other CPU, 4 cores; Test CPU, 2 cores. Not one run: ")
+    assert f"{first}: the --all run of 2026-11-26 10:00;" in line
+    assert f"{last}: 2026-11-25, search again 2026-11-26 13:06." in line
