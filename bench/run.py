@@ -27,7 +27,7 @@ The working folder (default bench/.work/SIZE) is kept between runs; nothing else
 bench/table.py can say the table is one run on one machine. Its tantivy columns run the index
 and search stages on the store the whoosh column of their size made just before, and skip the
 index stage's peer build (whoosh's): that column built both engines' indexes already. At 200k
-the full site build alone takes about 40 minutes; the whole run about two and a half hours.
+the full site build alone takes about half an hour; the whole run about two hours.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def run(
 
 
 def code() -> str:
-    """The commit measured, with "+changes" when server/ or bench/ differ from it."""
+    """The commit measured, with "+changes" when server/ or the bench's stages differ from it."""
 
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=HERE.parent, capture_output=True, text=True)
@@ -203,7 +203,7 @@ def main() -> None:
         old = {}  # an --all run keeps no figure of another run
     if args.memory_cap and not old and plain.is_file():  # the uncapped run's store and index
         uncapped = json.loads(plain.read_text())
-        if uncapped.get("run") == args.run:
+        if not args.run or uncapped.get("run") == args.run:  # --all: of this run only
             old = {k: v for k, v in uncapped.items() if k in ("prepare", "index")}
     with_site = with_site or "site" in only
     work = args.work.resolve()
