@@ -543,8 +543,19 @@ def _site(runs: dict[str, dict]) -> str:
 
 
 def _notes(runs: dict[str, dict]) -> list[str]:
-    """What a cell does not say by itself: re-imports, figures measured by hand, copied ones."""
-    out = []
+    """What a cell does not say by itself: which rows have a peer, re-imports, figures measured
+    by hand, copied ones."""
+    out = [
+        _bullet(
+            "A peer measured in the same run stands beside the index build (the other engine; "
+            "a tantivy column's build is the peer of the whoosh column's), "
+            "every search (FTS5 and the linear scan) and the full site build (the plain Markdown "
+            "loop). The other rows have none the bench runs: lookup, similar, trending and health "
+            "are requests to the same server as the searches, in the same minutes, so read them "
+            "against the search rows' FTS5 ratios; the import, parse and digest rates, the "
+            "server's memory and Pagefind's peak are read against the machine line."
+        )
+    ]
     again = [label for label, r in runs.items() if _import_kind(r.get("import", {})) != "import"]
     again = [label for label in again if "import" in runs[label]]
     if again:
