@@ -121,11 +121,13 @@ class Step:
     def seconds(self) -> float:
         return time.perf_counter() - self.started
 
-    def iter(self, items: Iterable[T], total: int | None, what: str = "") -> Iterator[T]:
-        """Yield the items under a bar (`what` names the pass) with its rate and ETA; each one
-        counts towards the summary line."""
+    def iter(
+        self, items: Iterable[T], total: int | None, what: str = "", unit: str = ""
+    ) -> Iterator[T]:
+        """Yield the items under a bar (`what` names the pass; `unit` what it counts, when not
+        the step's unit) with its rate and ETA; each one counts towards the summary line."""
         self.count = self.count or 0
-        self._open(total=total, desc=f"{self.name} {what}".strip(), unit=self.unit)
+        self._open(total=total, desc=f"{self.name} {what}".strip(), unit=unit or self.unit)
         try:
             for item in items:
                 yield item
@@ -143,10 +145,10 @@ class Step:
         if bar is not None:
             bar.update(n)
 
-    def bar(self, total: int | None, what: str = "") -> None:
-        """Start a bar that advance() moves (closing the one before)."""
+    def bar(self, total: int | None, what: str = "", unit: str = "") -> None:
+        """Start a bar that advance() moves (closing the one before; `unit` as in iter)."""
         self.count = self.count or 0
-        self._open(total=total, desc=f"{self.name} {what}".strip(), unit=self.unit)
+        self._open(total=total, desc=f"{self.name} {what}".strip(), unit=unit or self.unit)
 
     @contextmanager
     def wait(self, what: str, estimate: float | None = None) -> Iterator[None]:

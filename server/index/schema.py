@@ -16,7 +16,8 @@ from server.models import IndexRow, Paper
 
 # Bump when the schema, the analyzers or the file layout change: an index built by another
 # version is rebuilt. 3: segments as separate files (a compound segment is read whole into RAM).
-SCHEMA_VERSION = 5  # 4: each build holds similar.sqlite3; 5: org, has, stars, keywords
+SCHEMA_VERSION = 6  # 4: each build holds similar.sqlite3; 5: org, has, stars, keywords;
+# 6: similar.sqlite3 keeps each term's heaviest papers in one row (its table `top`)
 
 # Query-language names for fields, besides their own names.
 FIELD_ALIASES = {

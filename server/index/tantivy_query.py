@@ -18,7 +18,7 @@ from server.index.types import QueryError
 from server.models import IndexRow
 
 # The stamp of a tantivy build (whoosh's are numbers); 2: each build holds similar.sqlite3.
-SCHEMA_VERSION = "tantivy-3"  # 3: org, has, stars, keywords
+SCHEMA_VERSION = "tantivy-4"  # 3: org, has, stars, keywords; 4: as whoosh's 6
 TEXT = ("title", "abstract", "authors", "keywords")
 NUMERIC = ("upvotes", "stars")
 BOOSTS = {"title": 2.0}  # as whoosh's field_boost

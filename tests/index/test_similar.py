@@ -144,6 +144,24 @@ def test_a_missing_or_broken_similarity_file_is_written_again_by_the_next_sync(a
         assert index.similar(store.paper("2401.00001"))[0].id == "2401.00002"
 
 
+def test_an_index_from_before_the_terms_lists_is_built_again(archive, engine: str) -> None:
+    """A build whose similarity file has no `top` (stamped with the schema before it) is
+    rebuilt by the next ensure, and similar papers answer from the new one."""
+    import sqlite3
+
+    store, index = archive
+    build = index.files.current()
+    db = sqlite3.connect(build / "similar.sqlite3")
+    db.execute("DROP TABLE top")
+    db.commit()
+    db.close()
+    index.files.write_stamp(
+        build, store.last_change(), {"whoosh": 5, "tantivy": "tantivy-3"}[engine]
+    )
+    assert "rebuilt" in index.ensure(store)
+    assert index.similar(store.paper("2401.00001"))[0].id == "2401.00002"
+
+
 def test_a_write_on_every_core_writes_the_serial_one(
     hf_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -186,6 +204,63 @@ def test_a_write_on_every_core_writes_the_serial_one(
     serial, cores = tables(tmp_path / "serial.sqlite3"), tables(tmp_path / "cores.sqlite3")
     assert len(serial["doc"]) == total and len(serial["post"]) > total
     assert cores == serial
+
+
+def test_each_terms_list_is_its_heaviest_postings_after_a_build_and_syncs(
+    hf_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query reads each key term's POSTINGS heaviest papers from one row of `top`: after the
+    build, after a sync that changes papers' texts and adds papers, and after one that drops
+    papers, every term's row holds exactly the heaviest of its postings, in order."""
+    import dataclasses
+    import sqlite3
+
+    from server.index import similar
+
+    monkeypatch.setattr(similar, "POSTINGS", 7)  # most lists are cut: the cut must follow
+    monkeypatch.setattr(similar, "REBUILD_SHARE", 1.0)  # the syncs change the file, not redo it
+    monkeypatch.setattr(similar, "SMALL", 0)
+    path = tmp_path / similar.FILE
+
+    def lists(db: sqlite3.Connection) -> dict[int, list[tuple[int, float]]]:
+        """Each term's row of `top`, read back as (doc, weight) pairs."""
+        out = {}
+        for term, blob in db.execute("SELECT term, list FROM top"):
+            out[term] = list(zip(*similar._halves(blob), strict=True))
+        return out
+
+    def check() -> int:
+        db = sqlite3.connect(path)
+        try:
+            want: dict[int, list[tuple[int, float]]] = {}
+            for term, doc, w in db.execute(
+                "SELECT term, doc, w FROM post ORDER BY term, w DESC, doc DESC"
+            ):
+                if len(want.setdefault(term, [])) < similar.POSTINGS:
+                    want[term].append((doc, w))
+            assert lists(db) == want
+            return sum(len(best) for best in want.values())
+        finally:
+            db.close()
+
+    similar.write(path, hf_store.paper_texts, hf_store.count("papers"))
+    assert check() > 1_000
+    rows = list(hf_store.index_rows())
+    texts = [  # each paper of the first 40 takes another's text
+        dataclasses.replace(
+            row, paper=dataclasses.replace(row.paper, abstract=other.paper.abstract)
+        )
+        for row, other in zip(rows[:40], rows[-40:], strict=True)
+    ]
+    new = [  # and 5 papers come
+        dataclasses.replace(row, paper=dataclasses.replace(row.paper, id=f"2999.{n:05d}"))
+        for n, row in enumerate(rows[100:105])
+    ]
+    assert similar.apply(path, texts + new, [], hf_store.paper_texts) == 45
+    check()
+    gone = [row.paper.id for row in rows[200:260]]
+    assert similar.apply(path, [], gone, hf_store.paper_texts) == 60
+    check()
 
 
 def _reference_counts(title: str, abstract: str) -> dict[str, int]:
