@@ -457,8 +457,8 @@ def _similar(db: sqlite3.Connection, paper: Paper, limit: int, skip: set[str]) -
     for pid, vec in _docs(db, best):
         if pid in skip:
             continue
-        theirs = _unpack(vec)
-        products = {t: w * theirs[t] for t, w in mine.items() if t in theirs}
+        # their terms, in term order as mine are (no dict of theirs made: half the time)
+        products = {t: mine[t] * w for t, w in zip(*_halves(vec), strict=True) if t in mine}
         found.append((sum(products.values()), pid, products))
     found.sort(key=lambda f: (-f[0], f[1]))
     out = []
