@@ -17,8 +17,8 @@ and kept in step by each sync, so a server holds none of it in memory at any sca
   reads; a sync writes again the rows of the terms it changed in `post`).
 A query takes the paper's KEY heaviest terms, adds up weight products over each one's row of
 `top`, and scores the best CANDIDATES of those by the full cosine. (Read as rows of `post` and
-summed by SQLite's GROUP BY, the same candidates took 2.6x as long at 36k papers: 7 ms of the
-10 a query took.)
+summed by SQLite's GROUP BY, the same candidates took 2.2-2.6x as long at 36k papers: about
+7 ms of the 10-12 a query took.)
 """
 
 from __future__ import annotations
