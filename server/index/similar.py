@@ -53,6 +53,7 @@ PARALLEL_FROM = 2_000  # papers asked at once (a site build) from which every co
 CHUNK = 1_000  # papers a worker process takes at a time
 SMALL = 1_000  # an archive this small keeps terms held by two papers, and is rebuilt each sync
 REBUILD_SHARE = 0.1  # papers changed since the build, as a share of its papers, before a rebuild
+SORT_SHARE = 0.12  # the postings' sort takes about this share of the passes before it
 
 WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 RUN = re.compile(r"(?<![\\a-z])[a-z]+(?:-[a-z]+)*")  # letters not after a backslash or a letter
@@ -185,9 +186,10 @@ def write(path: Path, texts: Callable[[], Iterable[PaperText]], total: int | Non
     abstract, and is read twice: the papers per term first, then each paper's vector; a
     store's `paper_texts`), into a new file that then replaces
     `path` (a reader of the old one reads on); returns the papers. Its progress is the
-    "similar" step: a bar per pass (of `total` papers, when given), then one over the terms
-    as their lists are written. From PARALLEL_FROM papers both passes over the papers run on
-    every core (at most 4), in worker processes (server/cores.py), CHUNK papers at a time."""
+    "similar" step: a bar per pass (of `total` papers, when given), a live line while the
+    postings are sorted, then a bar over the terms as their lists are written. From
+    PARALLEL_FROM papers both passes over the papers run on every core (at most 4), in worker
+    processes (server/cores.py), CHUNK papers at a time."""
     fresh = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     fresh.unlink(missing_ok=True)
     procs = cores.procs(total or 0, PARALLEL_FROM)
@@ -239,7 +241,8 @@ def _write(path: Path, texts: Callable[[str], Iterable[PaperText]], procs: int, 
                 "INSERT INTO fresh VALUES (?, ?, ?)",
                 ((t, w, d) for d, (_, _, keys) in zip(ids, part, strict=True) for t, w in keys),
             )
-        db.execute("INSERT INTO post SELECT term, w, doc FROM fresh ORDER BY term, w, doc")
+        with shown.wait("sorting postings", estimate=SORT_SHARE * shown.seconds):
+            db.execute("INSERT INTO post SELECT term, w, doc FROM fresh ORDER BY term, w, doc")
         db.execute("DROP TABLE fresh")
         _write_lists(db, len(idf), shown)
         db.execute("COMMIT")

@@ -306,3 +306,23 @@ def test_terms_are_counted_as_the_rule_says(hf_store: Store, monkeypatch) -> Non
     for paper in papers:
         assert dict(similar.counts(paper)) == _reference_counts(paper.title, paper.abstract)
     assert len(similar._tokens) <= 500
+
+
+def test_the_sort_of_the_postings_shows_a_live_line(tmp_path: Path) -> None:
+    """Between the second pass and the terms' lists, the postings are sorted into `post` by
+    one SQL statement (2.7 s at 36k papers): a terminal sees a live line for it, not a still
+    screen."""
+    import io
+
+    from server import progress
+    from server.index import similar
+
+    store = Store(tmp_path / "papers.sqlite3")
+    store.ingest(_listing(FILLER + PAPERS, "2024-01-02"))
+    drawn = io.StringIO()
+    with progress.shown(bars=True, lines=False, stream=drawn):
+        similar.write(tmp_path / "similar.sqlite3", store.paper_texts, len(FILLER + PAPERS))
+    store.close()
+    shown = drawn.getvalue()
+    assert "similar: sorting postings" in shown, shown
+    assert shown.index("pass 2/2") < shown.index("sorting postings") < shown.index("lists")
