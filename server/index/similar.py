@@ -195,7 +195,7 @@ def write(path: Path, texts: Callable[[], Iterable[PaperText]], total: int | Non
     procs = cores.procs(total or 0, PARALLEL_FROM)
     try:
         with step("similar", "paper") as shown:
-            n = _write(fresh, lambda what: shown.iter(texts(), total, what), procs, shown)
+            n = _write(fresh, texts, total, procs, shown)
             shown.count = n
         os.replace(fresh, path)
     finally:
@@ -203,12 +203,22 @@ def write(path: Path, texts: Callable[[], Iterable[PaperText]], total: int | Non
     return n
 
 
-def _write(path: Path, texts: Callable[[str], Iterable[PaperText]], procs: int, shown: Step) -> int:
+def _write(
+    path: Path,
+    texts: Callable[[], Iterable[PaperText]],
+    total: int | None,
+    procs: int,
+    shown: Step,
+) -> int:
+    # each pass's bar counts papers as their results come, not as they are read: the workers
+    # read chunks ahead, and a bar of papers read ended while the last chunks were worked on
     df: Counter[str] = Counter()
     n = 0
-    for terms, papers in cores.across(_terms_part, _chunks(texts("pass 1/2")), procs):
+    shown.bar(total, "pass 1/2")
+    for terms, papers in cores.across(_terms_part, _chunks(texts()), procs):
         df.update(terms)
         n += papers
+        shown.advance(papers)
     least = MIN_DF if n >= SMALL else 2
     most = max(MAX_DF * n, MAX_DF_LEAST)
     kept = sorted(t for t, d in df.items() if least <= d <= most)
@@ -228,7 +238,8 @@ def _write(path: Path, texts: Callable[[str], Iterable[PaperText]], procs: int, 
         # in one statement (SQLite's sorter): inserted as they come, each lands at a random
         # place of post's tree (2x slower)
         db.execute("CREATE TEMP TABLE fresh(term INTEGER, w REAL, doc INTEGER)")
-        vectors = cores.across(_vectors_part, _chunks(texts("pass 2/2")), procs, _use, (idf,))
+        shown.bar(total, "pass 2/2")
+        vectors = cores.across(_vectors_part, _chunks(texts()), procs, _use, (idf,))
         doc = 0
         for part in vectors:
             ids = range(doc + 1, doc + 1 + len(part))
@@ -241,6 +252,7 @@ def _write(path: Path, texts: Callable[[str], Iterable[PaperText]], procs: int, 
                 "INSERT INTO fresh VALUES (?, ?, ?)",
                 ((t, w, d) for d, (_, _, keys) in zip(ids, part, strict=True) for t, w in keys),
             )
+            shown.advance(len(part))
         with shown.wait("sorting postings", estimate=SORT_SHARE * shown.seconds):
             db.execute("INSERT INTO post SELECT term, w, doc FROM fresh ORDER BY term, w, doc")
         db.execute("DROP TABLE fresh")
