@@ -27,11 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
-from server.progress import step
+from server.progress import Step, step
 from server.site.output import Output, digest
 
 BUNDLE = "pagefind"
@@ -78,8 +79,8 @@ def index_pages(
         started, written, failed, peaks = time.perf_counter(), 0, None, [0]
         if todo:
             # beside the site, so a bundle's pages can be hard-linked (same file system)
-            with tempfile.TemporaryDirectory(prefix=".pagefind-", dir=out.root.parent) as tmp:
-                runs = _run_all(out.root, Path(tmp), {n: plan[n] for n in todo})
+            with _scratch(out.root.parent, shown) as tmp:
+                runs = _run_all(out.root, tmp, {n: plan[n] for n in todo})
                 for name, error, peak in shown.iter(runs, total=len(todo)):
                     peaks.append(peak)
                     if error is not None:
@@ -157,6 +158,18 @@ def _texts(out: Output, pages: Iterable[str], known: dict) -> dict[str, tuple[st
             html = ""
         texts[page] = (now, digest("\n".join(m[0] for m in _INDEXED.finditer(html)).encode()))
     return texts
+
+
+@contextmanager
+def _scratch(parent: Path, shown: Step) -> Iterator[Path]:
+    """A new folder in `parent` for the bundles as Pagefind writes them, removed after the
+    block under a live line (thousands of files: 1.4 s at 36k papers)."""
+    folder = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=parent))
+    try:
+        yield folder
+    finally:
+        with shown.wait("removing the scratch files"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _files(out: Output, name: str) -> list[str]:

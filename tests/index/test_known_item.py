@@ -187,15 +187,15 @@ def test_similar_papers_score_as_well_as_the_tf_idf_baseline(corpus_index, simil
     assert ours[1] >= baseline[1], f"keyword overlap {ours[1]:.3f} < baseline {baseline[1]:.3f}"
 
 
-def test_picks_for_a_reader_beat_most_upvoted_and_match_the_cosine(corpus_data, tmp_path):
+@pytest.mark.parametrize("corpus_index", ["whoosh"], indirect=True)  # its similarity file
+def test_picks_for_a_reader_beat_most_upvoted_and_match_the_cosine(corpus_data, corpus_index):
     """Issue 19: simulated readers save 5 papers of one arXiv category or one Hugging Face
     ai_keyword; on the papers that come after, the classifier's precision at 10 beats "most
     upvoted in the window" clearly and is at least the plain tf-idf cosine's (bench/recommend.py
-    prints the same table)."""
+    prints the same table, on a similarity file written alone from the same store)."""
     data, _, papers = corpus_data
-    path = tmp_path / similar.FILE
+    path = corpus_index[0].files.current() / similar.FILE
     with Store(data / "papers.sqlite3") as store:
-        similar.write(path, store.paper_texts)
         votes = recommend_bench.upvotes(store)
     everyone = recommend_bench.readers(papers, similar_bench.ai_keywords(), recommend_bench.READERS)
     for kind in ("category", "keyword"):

@@ -169,7 +169,8 @@ def test_pages_a_killed_build_wrote_are_indexed_by_the_next(tmp_path, monkeypatc
 def test_reading_the_pages_text_is_under_the_pagefind_bar(tmp_path):
     """A full build reads every page for the text Pagefind indexes before it runs a bundle:
     1.4 s silent at the HF bulk set's 10,633 pages, so seconds at 36k. A terminal sees a bar
-    over the pages read, then one over the bundles, and the step's line counts bundles."""
+    over the pages read, then one over the bundles, a live line while the bundles' scratch
+    folder is removed, and the step's line counts bundles."""
     import io
 
     from server import progress
@@ -188,4 +189,6 @@ def test_reading_the_pages_text_is_under_the_pagefind_bar(tmp_path):
     read = re.search(r"pagefind pages read: +0%\|[^|]*\| 0/(\d+) ", shown)
     assert read and int(read[1]) == len(pages) > 8, shown
     assert read.start() < shown.index("pagefind:   0%")
+    # the bundles' scratch folder is removed under a live line (1.4 s at 36k), then the line
+    assert shown.index("pagefind:   0%") < shown.index("pagefind: removing the scratch files")
     assert re.search(r"(^|\r)pagefind: \d bundles? in ", shown, re.M), shown

@@ -1,7 +1,7 @@
 """Deep parser fuzzing: mutated real pages, random text and JSON, every 1 KB truncation, atheris.
 
 Each input must end in a Listing or a ParseError, from every parser in server.sources.PARSERS.
-PAPERBOY_FUZZ_EXAMPLES sets the examples per parser (default 10000 under CI=true, else 300).
+PAPERBOY_FUZZ_EXAMPLES sets the examples per parser (default 6000 under CI=true, else 300).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from server.models import Listing
 from server.sources import ParseError
 from sources.test_fuzz import parses_or_refuses
 
-DEFAULT = "10000" if os.environ.get("CI") == "true" else "300"
+DEFAULT = "6000" if os.environ.get("CI") == "true" else "300"
 EXAMPLES = int(os.environ.get("PAPERBOY_FUZZ_EXAMPLES", DEFAULT))
 DEMO = Path(sources.__file__).resolve().parent.parent / "demo"
 SEED_BYTES = 64 * 1024  # bulk dumps are cut to this before mutating, to keep examples quick
