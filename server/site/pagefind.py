@@ -71,10 +71,15 @@ def index_pages(
             name: digest(repr([(p, texts[p][1]) for p in members]).encode())
             for name, members in plan.items()
         }
-        todo = [name for name in plan if sums[name] != done.get(name) or not _whole(out, name)]
+        files = _bundle_files(out)
+        todo = [
+            name
+            for name in plan
+            if sums[name] != done.get(name) or not _whole(out, files.get(name, []))
+        ]
         for name in plan:
             if name not in todo:
-                for rel in _files(out, name):
+                for rel in files.get(name, []):
                     out.keep(rel)
         started, written, failed, peaks = time.perf_counter(), 0, None, [0]
         if todo:
@@ -85,7 +90,7 @@ def index_pages(
                     peaks.append(peak)
                     if error is not None:
                         failed = failed or error
-                        for rel in _files(out, name):
+                        for rel in files.get(name, []):
                             out.keep(rel)  # the bundle as it was, if any: the search still works
                         done.pop(name, None)
                         continue
@@ -172,14 +177,20 @@ def _scratch(parent: Path, shown: Step) -> Iterator[Path]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _files(out: Output, name: str) -> list[str]:
-    return [rel for rel in out.hashes if rel.startswith(name + "/")]
+def _bundle_files(out: Output) -> dict[str, list[str]]:
+    """Each bundle's files in the manifest, by the bundle's name (its folder): the manifest is
+    read once, not once a bundle (at 36k papers 150,000 files and 23 bundles: 1 s)."""
+    found: dict[str, list[str]] = {}
+    for rel in out.hashes:
+        folder, slash, _ = rel.partition("/")
+        if slash and folder.startswith(BUNDLE):
+            found.setdefault(folder, []).append(rel)
+    return found
 
 
-def _whole(out: Output, name: str) -> bool:
+def _whole(out: Output, files: list[str]) -> bool:
     """The bundle's files are on disk as the last build left them."""
-    found = _files(out, name)
-    return bool(found) and all(out.unchanged(rel) for rel in found)
+    return bool(files) and all(out.unchanged(rel) for rel in files)
 
 
 def _run_all(site: Path, tmp: Path, plan: dict[str, list[str]]):
