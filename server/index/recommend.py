@@ -62,7 +62,8 @@ def train(positives: list[dict[int, float]], negatives: list[dict[int, float]]) 
 
     The terms are numbered and the weights kept in a list, each paper's terms and values in two
     lists: a dot product is one sum over two maps in C, not a dict lookup a term (the same
-    products added in the same order as a dict's, so the same weights, 3x faster)."""
+    products added in the same order as a dict's, so the same weights; a reader's picks at 36k
+    papers 1.0 s instead of 1.9)."""
     data = [(x, 1.0, 0.5 / len(positives)) for x in positives]
     data += [(x, 0.0, 0.5 / len(negatives)) for x in negatives]
     prior = {t: PRIOR * v for t, v in centroid(positives).items()}
