@@ -106,6 +106,7 @@ class Step:
         self.detail = ""  # appended to the summary line
         self.started = time.perf_counter()
         self._bar: tqdm | None = None
+        self._counting = True  # the bar advance() moves counts the step's unit
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -125,13 +126,16 @@ class Step:
         self, items: Iterable[T], total: int | None, what: str = "", unit: str = ""
     ) -> Iterator[T]:
         """Yield the items under a bar (`what` names the pass; `unit` what it counts, when not
-        the step's unit) with its rate and ETA; each one counts towards the summary line."""
+        the step's unit) with its rate and ETA; each one counts towards the summary line,
+        unless it is another unit (shown, not counted)."""
         self.count = self.count or 0
+        counted = unit in ("", self.unit)
         self._open(total=total, desc=f"{self.name} {what}".strip(), unit=unit or self.unit)
         try:
             for item in items:
                 yield item
-                self.count += 1
+                if counted:
+                    self.count += 1
                 bar = self._bar
                 if bar is not None:
                     bar.update()
@@ -139,8 +143,9 @@ class Step:
             self._close()
 
     def advance(self, n: int = 1) -> None:
-        """Count n more (work reported by a callback rather than iterated)."""
-        self.count = (self.count or 0) + n
+        """Count n more (work reported by a callback rather than iterated) on the bar, and in
+        the summary unless the bar counts another unit."""
+        self.count = (self.count or 0) + (n if self._counting else 0)
         bar = self._bar
         if bar is not None:
             bar.update(n)
@@ -148,6 +153,7 @@ class Step:
     def bar(self, total: int | None, what: str = "", unit: str = "") -> None:
         """Start a bar that advance() moves (closing the one before; `unit` as in iter)."""
         self.count = self.count or 0
+        self._counting = unit in ("", self.unit)
         self._open(total=total, desc=f"{self.name} {what}".strip(), unit=unit or self.unit)
 
     @contextmanager

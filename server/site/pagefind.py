@@ -61,10 +61,10 @@ def index_pages(
     .html); `year` is the archive's newest year. Returns a line saying what happened."""
     state = (None if out.full else out.load_cache(STATE)) or {}
     with step("pagefind", "bundle") as shown:
-        # the pages' text is read (every page on a full build: seconds at 36k) under a bar
+        # the pages' text is read (every page on a full build: seconds at 36k) under a bar of
+        # pages; the step's line counts the bundles run
         read = shown.iter(pages, len(pages), "pages read", "page")
         texts = _texts(out, read, state.get("pages", {}))
-        shown.count = 0  # the step's line counts the bundles run
         plan = bundles(pages, year)
         done: dict[str, str] = state.get("bundles", {})
         sums = {

@@ -88,6 +88,23 @@ def test_nothing_is_shown_by_default():
     assert out.getvalue() == ""
 
 
+def test_a_bar_of_another_unit_is_shown_but_not_counted_in_the_summary():
+    """The step's line counts its own unit: a bar over pages inside a step of bundles, or over
+    terms inside one of papers, moves on the terminal but adds nothing to the line's count."""
+    out = io.StringIO()
+    with progress.shown(bars=True, lines=True, stream=out):
+        with progress.step("pagefind", "bundle") as s:
+            list(s.iter(range(40), 40, "pages read", "page"))
+            s.bar(7, "lists", "term")
+            s.advance(7)
+            list(s.iter(range(3), 3))
+            s.bar(2)
+            s.advance(2)
+    shown = out.getvalue()
+    assert "pages read" in shown and "0/40" in shown and "0/7" in shown, shown
+    assert re.search(r"(^|\r)pagefind: 5 bundles in ", shown, re.M), shown
+
+
 def test_the_recorder_finds_the_longest_silence_and_thins_only_redraws():
     chunks = [(1.0, "\rbar 1"), (1.1, "\rbar 2"), (1.2, "\r  \rindex: 3 papers in 0.2s")]
     chunks += [(1.2, "\r\n"), (1.3, "\rbar 3"), (4.5, "\rbar 4")]
