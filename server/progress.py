@@ -128,17 +128,11 @@ class Step:
         """Yield the items under a bar (`what` names the pass; `unit` what it counts, when not
         the step's unit) with its rate and ETA; each one counts towards the summary line,
         unless it is another unit (shown, not counted)."""
-        self.count = self.count or 0
-        counted = unit in ("", self.unit)
-        self._open(total=total, desc=f"{self.name} {what}".strip(), unit=unit or self.unit)
+        self.bar(total, what, unit)
         try:
             for item in items:
                 yield item
-                if counted:
-                    self.count += 1
-                bar = self._bar
-                if bar is not None:
-                    bar.update()
+                self.advance()
         finally:
             self._close()
 
