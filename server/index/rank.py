@@ -105,7 +105,7 @@ def proximity_first(
     near: set[int] = set()
     for field in PROXIMITY_FIELDS:
         words = [t.text for t in schema[field].analyzer(text)]
-        if len(words) < 2 or any((field, w) not in reader for w in words):
+        if len(words) < 2 or not all(postings.frequency(field, w) for w in words):
             continue
         held = pool - phrase
         for word in set(words):
@@ -198,7 +198,7 @@ class WhooshTypos:
 
     def papers(self, field: str, text: str) -> int:
         """Papers holding the term in the field."""
-        return self.postings.reader.doc_frequency(field, text)
+        return self.postings.frequency(field, text)
 
     def best(self, text: str) -> list[int]:
         """Doc numbers of the papers that best match plain words, best first."""

@@ -14,9 +14,16 @@ from whoosh.codec import whoosh3
 
 from server.index import execute, whoosh_write
 from server.index.bounds import bound
-from server.index.execute import Executor, Postings, _decode, top
+from server.index.execute import (
+    Executor,
+    Postings,
+    _decode,
+    in_sequence,
+    sequence_tiers,
+    top,
+)
 from server.index.query import make_parser, parse
-from server.index.schema import make_schema
+from server.index.schema import make_schema, term
 from server.index.whoosh_engine import WhooshLexicon
 
 WORDS = "graph neural model diffusion attention sparse reward agent the of in a we learn".split()
@@ -39,6 +46,12 @@ QUERIES = [
     "abstract:(diffusion OR reward) sparse",
     "cat:cs.lg",
     "(graph OR agent) AND NOT (the OR reward)",
+    # an And whose parts are looked up in the docs its rarest part left (Executor._within)
+    'graph (diffusion OR "neural model") agent',
+    "(graph AND sparse) OR (agent AND reward)",
+    "title:(neural AND sparse) graph",
+    'graph "we learn" NOT reward',
+    "the of a",
 ]
 
 
@@ -97,6 +110,33 @@ def test_phrases_are_checked_in_place_not_as_bags_of_words(searcher) -> None:
     assert phrase < words
 
 
+def _chained(places: list[list[int]], slop: int) -> bool:
+    """Some position of each word follows one of the last word's by 1..slop (by brute force)."""
+    ends = set(places[0])
+    for nxt in places[1:]:
+        ends = {p for p in nxt if any(p - k in ends for k in range(1, slop + 1))}
+    return bool(ends)
+
+
+@pytest.mark.parametrize(
+    "text", ["graph neural", "the graph the", "of the model", "we learn the", "neural neural"]
+)
+@pytest.mark.parametrize("near", [1, 2, 4])
+def test_sequence_tiers_are_the_phrases_then_the_words_near_in_order(searcher, text, near):
+    """Phrases and near-in-order docs, read lazily word by word, are those whoosh's positions
+    give (docs holding the first words near each other but not the last are in neither)."""
+    reader = searcher.reader()
+    words = [term(w) for w in text.split()]
+    places = {w: dict(reader.postings("abstract", w).items_as("positions")) for w in set(words)}
+    docs = set(query.Every().docs(searcher))
+    held = [d for d in sorted(docs) if all(d in places[w] for w in words)]
+    phrase = {d for d in held if _chained([places[w][d] for w in words], 1)}
+    close = {d for d in held if _chained([places[w][d] for w in words], near)} - phrase
+    assert sequence_tiers(reader, "abstract", words, docs, near) == (phrase, close)
+    assert in_sequence(reader, "abstract", words, docs, near) == phrase | close
+    assert phrase or close, f"{text!r}: pick words some abstract holds in order"
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_top_orders_by_score_then_doc_number(seed: int) -> None:
     """Against a sort of every doc: tied scores at the cut, docs without a score (0), fewer
@@ -113,7 +153,7 @@ def test_top_orders_by_score_then_doc_number(seed: int) -> None:
 
 
 def test_unknown_shapes_fall_back(searcher) -> None:
-    for text in ("gra*", "graf~", "date:[2024-01-01 to 2024-12-31]"):
+    for text in ("gra*", "graf~", "date:[2024-01-01 to 2024-12-31]", "graph date:>2024-01-01"):
         q = parse(make_parser(searcher.schema), text)
         assert Executor(Postings(searcher)).match(q) is None, text
 
