@@ -47,7 +47,7 @@ PAIR_FIELDS = ("title", "abstract")
 WORD = _WORD = re.compile(r"\w+(?:\.?\w+)*")  # a word as indexed
 _AUTHOR_GAP = 100  # position gap between authors, so a phrase never spans two names
 _CACHE_LIMIT = 400_000
-_cache: dict[tuple[bool, str], str] = {}  # (stemmed?, lowered word) -> term; shared, unpickled
+_cache: dict[bool, dict[str, str]] = {True: {}, False: {}}  # stemmed? -> word -> its term
 
 
 def fold(word: str) -> str:
@@ -61,14 +61,14 @@ def fold(word: str) -> str:
 
 def term(word: str, stemmed: bool = True) -> str:
     """The indexed term for one word: folded, and stemmed when the field stems."""
-    key = (stemmed, word)
-    found = _cache.get(key)
+    known = _cache[stemmed]
+    found = known.get(word)
     if found is None:
-        if len(_cache) > _CACHE_LIMIT:  # a bound on memory for a long-lived server
-            _cache.clear()
+        if len(known) > _CACHE_LIMIT:  # a bound on memory for a long-lived server
+            known.clear()
         found = fold(word)
         found = stem(found) if stemmed else found
-        _cache[key] = found
+        known[word] = found
     return found
 
 
@@ -79,13 +79,16 @@ _recent: dict[tuple[bool, str], list[str]] = {}
 def terms(text: str, stemmed: bool = True) -> list[str]:
     """The terms of a text's words, in order (the list is shared: do not change it). The last
     _RECENT texts' are kept: a build tokenizes a paper's title and abstract for their own
-    fields, then again for the pairs field."""
+    fields, then again for the pairs field. A word seen before is looked up here, without a
+    call of term() (a build looks up millions)."""
     key = (stemmed, text)
     found = _recent.get(key)
     if found is None:
         if len(_recent) >= _RECENT:
             _recent.clear()
-        found = _recent[key] = [term(word, stemmed) for word in _WORD.findall(text)]
+        known = _cache[stemmed].get
+        found = [known(w) or term(w, stemmed) for w in _WORD.findall(text)]
+        _recent[key] = found
     return found
 
 

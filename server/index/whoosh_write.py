@@ -61,16 +61,23 @@ class _TermPool:
         self._tempstore = tempstore
         self._runs: list[str] = []
 
-    def add(self, fieldname: str, tbytes: bytes, docnum: int, weight: float, vbytes) -> None:
-        """One posting; a term's docnums come in increasing order (the writer's)."""
-        held = self._terms.get((fieldname, tbytes))
-        if held is None:
-            held = self._terms[fieldname, tbytes] = []
-            self._size += 120 + len(tbytes)
-        held += (docnum, weight, vbytes)
-        self._size += 80 + (len(vbytes) if vbytes else 0)  # three slots, a float, the bytes
-        if self._size > self._limit:
+    def add(self, fieldname: str, docnum: int, postings) -> int:
+        """A doc's postings in one field, (term bytes, frequency, weight, value bytes) each, in
+        one call (a build adds millions); their frequencies' sum. A term's docnums come in
+        increasing order (the writer's)."""
+        terms, size, total = self._terms, self._size, 0
+        for tbytes, freq, weight, vbytes in postings:
+            total += freq
+            held = terms.get((fieldname, tbytes))
+            if held is None:
+                held = terms[fieldname, tbytes] = []
+                size += 120 + len(tbytes)
+            held += (docnum, weight, vbytes)
+            size += 80 + (len(vbytes) if vbytes else 0)  # three slots, a float, the bytes
+        self._size = size
+        if size > self._limit:
             self._spill()
+        return total
 
     def _spill(self) -> None:
         name = f"{os.getpid()}-{len(self._runs)}.terms"  # workers share the temp folder
@@ -142,11 +149,8 @@ class _BuildWriter(SegmentWriter):
             field = schema[name]
             length = 0
             if field.indexed:
-                scorable = field.scorable
-                for tbytes, freq, weight, vbytes in _postings(field, value):
-                    if scorable:
-                        length += freq
-                    pool.add(name, tbytes, docnum, weight, vbytes)
+                length = pool.add(name, docnum, _postings(field, value))
+                length = length if field.scorable else 0
                 if length:
                     lengths = self._lengths.setdefault(name, {})
                     lengths[docnum] = byte_to_length(length_to_byte(length))  # as stored
