@@ -149,8 +149,8 @@ class _BuildWriter(SegmentWriter):
             field = schema[name]
             length = 0
             if field.indexed:
-                length = pool.add(name, docnum, _postings(field, value))
-                length = length if field.scorable else 0
+                held = pool.add(name, docnum, _postings(field, value))  # its frequencies' sum
+                length = held if field.scorable else 0
                 if length:
                     lengths = self._lengths.setdefault(name, {})
                     lengths[docnum] = byte_to_length(length_to_byte(length))  # as stored
