@@ -516,7 +516,7 @@ class Executor:
                     candidates &= self.p.ids("pairs", pair(a, b))
         if len(words) == 1:
             return candidates
-        return in_sequence(self.p.reader, q.fieldname, words, candidates, q.slop, self.p.places)
+        return in_sequence(self.p, q.fieldname, words, candidates, q.slop)
 
     def scores(self, q: query.Query, docs: set[int]) -> dict[int, float] | None:
         """Scores of `docs` (all matching `q`) as whoosh would sum them; None if unknown shape."""
@@ -557,15 +557,12 @@ def top(scores: dict[int, float], docs: set[int], limit: int) -> list[tuple[int,
 
 
 def in_sequence(
-    reader, field: str, words: list[str], docs: set[int], slop: int = 1, places=None
+    postings: Postings, field: str, words: list[str], docs: set[int], slop: int = 1
 ) -> set[int]:
-    """Those of `docs` where `words` occur in order, each within `slop` places of the last.
-
-    `places(field, word, checking)`, when given, may hold a word's positions in memory
-    (Postings.places)."""
+    """Those of `docs` where `words` occur in order, each within `slop` places of the last."""
     if slop == 1:
-        return _as_phrase(reader, field, words, docs, places)
-    phrase, close = sequence_tiers(reader, field, words, docs, slop)
+        return _as_phrase(postings, field, words, docs)
+    phrase, close = sequence_tiers(postings.reader, field, words, docs, slop)
     return phrase | close
 
 
@@ -600,18 +597,17 @@ def sequence_tiers(
     return phrase, close
 
 
-def _as_phrase(reader, field: str, words: list[str], docs: set[int], places=None) -> set[int]:
+def _as_phrase(postings: Postings, field: str, words: list[str], docs: set[int]) -> set[int]:
     """Those of `docs` holding `words` as a phrase: some start where word i is at start + i for
     every i. The rarest words' positions are read first and most docs fail on the second word,
     before the common words' positions are read (a phrase's candidates are often ten times its
     matches: 1.3-2.4x less CPU than reading every word's positions first, on the bench's
-    4-word phrases at 36k). A common word's positions come from memory when `places` holds them
-    ("in the presence of" at 36k: 42 -> 12-16 ms in one process)."""
-    order = sorted(range(len(words)), key=lambda i: reader.doc_frequency(field, words[i]))
+    4-word phrases at 36k). A common word's positions come from memory when Postings.places
+    holds them ("in the presence of" at 36k: 42 -> 12-16 ms in one process)."""
+    reader = postings.reader
+    order = sorted(range(len(words)), key=lambda i: postings.frequency(field, words[i]))
     kept = {
-        i: held
-        for i in order
-        if places and (held := places(field, words[i], len(docs))) is not None
+        i: held for i in order if (held := postings.places(field, words[i], len(docs))) is not None
     }
     found: set[int] = set()
     for offset, mine, matchers in _segments(reader, field, words, docs):

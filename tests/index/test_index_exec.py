@@ -133,7 +133,7 @@ def test_sequence_tiers_are_the_phrases_then_the_words_near_in_order(searcher, t
     phrase = {d for d in held if _chained([places[w][d] for w in words], 1)}
     close = {d for d in held if _chained([places[w][d] for w in words], near)} - phrase
     assert sequence_tiers(reader, "abstract", words, docs, near) == (phrase, close)
-    assert in_sequence(reader, "abstract", words, docs, near) == phrase | close
+    assert in_sequence(Postings(searcher), "abstract", words, docs, near) == phrase | close
     assert phrase or close, f"{text!r}: pick words some abstract holds in order"
 
 
