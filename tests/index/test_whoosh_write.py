@@ -124,31 +124,37 @@ def test_a_failing_worker_fails_the_build(
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize("weights", ["varied", "ones", "same", "zeros"])
 @pytest.mark.parametrize("count", [1, 2, 127, 128, 129, 300])
-def test_a_terms_postings_go_in_as_whooshs_add_posting_writes_them(count: int) -> None:
-    """A term's postings added a block at a time write the bytes one add_posting per posting
-    writes: the same blocks (whoosh3 keeps 128 postings a block), block statistics and term info,
-    with lengths of 0 and empty values among them."""
+def test_a_term_is_written_as_whooshs_add_posting_writes_it(count: int, weights: str) -> None:
+    """The build's term writer writes the bytes whoosh's postings writer writes with one
+    add_posting per posting: the same blocks (whoosh3 keeps 128 postings a block), block
+    statistics and term info, with lengths of 0 and empty values among the postings, and
+    weights that vary, are all 1 (not written), all the same (written once) or all 0."""
     postings, lengths = [], {}
     for n in range(count):
         doc = 3 * n + n % 2
-        postings += [doc, float(1 + n % 5), b"" if n % 7 == 0 else bytes([n % 256]) * (n % 4)]
+        weight = {"varied": float(1 + n % 5), "ones": 1.0, "same": 2.0, "zeros": 0.0}[weights]
+        postings += [doc, weight, b"" if n % 7 == 0 else bytes([n % 256]) * (n % 4)]
         if n % 3:
             lengths[doc] = 1 + (n * 37) % 300
 
-    def written(add) -> tuple[bytes, bytes]:
-        out = StructFile(io.BytesIO())
-        pw = whoosh3.W3Codec().postings_writer(out)
+    def whooshs(pw) -> bytes:
         pw.start_postings(Positions(), whoosh3.W3TermInfo())
-        add(pw)
-        info = pw.finish_postings().to_bytes()
-        return out.file.getvalue(), info
-
-    def one_by_one(pw) -> None:
         for i in range(0, len(postings), 3):
             doc = postings[i]
             pw.add_posting(doc, postings[i + 1], postings[i + 2], lengths.get(doc, 0))
+        return pw.finish_postings().to_bytes()
 
-    want = written(one_by_one)
-    assert written(lambda pw: whoosh_write._add_postings(pw, postings, lengths.get)) == want
-    assert len(want[0]) > 0 or count == 1  # one posting is kept inline, in the term info
+    def ours(pw) -> bytes:
+        return whoosh_write._TermWriter(pw, Positions(), lengths.get).write(postings)
+
+    def written(write) -> tuple[bytes, bytes]:
+        out = StructFile(io.BytesIO())
+        out.write(b"earlier terms")  # a term's offset is where the file was
+        info = write(whoosh3.W3Codec().postings_writer(out))
+        return out.file.getvalue(), info
+
+    want = written(whooshs)
+    assert written(ours) == want
+    assert len(want[0]) > len(b"earlier terms")  # not kept inline, in the term info
