@@ -32,7 +32,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby, islice
-from operator import itemgetter
+from operator import itemgetter, neg
 from pathlib import Path
 
 from server import budget, cores
@@ -323,7 +323,7 @@ def _vectors_part(chunk: list[PaperText]) -> list[tuple[str, bytes, list]]:
     out = []
     for pid, title, abstract in chunk:
         blob = _pack(_vector(_counts(title, abstract), _idf))
-        out.append((pid, blob, _keys(_unpack(blob))))
+        out.append((pid, blob, _keys(*_halves(blob))))
     return out
 
 
@@ -380,7 +380,7 @@ def _put(db: sqlite3.Connection, pid: str, vector: list[tuple[int, float]], term
     with those it was posted under before: their lists must be written again)."""
     _drop(db, pid, terms)
     blob = _pack(vector)
-    keys = _keys(_unpack(blob))  # the weights as stored (float32): _drop's
+    keys = _keys(*_halves(blob))  # the weights as stored (float32): _drop's
     _insert(db, pid, blob, keys)
     terms.update(t for t, _ in keys)
     return 1
@@ -391,9 +391,10 @@ def _insert(db: sqlite3.Connection, pid: str, blob: bytes, keys: list[tuple[int,
     db.executemany("INSERT INTO post VALUES (?, ?, ?)", ((t, w, cur.lastrowid) for t, w in keys))
 
 
-def _keys(vector: dict[int, float]) -> list[tuple[int, float]]:
-    """The KEY heaviest (term, weight) of a vector."""
-    return sorted(vector.items(), key=lambda tw: (-tw[1], tw[0]))[:KEY]
+def _keys(terms: Iterable[int], weights: Iterable[float]) -> list[tuple[int, float]]:
+    """The KEY heaviest (term, weight) of a vector (its terms, and their weights in order),
+    heaviest first, the lower term first among equals."""
+    return [(t, -w) for w, t in sorted(zip(map(neg, weights), terms, strict=True))[:KEY]]
 
 
 def _drop(db: sqlite3.Connection, pid: str, terms: set[int]) -> int:
@@ -402,7 +403,7 @@ def _drop(db: sqlite3.Connection, pid: str, terms: set[int]) -> int:
     if found is None:
         return 0
     doc, vec = found
-    keys = _keys(_unpack(vec))
+    keys = _keys(*_halves(vec))
     terms.update(t for t, _ in keys)
     db.executemany(
         "DELETE FROM post WHERE term = ? AND w = ? AND doc = ?", ((t, w, doc) for t, w in keys)
@@ -465,7 +466,7 @@ def _similar(db: sqlite3.Connection, paper: Paper, limit: int, skip: set[str]) -
     if not mine:
         return []
     budget.check()
-    best = _candidates(db, dict(_keys(mine)), CANDIDATES + len(skip) + 1)
+    best = _candidates(db, dict(_keys(mine.keys(), mine.values())), CANDIDATES + len(skip) + 1)
     if row is not None and row[0] in best:
         best.remove(row[0])
     found = []

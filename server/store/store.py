@@ -69,11 +69,15 @@ class RawPage:
 
     sha256: str
     size: int
-    body: bytes  # zlib, level 6
+    body: bytes  # zlib, at LEVEL
+
+    # zlib's level for a raw page: the HF bulk set's 60 MB of pages take 0.52 s at 3, 11% more
+    # bytes (12.3 MB) than at 6, which took 1.15 s of its import. A page reads back at any level.
+    LEVEL = 3
 
     @classmethod
     def of(cls, raw: bytes) -> RawPage:
-        return cls(hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, 6))
+        return cls(hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, cls.LEVEL))
 
 
 class Store:
