@@ -367,3 +367,19 @@ def test_each_pass_counts_papers_as_their_work_is_done_not_as_they_are_read(
     for work, count, done in seen:
         before = total if work == "_vectors_part" else 0  # pass 2's bar counts on from pass 1
         assert count - before == done, (work, count, done)
+
+
+def test_a_vectors_key_terms_are_its_heaviest_the_lower_term_first_among_equals() -> None:
+    """A vector's key terms: its KEY heaviest (term, weight), heaviest first, and among equal
+    weights the lower term first, whether read from a packed vector or from a dict."""
+    from server.index import similar
+
+    weights = [0.5, 0.25, 0.125, 0.0625]  # exact in float32, so packing keeps them equal
+    vector = [(t, weights[(t * 3) % 4]) for t in range(1, 1 + 2 * similar.KEY)]
+    want = sorted(vector, key=lambda tw: (-tw[1], tw[0]))[: similar.KEY]
+    assert want[:2] == [(4, 0.5), (8, 0.5)]  # ties: the lower term first
+    packed = similar._pack(vector)
+    assert similar._keys(*similar._halves(packed)) == want
+    as_dict = dict(vector)
+    assert similar._keys(as_dict.keys(), as_dict.values()) == want
+    assert len(want) == similar.KEY < len(vector)
