@@ -124,7 +124,7 @@ def search(store: Store, index: SearchIndex, q: str, **options: object) -> dict[
     # a hit missing from the store: the index lags the store by one sync at most
     texts = [{"title": paper.title, "abstract": paper.abstract} for _, paper in found]
     hits = []
-    for (hit, paper), marks in zip(found, index.highlights_each(q, texts), strict=True):
+    for (hit, paper), marks in zip(found, index.marked(result.marks, texts), strict=True):
         hits.append(
             {
                 **paper_brief(paper, seen[hit.id]),

@@ -59,7 +59,6 @@ class SearchIndex:
         self._searcher = None
         self._build: Path | None = None
         self._vocab: Vocabulary | None = None  # frequent terms, for did-you-mean
-        self._terms_cache: dict[int, dict[str, set]] = {}  # highlight terms per searcher
         self._checked: tuple[tuple, tuple[dict[str, object], int]] | None = None
         self._schema = make_schema()  # whoosh's: the parser's fields and analyzers, both engines
         self._parser = make_parser(self._schema)
@@ -216,9 +215,9 @@ class SearchIndex:
             ask = Ask(q, bounded, page, per_page, sort, date_from, date_to, cat, facets)
             result = self._search(ask, searcher)
             budget.check()  # a search that ran out of time is not answered late
-            self._remember_terms(searcher, q, bounded)
             notes += self._category_notes(parsed, cat)
         result.notes = notes
+        result.marks = match_terms(bounded)
         return result
 
     @contextlib.contextmanager
@@ -254,35 +253,23 @@ class SearchIndex:
 
     def highlights(self, q: str, texts: dict[str, str]) -> dict[str, list[tuple[int, int]]]:
         """Character spans in each given text (title, abstract, authors) that the query matches."""
-        return self.highlights_each(q, [texts])[0]
-
-    def highlights_each(
-        self, q: str, hits: list[dict[str, str]]
-    ) -> list[dict[str, list[tuple[int, int]]]]:
-        """`highlights` of each hit's texts: the query's terms are looked up once for them all."""
         with self._locked(), self._unusable():
-            searcher = self._current()
-            terms = self._terms_cache.get(id(searcher), {}).get(q)
-            if terms is None:  # not searched for since the searcher changed
-                bounded, _ = bound(parse(self._parser, q), self._lexicon(searcher))
-                terms = self._remember_terms(searcher, q, bounded)
+            bounded, _ = bound(parse(self._parser, q), self._lexicon(self._current()))
+        return self.marked(match_terms(bounded), [texts])[0]
+
+    def marked(
+        self, marks: set[tuple[str, bytes]], hits: list[dict[str, str]]
+    ) -> list[dict[str, list[tuple[int, int]]]]:
+        """`highlights` of each hit's texts, for the (field, term) pairs a search's result
+        names (SearchResult.marks): a results page marks its hits without asking the index."""
         return [
             {
-                field: spans(self._schema[field].analyzer, field, text, terms)
+                field: spans(self._schema[field].analyzer, field, text, marks)
                 for field, text in texts.items()
                 if field in TEXT_FIELDS
             }
             for texts in hits
         ]
-
-    def _remember_terms(self, searcher, q: str, bounded: query.Query) -> set[tuple[str, bytes]]:
-        """Keep the terms a query highlights: a results page highlights many hits with them."""
-        cache = self._terms_cache.setdefault(id(searcher), {})
-        if len(cache) > 256:
-            cache.clear()
-        self._terms_cache = {id(searcher): cache}
-        cache[q] = terms = match_terms(bounded)
-        return terms
 
     @contextlib.contextmanager
     def _locked(self):

@@ -43,7 +43,8 @@ class Hit:
 @dataclass
 class SearchResult:
     """One page of hits, the total, facets over all hits, a did-you-mean, and notes on how the
-    query was narrowed (a wildcard that stood for too many words)."""
+    query was narrowed (a wildcard that stood for too many words), and the terms its hits'
+    highlights mark."""
 
     hits: list[Hit]
     total: int
@@ -52,6 +53,7 @@ class SearchResult:
     page: int
     per_page: int
     notes: list[str] = field(default_factory=list)
+    marks: set[tuple[str, bytes]] = field(default_factory=set)  # (field, term) pairs to mark
 
 
 @dataclass

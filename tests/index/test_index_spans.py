@@ -53,6 +53,15 @@ def test_a_word_after_a_dot_inside_a_token_is_not_a_word() -> None:
         assert len(tokenizer.word_spans(text, {"ab"})) == 2
 
 
+def test_a_wanted_term_that_begins_another_gives_each_span_once() -> None:
+    """ "a" and "ab" are both looked for where a word begins: "ab" is found by both."""
+    text = "ab a abc AB_a a.ab _ab"
+    for tokenizer in TOKENIZERS:
+        wanted = {"a", "ab", "_ab"}
+        assert tokenizer.word_spans(text, wanted) == slow(tokenizer, text, wanted)
+        assert tokenizer.word_spans(text, wanted) == [(0, 2), (3, 4), (19, 22)]
+
+
 def test_a_y_stemmed_to_i_in_the_second_letter_is_found() -> None:
     """Porter stems "ayed" to "ai": the shortcut once looked for words starting "ai" only."""
     tokenizer = FoldTokenizer()
