@@ -33,6 +33,15 @@ def clean(text: object) -> str:
         return ""
     if not isinstance(text, str):
         text = str(text)
+    if text.isprintable() and "&" not in text and "  " not in text:
+        # nothing to do but strip (a parse cleans 20 strings a paper, most of them plain): a
+        # printable string holds no control or direction character and no white space but
+        # single spaces, and without "&" no entity
+        return text.strip()
+    return _clean_fully(text)
+
+
+def _clean_fully(text: str) -> str:
     collapsed = _SPACE.sub(" ", html.unescape(text))
     safe = sanitize.text(collapsed)  # after collapsing: line breaks no longer count as unsafe
     return (safe if safe is collapsed else _SPACE.sub(" ", safe)).strip()
